@@ -1,0 +1,154 @@
+import * as cp from 'node:child_process';
+import * as vscode from 'vscode';
+import { CloseAction, ErrorAction, LanguageClient, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { ServerStatusRequest, type ServerStatus } from '../../server/src/protocol';
+import { resolveNodeRuntime, type NodeRuntime } from './serverRuntime';
+import type { ServerState, ServerStatusBar } from './statusBar';
+
+const STDERR_TAIL_LINES = 20;
+
+/**
+ * Owns the language server process: picks its runtime, starts it, notices when it dies and tells the
+ * user why (the last words it wrote to stderr, or the signal that ended it), and restarts it on request.
+ * It never restarts on its own, so a server that crashes on some input cannot crash in a loop.
+ */
+export class LanguageServerController implements vscode.Disposable {
+  private client: LanguageClient | undefined;
+  private stopping = false;
+  private current: ServerState = { kind: 'starting' };
+  private readonly changed = new vscode.EventEmitter<ServerState>();
+  readonly onDidChangeState = this.changed.event;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly statusBar: ServerStatusBar,
+  ) {}
+
+  get state(): ServerState {
+    return this.current;
+  }
+
+  async start(): Promise<void> {
+    this.setState({ kind: 'starting' });
+    let runtime: NodeRuntime;
+    try {
+      runtime = resolveNodeRuntime(nodePathSetting());
+    } catch (err) {
+      this.stopped(err instanceof Error ? err.message : String(err));
+      return;
+    }
+    this.log.info(`Starting the language server on ${runtime.path} (${runtime.source === 'PATH' ? 'first node on PATH' : runtime.source === 'setting' ? 'cellflow.server.nodePath' : "the editor's own runtime"})`);
+
+    let exited: Promise<string> = Promise.resolve('it did not start');
+    const serverModule = this.context.asAbsolutePath('dist/server/server.js');
+    const serverOptions: ServerOptions = async () => {
+      const child = cp.spawn(runtime.path, [serverModule, '--stdio'], {
+        env: { ...process.env, ...runtime.env },
+        stdio: 'pipe',
+      });
+      const tail: string[] = [];
+      child.stderr.setEncoding('utf8');
+      child.stderr.on('data', (chunk: string) => {
+        for (const line of chunk.split(/\r?\n/)) if (line.trim()) tail.push(line);
+        tail.splice(0, Math.max(0, tail.length - STDERR_TAIL_LINES));
+      });
+      exited = new Promise((resolve) => {
+        child.on('error', (err) => resolve(`it could not be started with ${runtime.path}: ${err.message}`));
+        child.on('exit', (code, signal) => resolve(describeExit(code, signal, tail)));
+      });
+      return child;
+    };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: [{ language: 'cellflow-pipeline' }],
+      outputChannel: this.log,
+      errorHandler: {
+        error: () => ({ action: ErrorAction.Continue }),
+        closed: () => {
+          if (!this.stopping) void this.onUnexpectedExit(exited);
+          return { action: CloseAction.DoNotRestart, handled: true };
+        },
+      },
+      initializationFailedHandler: () => false,
+    };
+    const client = new LanguageClient('cellflow', 'Cellflow Language Server', serverOptions, clientOptions);
+    this.client = client;
+    try {
+      await client.start();
+    } catch (err) {
+      if (this.client === client && this.current.kind !== 'stopped') {
+        void this.onUnexpectedExit(exited, err instanceof Error ? err.message : String(err));
+      }
+      return;
+    }
+    const info = client.initializeResult?.serverInfo;
+    this.setState({ kind: 'running', detail: `${info?.name ?? 'server'} ${info?.version ?? ''} on ${runtime.path}`.trim() });
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (!client) return;
+    this.stopping = true;
+    try {
+      if (client.isRunning()) await client.stop();
+    } catch (err) {
+      this.log.warn(`Stopping the language server: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      await client.dispose().catch(() => undefined);
+      this.stopping = false;
+    }
+  }
+
+  async status(): Promise<ServerStatus> {
+    if (!this.client || this.current.kind !== 'running') {
+      throw new Error(this.current.kind === 'stopped' ? `the language server is stopped: ${this.current.reason}` : 'the language server is still starting');
+    }
+    return this.client.sendRequest(ServerStatusRequest.type);
+  }
+
+  dispose(): void {
+    void this.stop();
+    this.changed.dispose();
+  }
+
+  private async onUnexpectedExit(exited: Promise<string>, startError?: string): Promise<void> {
+    const why = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r(startError ?? 'the connection closed'), 2000))]);
+    this.stopped(why);
+    const choice = await vscode.window.showErrorMessage(`Cellflow language server stopped: ${why}`, 'Restart', 'Show Logs');
+    if (choice === 'Restart') await this.restart();
+    else if (choice === 'Show Logs') this.log.show();
+  }
+
+  private stopped(reason: string): void {
+    this.log.error(`Language server stopped: ${reason}`);
+    this.setState({ kind: 'stopped', reason });
+  }
+
+  private setState(state: ServerState): void {
+    this.current = state;
+    this.statusBar.set(state);
+    this.changed.fire(state);
+  }
+}
+
+/**
+ * The runtime setting, ignoring workspace values in untrusted workspaces: a cloned repository must not
+ * be able to choose the executable Cellflow starts.
+ */
+function nodePathSetting(): string {
+  const inspected = vscode.workspace.getConfiguration('cellflow').inspect<string>('server.nodePath');
+  if (!vscode.workspace.isTrusted) return inspected?.globalValue ?? '';
+  return vscode.workspace.getConfiguration('cellflow').get<string>('server.nodePath') ?? '';
+}
+
+function describeExit(code: number | null, signal: NodeJS.Signals | null, stderrTail: string[]): string {
+  const how = signal ? `it was killed by ${signal}` : `it exited with code ${code}`;
+  const last = [...stderrTail].reverse().find((l) => /exiting:|error/i.test(l)) ?? stderrTail[stderrTail.length - 1];
+  return last ? `${how}: ${last.replace(/^Cellflow language server exiting: /, '')}` : how;
+}

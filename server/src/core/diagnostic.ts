@@ -1,0 +1,28 @@
+import type { Range } from './text/lineIndex';
+
+export type Severity = 'error' | 'warning' | 'information' | 'hint';
+
+/**
+ * A problem found in a file, the same value whether the language server publishes it or the CLI prints
+ * it. `code` is stable: tests, quick fixes and users' suppressions key on it.
+ */
+export interface Diagnostic {
+  range: Range;
+  severity: Severity;
+  code: DiagnosticCode;
+  message: string;
+}
+
+export type DiagnosticCode =
+  | 'binary-file'
+  | 'invalid-utf8'
+  | 'file-too-large'
+  | 'empty-file'
+  | 'yaml-syntax'
+  | 'multiple-documents'
+  | 'duplicate-key'
+  | 'unsupported-yaml'
+  | 'missing-key'
+  | 'unknown-key'
+  | 'wrong-type'
+  | 'invalid-value';

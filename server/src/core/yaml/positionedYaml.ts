@@ -1,0 +1,288 @@
+import {
+  boolCoreTag,
+  constructFromEvents,
+  floatCoreTag,
+  getScalarValue,
+  intCoreTag,
+  nullCoreTag,
+  parseEvents,
+  COLLECTION_STYLE,
+  EVENT_ID,
+  NOT_RESOLVED,
+  SCALAR_STYLE,
+  YAMLException,
+  type Event,
+  type ScalarTagDefinition,
+} from 'js-yaml';
+
+/**
+ * A YAML document as a tree of nodes that know their source offsets, built from js-yaml's event stream
+ * (fast, and it keeps offsets), beside the plain JS value js-yaml constructs from the same events.
+ * Offsets are UTF-16 indices into the text, end-exclusive.
+ */
+export type YNode = YScalar | YMap | YSeq | YAlias;
+
+interface Span {
+  start: number;
+  end: number;
+}
+
+export interface YScalar extends Span {
+  kind: 'scalar';
+  /** The decoded text; its typed value lives in the constructed JS value. */
+  text: string;
+  quoted: boolean;
+}
+
+export interface YPair {
+  key: YNode;
+  value: YNode;
+}
+
+export interface YMap extends Span {
+  kind: 'map';
+  flow: boolean;
+  pairs: YPair[];
+}
+
+export interface YSeq extends Span {
+  kind: 'seq';
+  flow: boolean;
+  items: YNode[];
+}
+
+export interface YAlias extends Span {
+  kind: 'alias';
+  name: string;
+}
+
+export interface YDocument {
+  /** Offset where the document's content starts (0 for the first, the `---` line for later ones). */
+  start: number;
+  root: YNode | null;
+  value: unknown;
+}
+
+export interface YamlError {
+  offset: number;
+  message: string;
+}
+
+export interface DuplicateKey {
+  key: YNode;
+  first: YNode;
+}
+
+/** YAML that parses but that Cellflow does not take, such as a list used as a mapping key. */
+export interface Unsupported {
+  node: YNode;
+  message: string;
+}
+
+export type YamlParseResult =
+  | { ok: true; documents: YDocument[]; duplicates: DuplicateKey[]; unsupported: Unsupported[] }
+  | { ok: false; error: YamlError };
+
+export function parseYaml(text: string): YamlParseResult {
+  let events: Event[];
+  try {
+    events = parseEvents(text, {});
+  } catch (err) {
+    return { ok: false, error: toYamlError(err, text) };
+  }
+  const duplicates: DuplicateKey[] = [];
+  const unsupported: Unsupported[] = [];
+  const builder = new TreeBuilder(text, events, duplicates, unsupported);
+  const documents = builder.documents();
+  // js-yaml's constructor rejects complex keys outright; the tree's own values skip them instead.
+  if (builder.needsConstructor && unsupported.length === 0) {
+    // Tags, anchors or complex keys: let js-yaml construct the values. It is slower, so the common case
+    // (plain YAML) builds values in the same pass as the tree instead.
+    try {
+      // json: later duplicate keys win instead of throwing; duplicates are reported from the tree.
+      const values = constructFromEvents(events, { source: text, json: true });
+      documents.forEach((doc, i) => (doc.value = values[i] ?? null));
+    } catch (err) {
+      return { ok: false, error: toYamlError(err, text) };
+    }
+  }
+  return { ok: true, documents, duplicates, unsupported };
+}
+
+/** YAML 1.2 core schema resolution of plain scalars, in js-yaml's own order. */
+const IMPLICIT_TAGS: readonly ScalarTagDefinition[] = [nullCoreTag, boolCoreTag, intCoreTag, floatCoreTag];
+
+function resolvePlain(text: string): unknown {
+  const first = text.charAt(0);
+  for (const tag of IMPLICIT_TAGS) {
+    if (tag.implicitFirstChars && !tag.implicitFirstChars.includes(first)) continue;
+    const value = tag.resolve(text, false, tag.tagName);
+    if (value !== NOT_RESOLVED) return value;
+  }
+  return text;
+}
+
+function setKey(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}
+
+function toYamlError(err: unknown, text: string): YamlError {
+  if (err instanceof YAMLException) {
+    const offset = err.mark ? Math.min(err.mark.position, text.length) : 0;
+    return { offset, message: err.reason };
+  }
+  return { offset: 0, message: err instanceof Error ? err.message : String(err) };
+}
+
+class TreeBuilder {
+  private index = 0;
+  /** Set when the document uses features whose values only js-yaml's constructor gets right. */
+  needsConstructor = false;
+
+  constructor(
+    private readonly text: string,
+    private readonly events: Event[],
+    private readonly duplicates: DuplicateKey[],
+    private readonly unsupported: Unsupported[],
+  ) {}
+
+  documents(): YDocument[] {
+    const docs: YDocument[] = [];
+    let lastEnd = 0;
+    while (this.index < this.events.length) {
+      const ev = this.events[this.index++];
+      if (ev.type !== EVENT_ID.DOCUMENT) continue;
+      const built = this.peekIs(EVENT_ID.POP) ? null : this.node(lastEnd);
+      const root = built?.node ?? null;
+      this.expectPop();
+      const start = docs.length === 0 ? 0 : this.documentStart(lastEnd, root);
+      docs.push({ start, root, value: built?.value ?? null });
+      if (root) lastEnd = root.end;
+    }
+    return docs;
+  }
+
+  private peekIs(type: number): boolean {
+    return this.events[this.index]?.type === type;
+  }
+
+  private expectPop(): void {
+    if (this.peekIs(EVENT_ID.POP)) this.index++;
+  }
+
+  /**
+   * Builds the node at the cursor and its JS value; `prevEnd` places empty scalars, which carry no
+   * offsets of their own.
+   */
+  private node(prevEnd: number): { node: YNode; value: unknown } {
+    const ev = this.events[this.index++];
+    switch (ev.type) {
+      case EVENT_ID.SCALAR: {
+        if (ev.tagStart >= 0 || ev.anchorStart >= 0) this.needsConstructor = true;
+        const quoted = ev.style === SCALAR_STYLE.SINGLE_QUOTED || ev.style === SCALAR_STYLE.DOUBLE_QUOTED;
+        const empty = ev.valueStart < 0;
+        const start = empty ? prevEnd : ev.valueStart - (quoted ? 1 : 0);
+        const end = empty ? prevEnd : ev.valueEnd + (quoted ? 1 : 0);
+        const text = empty ? '' : ev.fast ? this.text.slice(ev.valueStart, ev.valueEnd) : getScalarValue(this.text, ev);
+        const node: YScalar = { kind: 'scalar', start, end: this.trimEnd(start, end), text, quoted };
+        return { node, value: ev.style === SCALAR_STYLE.PLAIN ? resolvePlain(text) : text };
+      }
+      case EVENT_ID.ALIAS:
+        this.needsConstructor = true;
+        return { node: { kind: 'alias', start: ev.anchorStart - 1, end: ev.anchorEnd, name: this.text.slice(ev.anchorStart, ev.anchorEnd) }, value: null };
+      case EVENT_ID.MAPPING: {
+        if (ev.tagStart >= 0 || ev.anchorStart >= 0) this.needsConstructor = true;
+        const map: YMap = { kind: 'map', flow: ev.style === COLLECTION_STYLE.FLOW, start: ev.start, end: ev.start, pairs: [] };
+        const value: Record<string, unknown> = {};
+        const seen = new Map<string, YNode>();
+        let cursor = ev.start;
+        while (this.index < this.events.length && !this.peekIs(EVENT_ID.POP)) {
+          const key = this.node(cursor).node;
+          const item = this.peekIs(EVENT_ID.POP) ? { node: emptyAfter(key), value: null } : this.node(key.end);
+          map.pairs.push({ key, value: item.node });
+          cursor = Math.max(key.end, item.node.end);
+          if (key.kind === 'scalar') {
+            setKey(value, key.text, item.value);
+            const first = seen.get(key.text);
+            if (first) this.duplicates.push({ key, first });
+            else seen.set(key.text, key);
+          } else if (key.kind === 'alias') {
+            this.needsConstructor = true;
+          } else {
+            this.unsupported.push({ node: key, message: `a mapping key must be a plain value, not a ${key.kind === 'seq' ? 'list' : 'mapping'}` });
+          }
+        }
+        this.expectPop();
+        map.end = map.flow ? this.closingBracket(cursor, '}') : cursor;
+        return { node: map, value };
+      }
+      case EVENT_ID.SEQUENCE: {
+        if (ev.tagStart >= 0 || ev.anchorStart >= 0) this.needsConstructor = true;
+        const seq: YSeq = { kind: 'seq', flow: ev.style === COLLECTION_STYLE.FLOW, start: ev.start, end: ev.start, items: [] };
+        const value: unknown[] = [];
+        let cursor = ev.start;
+        while (this.index < this.events.length && !this.peekIs(EVENT_ID.POP)) {
+          const item = this.node(cursor);
+          seq.items.push(item.node);
+          value.push(item.value);
+          cursor = item.node.end;
+        }
+        this.expectPop();
+        seq.end = seq.flow ? this.closingBracket(cursor, ']') : cursor;
+        return { node: seq, value };
+      }
+      default:
+        // A DOCUMENT or POP where a node should be: the stream is malformed; keep going with an empty node.
+        return { node: { kind: 'scalar', start: prevEnd, end: prevEnd, text: '', quoted: false }, value: null };
+    }
+  }
+
+  /** Block scalars end after their last line break; a range should end on the last content line. */
+  private trimEnd(start: number, end: number): number {
+    while (end > start && isSpace(this.text.charCodeAt(end - 1))) end--;
+    return end;
+  }
+
+  private closingBracket(from: number, bracket: string): number {
+    const at = this.text.indexOf(bracket, from);
+    return at < 0 ? from : at + 1;
+  }
+
+  private documentStart(prevEnd: number, root: YNode | null): number {
+    const marker = this.text.indexOf('---', prevEnd);
+    if (marker >= 0 && (root === null || marker <= root.start)) return marker;
+    return root?.start ?? prevEnd;
+  }
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
+}
+
+function emptyAfter(node: YNode): YScalar {
+  return { kind: 'scalar', start: node.end, end: node.end, text: '', quoted: false };
+}
+
+export type YPath = ReadonlyArray<string | number>;
+
+/** The node at a JSON-style path, or the deepest existing ancestor's node with how far the path got. */
+export function nodeAtPath(root: YNode, path: YPath): { node: YNode; depth: number } {
+  let node = root;
+  for (let depth = 0; depth < path.length; depth++) {
+    const seg = path[depth];
+    let next: YNode | undefined;
+    if (node.kind === 'map') next = node.pairs.find((p) => p.key.kind === 'scalar' && p.key.text === String(seg))?.value;
+    else if (node.kind === 'seq' && typeof seg === 'number') next = node.items[seg];
+    if (!next) return { node, depth };
+    node = next;
+  }
+  return { node, depth: path.length };
+}
+
+/** The key node of `key` in the mapping at `path`. */
+export function keyNodeAtPath(root: YNode, path: YPath, key: string): YNode | undefined {
+  const { node, depth } = nodeAtPath(root, path);
+  if (depth !== path.length || node.kind !== 'map') return undefined;
+  return node.pairs.find((p) => p.key.kind === 'scalar' && p.key.text === key)?.key;
+}

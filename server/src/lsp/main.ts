@@ -1,0 +1,41 @@
+import { createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind } from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { CELLFLOW_VERSION } from '../core/version';
+import { ServerStatusRequest } from '../protocol';
+import { DiagnosticsScheduler } from './diagnostics';
+import { serverStatus } from './status';
+
+// Reads --stdio / --node-ipc / --socket from argv. stdout carries the protocol under --stdio, so nothing
+// else may write to it: logs go through connection.console, last words through stderr.
+const connection = createConnection(ProposedFeatures.all);
+const documents = new TextDocuments(TextDocument);
+const diagnostics = new DiagnosticsScheduler(connection, documents);
+
+process.on('uncaughtException', (err) => dieWith(`uncaught exception: ${err.stack ?? err.message}`));
+process.on('unhandledRejection', (reason) => dieWith(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`));
+
+/** The client shows this last line to the user when the process ends, so it says why. */
+function dieWith(reason: string): never {
+  process.stderr.write(`Cellflow language server exiting: ${reason}\n`);
+  process.exit(1);
+}
+
+connection.onInitialize(() => ({
+  serverInfo: { name: 'cellflow-language-server', version: CELLFLOW_VERSION },
+  capabilities: {
+    textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+  },
+}));
+
+connection.onInitialized(() => {
+  connection.console.info(`Cellflow language server ${CELLFLOW_VERSION} on node ${process.version} (ABI ${process.versions.modules}), pid ${process.pid}`);
+});
+
+connection.onRequest(ServerStatusRequest.type, () => serverStatus(documents.all().length));
+
+documents.onDidOpen((e) => diagnostics.schedule(e.document.uri));
+documents.onDidChangeContent((e) => diagnostics.schedule(e.document.uri));
+documents.onDidClose((e) => diagnostics.clear(e.document.uri));
+
+documents.listen(connection);
+connection.listen();

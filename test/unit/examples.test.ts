@@ -1,0 +1,38 @@
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { EXAMPLES } from '../support/paths';
+
+const PYTHON = '/usr/bin/python3';
+
+describe('examples workspace', () => {
+  it('ships a notebook whose code runs end to end on Debian python3 and scores better than chance', function () {
+    this.timeout(120000);
+    const nb = JSON.parse(fs.readFileSync(path.join(EXAMPLES, 'notebooks', 'churn.ipynb'), 'utf8'));
+    assert.equal(nb.nbformat, 4);
+    const code = (nb.cells as Array<{ cell_type: string; source: string[] }>)
+      .filter((c) => c.cell_type === 'code')
+      .map((c) => c.source.join(''))
+      .join('\n\n');
+    // Run as one script from the notebook's folder, as a kernel started there would.
+    const out = execFileSync(PYTHON, ['-'], { input: code, cwd: path.join(EXAMPLES, 'notebooks'), encoding: 'utf8' });
+    const m = /accuracy=([\d.]+) roc_auc=([\d.]+)/.exec(out);
+    assert.ok(m, `the notebook prints its scores: ${out}`);
+    assert.ok(Number(m[2]) > 0.7, `ROC AUC ${m[2]} is well above chance`);
+  });
+
+  it('ships the CSV its generator makes, byte for byte', function () {
+    this.timeout(60000);
+    const csv = path.join(EXAMPLES, 'data', 'customers.csv');
+    const shipped = fs.readFileSync(csv, 'utf8');
+    const scratch = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'cellflow-data-'));
+    try {
+      fs.copyFileSync(path.join(EXAMPLES, 'data', 'make_customers.py'), path.join(scratch, 'make_customers.py'));
+      execFileSync(PYTHON, [path.join(scratch, 'make_customers.py')], { encoding: 'utf8' });
+      assert.equal(fs.readFileSync(path.join(scratch, 'customers.csv'), 'utf8'), shipped);
+    } finally {
+      fs.rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+});

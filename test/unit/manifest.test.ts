@@ -1,0 +1,69 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { SETTINGS } from '../../server/src/protocol';
+import { CELLFLOW_VERSION } from '../../server/src/core/version';
+import { PIPELINE_FILE_PATTERN } from '../../server/src/core/pipeline/files';
+import { DIST, ROOT } from '../support/paths';
+
+const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+
+describe('extension manifest', () => {
+  it('activates lazily, never on startup', () => {
+    const events: string[] = manifest.activationEvents;
+    assert.ok(!events.includes('*'));
+    assert.ok(!events.includes('onStartupFinished'));
+    assert.ok(events.includes('onLanguage:cellflow-pipeline'));
+    assert.ok(events.includes('onNotebook:jupyter-notebook'));
+  });
+
+  it('declares exactly the settings the protocol module defines, with their defaults and scopes', () => {
+    const props = manifest.contributes.configuration.properties as Record<string, { type: string; default: unknown; scope: string; enum?: string[]; markdownDescription?: string }>;
+    assert.deepEqual(Object.keys(props).sort(), Object.keys(SETTINGS).sort());
+    for (const [key, def] of Object.entries(SETTINGS)) {
+      assert.equal(props[key].type, def.type, key);
+      assert.deepEqual(props[key].default, def.default, key);
+      assert.equal(props[key].scope, def.scope, key);
+      if ('enum' in def) assert.deepEqual(props[key].enum, def.enum, key);
+      assert.ok(props[key].markdownDescription, `${key} is described`);
+    }
+  });
+
+  it('keeps the runtime setting out of reach of untrusted workspaces', () => {
+    assert.deepEqual(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations, ['cellflow.server.nodePath']);
+  });
+
+  it('has the version the code reports', () => {
+    assert.equal(CELLFLOW_VERSION, manifest.version);
+  });
+
+  it('associates the pipeline language with the files the CLI lints', () => {
+    const patterns: string[] = manifest.contributes.languages[0].filenamePatterns;
+    for (const p of patterns) assert.match(p.replace('*', 'x'), PIPELINE_FILE_PATTERN);
+    assert.deepEqual(manifest.contributes.yamlValidation[0].fileMatch, patterns);
+  });
+
+  it('contributes a title for every command it registers', () => {
+    const source = fs.readFileSync(path.join(ROOT, 'client', 'src', 'commands.ts'), 'utf8');
+    const registered = [...source.matchAll(/registerCommand\('([^']+)'/g)].map((m) => m[1]).sort();
+    const contributed = (manifest.contributes.commands as Array<{ command: string; title: string }>).map((c) => c.command).sort();
+    assert.deepEqual(registered, contributed);
+  });
+});
+
+describe('bundles', () => {
+  const meta = JSON.parse(fs.readFileSync(path.join(DIST, 'meta.json'), 'utf8')) as Record<string, { inputs: Record<string, unknown>; outputs: Record<string, { imports: Array<{ path: string; external?: boolean }> }> }>;
+
+  it('keep native modules out of the extension host bundle', () => {
+    const inputs = Object.keys(meta.extension.inputs);
+    assert.ok(inputs.some((i) => i.includes('vscode-languageclient')), 'sanity: the client bundle is the one inspected');
+    assert.deepEqual(inputs.filter((i) => /better-sqlite3|onnxruntime|\.node$/.test(i)), []);
+    const imports = Object.values(meta.extension.outputs).flatMap((o) => o.imports.map((i) => i.path));
+    assert.deepEqual(imports.filter((p) => /better-sqlite3|onnxruntime/.test(p)), []);
+  });
+
+  it('leave native modules external in the server, to load from node_modules at run time', () => {
+    const imports = Object.values(meta.server.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path));
+    assert.ok(imports.includes('better-sqlite3'));
+  });
+});
