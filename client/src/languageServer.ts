@@ -106,10 +106,23 @@ export class LanguageServerController implements vscode.Disposable {
   }
 
   async status(): Promise<ServerStatus> {
+    if (this.current.kind === 'starting') await this.settled();
     if (!this.client || this.current.kind !== 'running') {
       throw new Error(this.current.kind === 'stopped' ? `the language server is stopped: ${this.current.reason}` : 'the language server is still starting');
     }
     return this.client.sendRequest(ServerStatusRequest.type);
+  }
+
+  /** Resolves once a start has finished, either way. */
+  private settled(): Promise<void> {
+    return new Promise((resolve) => {
+      const sub = this.onDidChangeState((s) => {
+        if (s.kind !== 'starting') {
+          sub.dispose();
+          resolve();
+        }
+      });
+    });
   }
 
   dispose(): void {

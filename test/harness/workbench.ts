@@ -1,0 +1,58 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { format } from 'node:util';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { CodeServer } from './codeServer';
+
+export const CHROMIUM = process.env.CELLFLOW_CHROMIUM ?? '/usr/bin/chromium';
+
+export interface WorkbenchOptions {
+  /** Folder to open. */
+  folder: string;
+  /** Load this folder as the extension under development (absent: only installed extensions). */
+  extensionDevelopmentPath?: string;
+  /** Run this mocha suite (a module exporting run()) in the extension host; its result arrives as exitCode. */
+  extensionTestsPath?: string;
+  /** Receives the extension host's console output, line by line. */
+  onLog?: (line: string) => void;
+  viewport?: { width: number; height: number };
+}
+
+export interface Workbench {
+  browser: Browser;
+  page: Page;
+  /** Resolves with the tests' exit code when extensionTestsPath is given (0 pass, non-zero fail). */
+  exitCode: Promise<number>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the VS Code workbench of a running code-server in headless Debian chromium. The extension under
+ * development and its tests are passed through the workbench URL's `payload`, as vscode-remote URIs
+ * on the page's own host, the way VS Code's own smoke tests do it.
+ */
+export async function openWorkbench(server: CodeServer, options: WorkbenchOptions): Promise<Workbench> {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`chromium not found at ${CHROMIUM}: run npm run setup`);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'],
+  });
+  const page = await browser.newPage({ viewport: options.viewport ?? { width: 1400, height: 900 } });
+  let resolveExit!: (code: number) => void;
+  const exitCode = new Promise<number>((resolve) => (resolveExit = resolve));
+  await page.exposeFunction('codeAutomationLog', (type: string, args: unknown[]) => {
+    const line = format(...(Array.isArray(args) ? args : [args]));
+    options.onLog?.(type === 'error' ? `[error] ${line}` : line);
+  });
+  await page.exposeFunction('codeAutomationExit', (code: number) => resolveExit(code));
+  page.on('pageerror', (err) => options.onLog?.(`[page error] ${err.message}`));
+
+  const remote = (p: string) => `vscode-remote://${server.authority}${path.resolve(p)}`;
+  const payload: Array<[string, string]> = [['skipWelcome', 'true']];
+  if (options.extensionDevelopmentPath) payload.push(['extensionDevelopmentPath', remote(options.extensionDevelopmentPath)]);
+  if (options.extensionTestsPath) payload.push(['extensionTestsPath', remote(options.extensionTestsPath)]);
+  const url = `${server.url}/?folder=${encodeURIComponent(path.resolve(options.folder))}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  await page.goto(url);
+  return { browser, page, exitCode, close: () => browser.close() };
+}

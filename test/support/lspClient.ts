@@ -1,0 +1,104 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import * as path from 'node:path';
+import {
+  createProtocolConnection,
+  DidChangeTextDocumentNotification,
+  DidCloseTextDocumentNotification,
+  DidOpenTextDocumentNotification,
+  ExitNotification,
+  InitializedNotification,
+  InitializeRequest,
+  PublishDiagnosticsNotification,
+  ShutdownRequest,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type InitializeResult,
+  type ProtocolConnection,
+  type PublishDiagnosticsParams,
+  type TextDocumentContentChangeEvent,
+} from 'vscode-languageserver-protocol/node';
+import { DIST } from './paths';
+import { waitFor } from './waitFor';
+
+export const SERVER = path.join(DIST, 'server', 'server.js');
+
+/** The built language server in its own process, spoken to over stdio as an editor would. */
+export class LspClient {
+  readonly process: ChildProcessWithoutNullStreams;
+  readonly connection: ProtocolConnection;
+  stderr = '';
+  private readonly diagnostics = new Map<string, PublishDiagnosticsParams[]>();
+  private readonly versions = new Map<string, number>();
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor() {
+    this.process = spawn(process.execPath, [SERVER, '--stdio'], { stdio: 'pipe' });
+    this.process.stderr.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
+    this.exited = new Promise((resolve) => this.process.on('exit', (code, signal) => resolve({ code, signal })));
+    this.connection = createProtocolConnection(new StreamMessageReader(this.process.stdout), new StreamMessageWriter(this.process.stdin));
+    this.connection.onNotification(PublishDiagnosticsNotification.type, (p) => {
+      const list = this.diagnostics.get(p.uri) ?? [];
+      list.push(p);
+      this.diagnostics.set(p.uri, list);
+    });
+    this.connection.listen();
+  }
+
+  async initialize(): Promise<InitializeResult> {
+    const result = await this.connection.sendRequest(InitializeRequest.type, {
+      processId: process.pid,
+      rootUri: null,
+      capabilities: { textDocument: { publishDiagnostics: { versionSupport: true } } },
+    });
+    await this.connection.sendNotification(InitializedNotification.type, {});
+    return result;
+  }
+
+  async open(uri: string, text: string, languageId = 'cellflow-pipeline'): Promise<void> {
+    this.versions.set(uri, 1);
+    await this.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId, version: 1, text } });
+  }
+
+  async change(uri: string, changes: TextDocumentContentChangeEvent[]): Promise<number> {
+    const version = (this.versions.get(uri) ?? 0) + 1;
+    this.versions.set(uri, version);
+    await this.connection.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version }, contentChanges: changes });
+    return version;
+  }
+
+  async close(uri: string): Promise<void> {
+    await this.connection.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri } });
+  }
+
+  /** The first diagnostics published for `uri` at `version` (or any version) after `since` earlier ones. */
+  diagnosticsFor(uri: string, opts: { version?: number; timeoutMs?: number } = {}): Promise<PublishDiagnosticsParams> {
+    return waitFor(
+      () => (this.diagnostics.get(uri) ?? []).find((p) => opts.version === undefined || p.version === opts.version),
+      `diagnostics for ${uri}${opts.version !== undefined ? ` at version ${opts.version}` : ''}`,
+      opts.timeoutMs ?? 10000,
+      () => JSON.stringify((this.diagnostics.get(uri) ?? []).map((p) => [p.version, p.diagnostics.length])) + this.stderr,
+    );
+  }
+
+  /** The newest diagnostics published for `uri` once they satisfy `predicate`. */
+  latestDiagnostics(uri: string, predicate: (p: PublishDiagnosticsParams) => boolean, what: string): Promise<PublishDiagnosticsParams> {
+    return waitFor(() => {
+      const list = this.diagnostics.get(uri) ?? [];
+      const last = list[list.length - 1];
+      return last && predicate(last) ? last : undefined;
+    }, what);
+  }
+
+  async shutdown(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    await this.connection.sendRequest(ShutdownRequest.type);
+    await this.connection.sendNotification(ExitNotification.type);
+    const result = await this.exited;
+    this.connection.dispose();
+    return result;
+  }
+
+  kill(): void {
+    this.connection.dispose();
+    if (this.process.exitCode === null) this.process.kill('SIGKILL');
+  }
+}
