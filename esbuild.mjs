@@ -22,7 +22,8 @@ const common = {
 };
 
 const bundles = [
-  { entryPoints: { extension: 'client/src/extension.ts' }, outdir: 'dist/client', external: ['vscode', ...native] },
+  // Two client bundles: activation loads only the small first one; the language client comes right after.
+  { entryPoints: { extension: 'client/src/extension.ts', languageServer: 'client/src/languageServer.ts' }, outdir: 'dist/client', external: ['vscode', ...native] },
   { entryPoints: { server: 'server/src/lsp/main.ts' }, outdir: 'dist/server', external: native },
   { entryPoints: { cellflow: 'server/src/cli/main.ts' }, outdir: 'dist/cli', external: native, banner: { js: '#!/usr/bin/env node' } },
 ];

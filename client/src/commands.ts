@@ -2,10 +2,10 @@ import * as vscode from 'vscode';
 import type { ServerStatus } from '../../server/src/protocol';
 import type { LanguageServerController } from './languageServer';
 
-export function registerCommands(context: vscode.ExtensionContext, server: LanguageServerController, log: vscode.LogOutputChannel): void {
+export function registerCommands(context: vscode.ExtensionContext, server: Promise<LanguageServerController>, log: vscode.LogOutputChannel): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand('cellflow.showServerStatus', () => showServerStatus(server, log)),
-    vscode.commands.registerCommand('cellflow.restartServer', () => server.restart()),
+    vscode.commands.registerCommand('cellflow.showServerStatus', async () => showServerStatus(await server, log)),
+    vscode.commands.registerCommand('cellflow.restartServer', async () => (await server).restart()),
     vscode.commands.registerCommand('cellflow.showLogs', () => log.show()),
   );
 }

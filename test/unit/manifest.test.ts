@@ -52,7 +52,15 @@ describe('extension manifest', () => {
 });
 
 describe('bundles', () => {
-  const meta = JSON.parse(fs.readFileSync(path.join(DIST, 'meta.json'), 'utf8')) as Record<string, { inputs: Record<string, unknown>; outputs: Record<string, { imports: Array<{ path: string; external?: boolean }> }> }>;
+  const meta = JSON.parse(fs.readFileSync(path.join(DIST, 'meta.json'), 'utf8')) as Record<string, { inputs: Record<string, unknown>; outputs: Record<string, { bytes: number; inputs: Record<string, unknown>; imports: Array<{ path: string; external?: boolean }> }> }>;
+
+  it('keep what activation loads small: the language client is a bundle of its own', () => {
+    const activation = meta.extension.outputs['dist/client/extension.js'];
+    assert.ok(activation, 'the activation bundle exists');
+    assert.deepEqual(Object.keys(activation.inputs).filter((i) => i.includes('node_modules')), []);
+    assert.ok(activation.bytes < 20_000, `activation bundle is ${activation.bytes} bytes`);
+    assert.ok(Object.keys(meta.extension.outputs['dist/client/languageServer.js'].inputs).some((i) => i.includes('vscode-languageclient')));
+  });
 
   it('keep native modules out of the extension host bundle', () => {
     const inputs = Object.keys(meta.extension.inputs);

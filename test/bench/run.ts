@@ -1,0 +1,83 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { startCodeServer } from '../harness/codeServer';
+import { runEditorSuite } from '../harness/runSuite';
+import { DIST, ROOT } from '../support/paths';
+
+interface ActivationSample {
+  cellflowMs: number;
+  baselineId?: string;
+  baselineMs?: number;
+  nativeModules: string[];
+}
+
+const ACTIVATION_TARGET_MS = 150;
+const SESSIONS = 5;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+
+function bundleSizes(): Array<{ bundle: string; bytes: number; gzipBytes: number }> {
+  return ['client/extension.js', 'client/languageServer.js', 'server/server.js', 'cli/cellflow.js'].map((b) => {
+    const data = fs.readFileSync(path.join(DIST, b));
+    return { bundle: `dist/${b}`, bytes: data.length, gzipBytes: gzipSync(data).length };
+  });
+}
+
+/** Activation in the real editor, one fresh extension host per sample. */
+async function activation(): Promise<ActivationSample[]> {
+  const server = await startCodeServer();
+  const samples: ActivationSample[] = [];
+  try {
+    for (let i = 0; i < SESSIONS; i++) {
+      let sample: ActivationSample | undefined;
+      const r = await runEditorSuite({
+        suite: path.join(ROOT, 'out', 'test', 'bench-editor', 'index.js'),
+        server,
+        onLog: (line) => {
+          const m = /CELLFLOW_BENCH (.*)$/.exec(line);
+          if (m) sample = JSON.parse(m[1]);
+        },
+      });
+      if (r.exitCode !== 0 || !sample) throw new Error(`activation bench session failed (${r.exitCode}):\n${r.log.join('\n')}`);
+      samples.push(sample);
+    }
+  } finally {
+    await server.stop();
+  }
+  return samples;
+}
+
+async function main(): Promise<void> {
+  const results: Record<string, unknown> = {};
+  const sizes = bundleSizes();
+  results.bundles = sizes;
+  console.log('Bundle sizes');
+  for (const s of sizes) console.log(`  ${s.bundle.padEnd(26)} ${kb(s.bytes).padStart(10)}  (gzip ${kb(s.gzipBytes)})`);
+
+  console.log(`\nActivation in code-server 4.100.3 (median of ${SESSIONS} fresh extension hosts, each timed once its start-up has settled)`);
+  const samples = await activation();
+  const ours = median(samples.map((s) => s.cellflowMs));
+  const baselineSamples = samples.filter((s) => s.baselineMs !== undefined);
+  const base = baselineSamples.length ? median(baselineSamples.map((s) => s.baselineMs!)) : undefined;
+  const natives = [...new Set(samples.flatMap((s) => s.nativeModules))];
+  results.activation = { medianMs: ours, samplesMs: samples.map((s) => s.cellflowMs), targetMs: ACTIVATION_TARGET_MS, baselineId: baselineSamples[0]?.baselineId, baselineMedianMs: base, nativeModulesLoaded: natives };
+  console.log(`  cellflow activation        ${ours.toFixed(1).padStart(7)} ms   target < ${ACTIVATION_TARGET_MS} ms: ${(ours / ACTIVATION_TARGET_MS).toFixed(2)}x of budget ${ours < ACTIVATION_TARGET_MS ? 'PASS' : 'FAIL'}`);
+  if (base !== undefined) console.log(`  baseline ${baselineSamples[0].baselineId!.padEnd(18)}${base.toFixed(1).padStart(7)} ms   cellflow / baseline = ${(ours / base).toFixed(2)}x`);
+  console.log(`  samples: ${samples.map((s) => s.cellflowMs.toFixed(1)).join(', ')} ms`);
+  console.log(`  native modules loaded by activation: ${natives.length ? natives.join(', ') : 'none'} (target: none) ${natives.length ? 'FAIL' : 'PASS'}`);
+
+  fs.mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
+  fs.writeFileSync(path.join(ROOT, 'test-results', 'bench.json'), `${JSON.stringify(results, null, 2)}\n`);
+  console.log('\nWrote test-results/bench.json');
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  process.exit(1);
+});

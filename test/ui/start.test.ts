@@ -1,0 +1,61 @@
+import * as assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { CHROMIUM } from '../harness/workbench';
+import { ROOT } from '../support/paths';
+import { waitFor } from '../support/waitFor';
+import { RESULTS } from './editor.test';
+
+describe('npm start (the README command)', () => {
+  let start: ChildProcess | undefined;
+  let browser: Browser | undefined;
+  let devDir: string;
+  let output = '';
+
+  before(() => {
+    devDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cellflow-start-'));
+  });
+  after(async () => {
+    await browser?.close();
+    if (start && start.exitCode === null) {
+      try {
+        process.kill(-start.pid!, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    fs.rmSync(devDir, { recursive: true, force: true });
+  });
+
+  it('serves the example workspace with the packaged extension installed, until stopped', async () => {
+    start = spawn('npm', ['start'], { cwd: ROOT, env: { ...process.env, PORT: '0', CELLFLOW_DEV_DIR: devDir }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    start.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    start.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    const url = await waitFor(() => /(http:\/\/127\.0\.0\.1:\d+\/\?folder=\S+)/.exec(output)?.[1], 'npm start to print the URL', 180_000, () => output.slice(-2000));
+    assert.equal(decodeURIComponent(new URL(url).searchParams.get('folder')!), path.join(ROOT, 'examples'));
+    const installed = fs.readdirSync(path.join(devDir, 'code-server', 'extensions'));
+    assert.ok(installed.some((d) => /^cellflow\.cellflow-\d+\.\d+\.\d+$/.test(d)), `the .vsix is installed: ${installed.join(', ')}`);
+
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'] });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(url);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill('churn.cellflow.yaml');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'churn.cellflow.yaml' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    // The installed extension activates on the pipeline file and its server comes up.
+    await page.locator('.statusbar-item', { hasText: 'Cellflow' }).locator('.codicon-pass').first().waitFor({ timeout: 60_000 });
+    fs.mkdirSync(RESULTS, { recursive: true });
+    await page.screenshot({ path: path.join(RESULTS, 'npm-start-example-workspace.png') });
+
+    const exited = new Promise<number | null>((resolve) => start!.once('exit', (code) => resolve(code)));
+    process.kill(-start.pid!, 'SIGINT');
+    await exited;
+  });
+});
