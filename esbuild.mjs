@@ -2,7 +2,7 @@
 // `vscode` is provided by the editor; native modules stay external and load from node_modules at run
 // time, in the server and CLI processes only.
 import * as esbuild from 'esbuild';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const watch = process.argv.includes('--watch');
@@ -19,6 +19,8 @@ const common = {
   logLevel: 'warning',
   // vscode-languageserver-types ships a UMD build that hides its requires from esbuild; take the ESM one.
   mainFields: ['module', 'main'],
+  // web-tree-sitter's ESM build needs import.meta.url, which a CommonJS bundle lacks: take its CJS build.
+  alias: { 'web-tree-sitter': './node_modules/web-tree-sitter/tree-sitter.cjs' },
 };
 
 const bundles = [
@@ -37,6 +39,14 @@ async function generateSchema() {
   writeFileSync('dist/schema/pipeline.schema.json', `${JSON.stringify(pipelineJsonSchema(), null, 2)}\n`);
 }
 
+/** tree-sitter (the runtime and the Python grammar) is WebAssembly that the bundles load from dist/wasm. */
+function copyWasm() {
+  mkdirSync('dist/wasm', { recursive: true });
+  copyFileSync('node_modules/web-tree-sitter/tree-sitter.wasm', 'dist/wasm/tree-sitter.wasm');
+  copyFileSync('node_modules/tree-sitter-python/tree-sitter-python.wasm', 'dist/wasm/tree-sitter-python.wasm');
+}
+
+copyWasm();
 if (watch) {
   for (const b of bundles) await (await esbuild.context({ ...common, ...b })).watch();
   await generateSchema();

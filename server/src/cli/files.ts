@@ -1,0 +1,43 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { FileWrite } from '../core/promote/promote';
+import { parseNotebook, NotebookError, type Notebook } from '../core/notebook/notebook';
+
+export function readIfExists(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+export function loadNotebookFile(file: string, shownAs = file): Notebook {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new NotebookError(shownAs, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message);
+  }
+  return parseNotebook(text, shownAs);
+}
+
+/**
+ * Writes every file or, as far as the file system allows, none: all contents go to temporary files
+ * first and are renamed into place only once all of them are written.
+ */
+export function writeAll(files: FileWrite[]): void {
+  const temps: Array<{ temp: string; final: string }> = [];
+  try {
+    for (const f of files) {
+      fs.mkdirSync(path.dirname(f.path), { recursive: true });
+      const temp = `${f.path}.cellflow-${process.pid}.tmp`;
+      fs.writeFileSync(temp, f.content);
+      temps.push({ temp, final: f.path });
+    }
+  } catch (err) {
+    for (const t of temps) fs.rmSync(t.temp, { force: true });
+    throw err;
+  }
+  for (const t of temps) fs.renameSync(t.temp, t.final);
+}

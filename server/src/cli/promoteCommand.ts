@@ -1,0 +1,62 @@
+import * as path from 'node:path';
+import { NotebookAnalyzer } from '../core/notebook/analysis';
+import { promote } from '../core/promote/promote';
+import { lockPathFor } from '../core/promote/lockFile';
+import { pythonParser } from '../core/python/parser';
+import { loadNotebookFile, readIfExists, writeAll } from './files';
+
+export interface PromoteArgs {
+  notebook: string;
+  cells: string;
+  step?: string;
+  pipeline: string;
+  json: boolean;
+}
+
+/** `3,5-7,e5b4a7c6` → [3, 5, 6, 7, 'e5b4a7c6']: indices, ranges of indices, or cell ids. */
+export function parseCellList(list: string): Array<number | string> {
+  const out: Array<number | string> = [];
+  for (const part of list.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const range = /^(\d+)-(\d+)$/.exec(part);
+    if (range) {
+      const [a, b] = [Number(range[1]), Number(range[2])];
+      if (b < a) throw new Error(`--cells: the range ${part} runs backwards`);
+      for (let i = a; i <= b; i++) out.push(i);
+    } else {
+      out.push(/^\d+$/.test(part) ? Number(part) : part);
+    }
+  }
+  return out;
+}
+
+export async function runPromote(args: PromoteArgs): Promise<number> {
+  const notebookPath = path.resolve(args.notebook);
+  const pipelinePath = path.resolve(args.pipeline);
+  const notebook = loadNotebookFile(notebookPath, args.notebook);
+  const analyzer = new NotebookAnalyzer(await pythonParser());
+  const result = promote(
+    {
+      notebook,
+      notebookPath,
+      cells: parseCellList(args.cells),
+      stepId: args.step,
+      pipelinePath,
+      pipelineText: readIfExists(pipelinePath),
+      lockText: readIfExists(lockPathFor(pipelinePath)),
+    },
+    analyzer,
+  );
+  writeAll(result.files);
+  const rel = (p: string) => path.relative(process.cwd(), p) || p;
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify({ status: result.status, step: result.step, files: result.files.map((f) => rel(f.path)), warnings: result.warnings }, null, 2)}\n`);
+  } else {
+    const s = result.step;
+    const verb = { created: 'Created', 'new-version': 'Made a new version of', relocated: 'Updated the cell positions of', unchanged: 'Nothing changed in' }[result.status];
+    process.stdout.write(`${verb} step \`${s.id}\` v${s.version} in ${args.pipeline}\n`);
+    process.stdout.write(`  reads: ${s.reads.join(', ') || '-'}\n  writes: ${s.writes.join(', ') || '-'}\n  params: ${s.params.join(', ') || '-'}\n  depends on: ${s.dependsOn.join(', ') || '-'}\n`);
+    if (result.files.length) process.stdout.write(`  wrote: ${result.files.map((f) => rel(f.path)).join(', ')}\n`);
+    for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
+  }
+  return 0;
+}

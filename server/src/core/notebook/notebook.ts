@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { LineIndex } from '../text/lineIndex';
+
+export type CellKind = 'code' | 'markdown' | 'raw';
+
+export interface NotebookCell {
+  /** 0-based position among all cells. */
+  index: number;
+  kind: CellKind;
+  source: string;
+  /** nbformat 4.5+ cell id; absent in older notebooks. */
+  id?: string;
+  tags: string[];
+}
+
+/**
+ * A notebook as Cellflow needs it: cells and their language. It comes from an .ipynb file (CLI, server)
+ * or from the editor's in-memory notebook (with unsaved edits), in the same shape.
+ */
+export interface Notebook {
+  /** Workspace-relative or absolute path, as the caller names it; used in messages. */
+  path: string;
+  nbformat: number;
+  nbformatMinor: number;
+  /** The kernel's language, lower case (`python`); undefined when the notebook does not say. */
+  language?: string;
+  cells: NotebookCell[];
+}
+
+/** A problem with a notebook file, naming the file and, where known, the place in it. */
+export class NotebookError extends Error {
+  constructor(
+    readonly file: string,
+    readonly detail: string,
+    readonly position?: { line: number; column: number },
+  ) {
+    super(`${file}${position ? `:${position.line}:${position.column}` : ''}: ${detail}`);
+    this.name = 'NotebookError';
+  }
+}
+
+const source = z.union([z.string(), z.array(z.string())]);
+const IpynbCell = z.looseObject({
+  cell_type: z.enum(['code', 'markdown', 'raw']),
+  id: z.string().optional(),
+  source,
+  metadata: z.looseObject({ tags: z.array(z.string()).optional() }).optional(),
+});
+const Ipynb = z.looseObject({
+  nbformat: z.int(),
+  nbformat_minor: z.int().optional(),
+  metadata: z
+    .looseObject({
+      kernelspec: z.looseObject({ language: z.string().optional(), name: z.string().optional() }).optional(),
+      language_info: z.looseObject({ name: z.string().optional() }).optional(),
+    })
+    .optional(),
+  cells: z.array(IpynbCell),
+});
+
+/** Reads an .ipynb file's text; throws NotebookError with a clear message on anything it cannot use. */
+export function parseNotebook(text: string, file: string): Notebook {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new NotebookError(file, `not valid notebook JSON: ${jsonMessage(err)}`, jsonPosition(err, text));
+  }
+  if (typeof json === 'object' && json !== null && 'nbformat' in json && typeof json.nbformat === 'number' && json.nbformat < 4) {
+    throw new NotebookError(file, `nbformat ${json.nbformat} notebooks are not supported; open and save it in Jupyter to upgrade it to nbformat 4`);
+  }
+  const parsed = Ipynb.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue.path.length ? issue.path.map(String).join('.') : 'the top level';
+    throw new NotebookError(file, `not a Jupyter notebook: ${where}: ${issue.message}`);
+  }
+  const nb = parsed.data;
+  if (nb.nbformat > 4) throw new NotebookError(file, `nbformat ${nb.nbformat} is newer than Cellflow understands (4)`);
+  const meta = nb.metadata;
+  const language = (meta?.kernelspec?.language ?? meta?.language_info?.name)?.toLowerCase();
+  return {
+    path: file,
+    nbformat: nb.nbformat,
+    nbformatMinor: nb.nbformat_minor ?? 0,
+    language,
+    cells: nb.cells.map((c, index) => ({
+      index,
+      kind: c.cell_type,
+      source: Array.isArray(c.source) ? c.source.join('') : c.source,
+      id: c.id,
+      tags: c.metadata?.tags ?? [],
+    })),
+  };
+}
+
+/** Cellflow promotes Python code; a notebook that says it is another language gets a clear refusal. */
+export function assertPython(nb: Notebook): void {
+  if (nb.language !== undefined && nb.language !== 'python') {
+    throw new NotebookError(nb.path, `the notebook's kernel language is ${nb.language}; Cellflow promotes Python cells only`);
+  }
+}
+
+function jsonMessage(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).replace(/^JSON\.parse: /, '').replace(/ in JSON at position \d+.*$/, '').replace(/\s*\(line \d+ column \d+\)$/, '');
+}
+
+function jsonPosition(err: unknown, text: string): { line: number; column: number } | undefined {
+  const message = err instanceof Error ? err.message : '';
+  const lc = /line (\d+) column (\d+)/.exec(message);
+  if (lc) return { line: Number(lc[1]), column: Number(lc[2]) };
+  const pos = /position (\d+)/.exec(message);
+  if (pos) {
+    const p = new LineIndex(text).positionAt(Number(pos[1]));
+    return { line: p.line + 1, column: p.character + 1 };
+  }
+  if (/Unexpected end of JSON input/.test(message)) {
+    const p = new LineIndex(text).positionAt(text.length);
+    return { line: p.line + 1, column: p.character + 1 };
+  }
+  return undefined;
+}
