@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pipelineStatus } from '../core/promote/status';
-import { loadNotebookFile } from './files';
+import { lockPathFor } from '../core/promote/lockFile';
+import { loadNotebookFile, readIfExists } from './files';
 
 /** `cellflow pipeline show <file> [--json]`. */
 export function runPipelineShow(file: string, json: boolean): number {
@@ -13,7 +14,7 @@ export function runPipelineShow(file: string, json: boolean): number {
     process.stderr.write(`cellflow pipeline show: ${file}: no such file\n`);
     return 2;
   }
-  const status = pipelineStatus(abs, text, (nb) => loadNotebookFile(nb, path.relative(process.cwd(), nb)));
+  const status = pipelineStatus(abs, text, (nb) => loadNotebookFile(nb, path.relative(process.cwd(), nb)), readIfExists(lockPathFor(abs)));
   if (json) {
     const out = {
       name: status.name,

@@ -8,16 +8,18 @@ export interface CellRef {
 }
 
 export type Located =
-  | { found: true; cell: NotebookCell; how: 'id' | 'hash' | 'index'; changed: boolean }
+  | { found: true; cell: NotebookCell; how: 'id' | 'hash' | 'similar' | 'index'; changed: boolean }
   | { found: false; ref: CellRef };
 
 /**
  * Finds promoted cells again after the notebook changed. nbformat 4.5+ cells have ids, which survive
  * edits and moves. Older notebooks (4.4 and before) have none: a cell is found by its content hash
- * (it moved but did not change; the nearest match to its old index wins when several cells are alike),
- * else at its old index when a code cell is still there (it changed in place), else it is missing.
+ * (it moved but did not change; the nearest match to its old index wins when several cells are alike);
+ * else, when the promoted source is known (the lock file keeps it), by similarity to it among the code
+ * cells near its old index (it changed and moved); else at its old index when a code cell is still
+ * there (it changed in place); else it is missing.
  */
-export function locateCells(nb: Notebook, refs: CellRef[]): Located[] {
+export function locateCells(nb: Notebook, refs: CellRef[], previousSources?: string[]): Located[] {
   const taken = new Set<number>();
   const hashes = new Map<number, string>();
   const hashOf = (c: NotebookCell) => {
@@ -41,6 +43,14 @@ export function locateCells(nb: Notebook, refs: CellRef[]): Located[] {
         return { found: true, cell: nearest, how: 'hash', changed: false };
       }
     }
+    const previous = previousSources?.[refs.indexOf(ref)];
+    if (previous !== undefined) {
+      const similar = mostSimilar(nb, previous, ref.index, taken);
+      if (similar) {
+        taken.add(similar.index);
+        return { found: true, cell: similar, how: 'similar', changed: true };
+      }
+    }
     const atIndex = nb.cells[ref.index];
     if (atIndex && atIndex.kind === 'code' && !taken.has(atIndex.index) && (!ref.id || !atIndex.id)) {
       taken.add(atIndex.index);
@@ -48,4 +58,41 @@ export function locateCells(nb: Notebook, refs: CellRef[]): Located[] {
     }
     return { found: false, ref };
   });
+}
+
+const SIMILARITY_WINDOW = 25;
+const SIMILARITY_THRESHOLD = 0.5;
+
+/** The code cell near `around` whose tokens best match `source` (Dice coefficient), if close enough. */
+function mostSimilar(nb: Notebook, source: string, around: number, taken: Set<number>): NotebookCell | undefined {
+  const want = tokenCounts(source);
+  let best: NotebookCell | undefined;
+  let bestScore = SIMILARITY_THRESHOLD;
+  for (let i = Math.max(0, around - SIMILARITY_WINDOW); i < Math.min(nb.cells.length, around + SIMILARITY_WINDOW + 1); i++) {
+    const c = nb.cells[i];
+    if (c.kind !== 'code' || taken.has(i)) continue;
+    const score = dice(want, tokenCounts(c.source));
+    if (score > bestScore || (score === bestScore && best && Math.abs(i - around) < Math.abs(best.index - around))) {
+      best = c;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
+function tokenCounts(source: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const t of source.match(/[A-Za-z_]\w*|\d+(?:\.\d+)?|[^\s\w]/g) ?? []) counts.set(t, (counts.get(t) ?? 0) + 1);
+  return counts;
+}
+
+function dice(a: Map<string, number>, b: Map<string, number>): number {
+  let common = 0;
+  let total = 0;
+  for (const [t, n] of a) {
+    common += Math.min(n, b.get(t) ?? 0);
+    total += n;
+  }
+  for (const n of b.values()) total += n;
+  return total === 0 ? 1 : (2 * common) / total;
 }

@@ -1,3 +1,4 @@
+import { parse as parseTolerant, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { z } from 'zod';
 import { LineIndex } from '../text/lineIndex';
 
@@ -64,7 +65,8 @@ export function parseNotebook(text: string, file: string): Notebook {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new NotebookError(file, `not valid notebook JSON: ${jsonMessage(err)}`, jsonPosition(err, text));
+    const problem = jsonProblem(text, err);
+    throw new NotebookError(file, `not valid notebook JSON: ${problem.message}`, problem.position);
   }
   if (typeof json === 'object' && json !== null && 'nbformat' in json && typeof json.nbformat === 'number' && json.nbformat < 4) {
     throw new NotebookError(file, `nbformat ${json.nbformat} notebooks are not supported; open and save it in Jupyter to upgrade it to nbformat 4`);
@@ -101,22 +103,17 @@ export function assertPython(nb: Notebook): void {
   }
 }
 
-function jsonMessage(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).replace(/^JSON\.parse: /, '').replace(/ in JSON at position \d+.*$/, '').replace(/\s*\(line \d+ column \d+\)$/, '');
-}
-
-function jsonPosition(err: unknown, text: string): { line: number; column: number } | undefined {
-  const message = err instanceof Error ? err.message : '';
-  const lc = /line (\d+) column (\d+)/.exec(message);
-  if (lc) return { line: Number(lc[1]), column: Number(lc[2]) };
-  const pos = /position (\d+)/.exec(message);
-  if (pos) {
-    const p = new LineIndex(text).positionAt(Number(pos[1]));
-    return { line: p.line + 1, column: p.character + 1 };
-  }
-  if (/Unexpected end of JSON input/.test(message)) {
-    const p = new LineIndex(text).positionAt(text.length);
-    return { line: p.line + 1, column: p.character + 1 };
-  }
-  return undefined;
+/**
+ * Where and why JSON.parse failed. V8's messages do not always carry a position, so the text is
+ * parsed again with jsonc-parser, which reports the offset of the first error.
+ */
+function jsonProblem(text: string, err: unknown): { message: string; position?: { line: number; column: number } } {
+  const errors: ParseError[] = [];
+  parseTolerant(text, errors, { allowTrailingComma: false, disallowComments: true });
+  const first = errors[0];
+  if (!first) return { message: err instanceof Error ? err.message : String(err) };
+  const p = new LineIndex(text).positionAt(first.offset);
+  const words = printParseErrorCode(first.error).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  const near = text.slice(first.offset, first.offset + 12).split(/\r?\n/)[0];
+  return { message: `${words}${near ? ` at \`${near}\`` : ' at the end'}`, position: { line: p.line + 1, column: p.character + 1 } };
 }

@@ -10,6 +10,7 @@ import { inferDependsOn } from './dependencies';
 import { lockPathFor, parseLock, serializeLock, type Lock } from './lockFile';
 import { PipelineDocument, PipelineFileError, type StepEntry } from './pipelineDocument';
 import { planStep } from './plan';
+import { lastSources } from './status';
 
 export interface PromoteInput {
   notebook: Notebook;
@@ -66,7 +67,7 @@ export function promote(input: PromoteInput, analyzer: NotebookAnalyzer): Promot
   const notebookRef = posix(path.relative(pipelineDir, input.notebookPath));
   const selected = plan.cells.map((c) => c.index);
   // Without an id, cells that already are a step promote to that step again (its next version).
-  const stepId = input.stepId ?? stepOfCells(steps, nb, notebookRef, selected) ?? suggestStepId(nb, plan.cells[0].index, steps.map((s) => s.id));
+  const stepId = input.stepId ?? stepOfCells(steps, nb, notebookRef, selected, lock) ?? suggestStepId(nb, plan.cells[0].index, steps.map((s) => s.id));
   const idCheck = Step.shape.id.safeParse(stepId);
   if (!idCheck.success) throw new PipelineFileError(pipelineFile, `invalid step id \`${stepId}\`: ${idCheck.error.issues[0].message}`);
 
@@ -164,10 +165,10 @@ export function promote(input: PromoteInput, analyzer: NotebookAnalyzer): Promot
 }
 
 /** The step whose cells, found again in the notebook, are exactly `indices`. */
-function stepOfCells(steps: StepEntry[], nb: Notebook, notebookRef: string, indices: number[]): string | undefined {
+function stepOfCells(steps: StepEntry[], nb: Notebook, notebookRef: string, indices: number[], lock: Lock): string | undefined {
   return steps.find((s) => {
     if (s.source?.notebook !== notebookRef || s.source.cells.length !== indices.length) return false;
-    const located = locateCells(nb, s.source.cells);
+    const located = locateCells(nb, s.source.cells, lastSources(lock, s));
     return located.every((l, i) => l.found && l.cell.index === indices[i]);
   })?.id;
 }

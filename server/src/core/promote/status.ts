@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { stepHash } from '../notebook/hash';
 import { locateCells } from '../notebook/locate';
+import { parseLock, type Lock } from './lockFile';
 import type { Notebook } from '../notebook/notebook';
 import { PipelineDocument, type StepEntry } from './pipelineDocument';
 
@@ -21,8 +22,14 @@ export interface PipelineStatus {
 export type NotebookLoader = (absolutePath: string) => Notebook;
 
 /** Each step with whether its source cells still hash to its version's hash. */
-export function pipelineStatus(pipelinePath: string, pipelineText: string, loadNotebook: NotebookLoader): PipelineStatus {
+export function pipelineStatus(pipelinePath: string, pipelineText: string, loadNotebook: NotebookLoader, lockText?: string): PipelineStatus {
   const doc = PipelineDocument.parse(pipelineText, path.basename(pipelinePath));
+  let lock: Lock | undefined;
+  try {
+    lock = parseLock(lockText, 'lock');
+  } catch {
+    // A damaged lock only costs the similarity fallback here; promotion reports it.
+  }
   const notebooks = new Map<string, Notebook | Error>();
   const load = (ref: string) => {
     const abs = path.resolve(path.dirname(pipelinePath), ref);
@@ -39,15 +46,22 @@ export function pipelineStatus(pipelinePath: string, pipelineText: string, loadN
   };
   return {
     name: doc.name ?? '',
-    steps: doc.steps().map((step) => ({ ...step, ...stepSourceStatus(step, load) })),
+    steps: doc.steps().map((step) => ({ ...step, ...stepSourceStatus(step, load, lastSources(lock, step)) })),
   };
 }
 
-export function stepSourceStatus(step: StepEntry, load: (notebookRef: string) => Notebook | Error): Pick<StepStatus, 'stale' | 'staleReason' | 'currentCells'> {
+/** The promoted source of a step's current version, from the lock file, to find edited cells that moved. */
+export function lastSources(lock: Lock | undefined, step: StepEntry): string[] | undefined {
+  const versions = lock?.steps[step.id]?.versions ?? [];
+  const current = versions.find((v) => v.version === step.version && v.hash === step.source?.hash);
+  return current?.source;
+}
+
+export function stepSourceStatus(step: StepEntry, load: (notebookRef: string) => Notebook | Error, previousSources?: string[]): Pick<StepStatus, 'stale' | 'staleReason' | 'currentCells'> {
   if (!step.source) return { stale: false, currentCells: [] };
   const nb = load(step.source.notebook);
   if (nb instanceof Error) return { stale: true, staleReason: `its notebook cannot be read: ${nb.message}`, currentCells: [] };
-  const located = locateCells(nb, step.source.cells);
+  const located = locateCells(nb, step.source.cells, previousSources);
   const currentCells = located.flatMap((l) => (l.found ? [l.cell.index] : []));
   const missing = located.filter((l) => !l.found);
   if (missing.length) {
