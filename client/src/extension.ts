@@ -1,8 +1,10 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ServerStatus } from '../../server/src/protocol';
+import type { NotebookStep, ServerStatus } from '../../server/src/protocol';
 import { registerCommands } from './commands';
 import type { LanguageServerController } from './languageServer';
+import { promoteAndApply, promoteFromEditor } from './promoteCommand';
+import { StepStatusBar, type RepromoteArgs } from './stepStatusBar';
 import { ServerStatusBar, type ServerState } from './statusBar';
 
 /** What the extension exports: used by other extensions and by Cellflow's own editor tests. */
@@ -10,6 +12,8 @@ export interface CellflowApi {
   serverState(): ServerState;
   onDidChangeServerState: vscode.Event<ServerState>;
   serverStatus(): Promise<ServerStatus>;
+  /** The steps promoted from a notebook, as its cell status bar shows them. */
+  notebookSteps(notebook: vscode.NotebookDocument): Promise<NotebookStep[]>;
 }
 
 let server: LanguageServerController | undefined;
@@ -38,6 +42,22 @@ export function activate(context: vscode.ExtensionContext): CellflowApi {
   });
 
   registerCommands(context, ready, log);
+  const steps = new StepStatusBar(ready);
+  context.subscriptions.push(
+    steps,
+    vscode.commands.registerCommand('cellflow.promoteCells', async (cell?: unknown) => {
+      const result = await promoteFromEditor(ready, cell);
+      if (result) steps.refresh();
+      return result;
+    }),
+    vscode.commands.registerCommand('cellflow.repromoteStep', async (args: RepromoteArgs) => {
+      const notebook = vscode.workspace.notebookDocuments.find((n) => n.uri.toString() === args.notebookUri);
+      if (!notebook) return undefined;
+      const result = await promoteAndApply(await ready, { notebook, cells: args.cells, pipelinePath: args.pipelinePath, stepId: args.stepId });
+      steps.refresh();
+      return result;
+    }),
+  );
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('cellflow.server.nodePath')) void ready.then((c) => c.restart());
@@ -47,6 +67,7 @@ export function activate(context: vscode.ExtensionContext): CellflowApi {
     serverState: () => controller?.state ?? { kind: 'starting' },
     onDidChangeServerState: stateChanged.event,
     serverStatus: () => ready.then((c) => c.status()),
+    notebookSteps: (notebook) => steps.steps(notebook),
   };
 }
 

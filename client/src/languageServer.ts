@@ -1,7 +1,7 @@
 import * as cp from 'node:child_process';
 import * as vscode from 'vscode';
 import { CloseAction, ErrorAction, LanguageClient, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { ServerStatusRequest, type ServerStatus } from '../../server/src/protocol';
+import { ServerStatusRequest, type RequestSpec, type ServerStatus } from '../../server/src/protocol';
 import { resolveNodeRuntime, type NodeRuntime } from './serverRuntime';
 import type { ServerState, ServerStatusBar } from './statusBar';
 
@@ -61,6 +61,7 @@ export class LanguageServerController implements vscode.Disposable {
     };
     const clientOptions: LanguageClientOptions = {
       documentSelector: [{ language: 'cellflow-pipeline' }],
+      synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.cellflow.{yaml,yml}') },
       outputChannel: this.log,
       errorHandler: {
         error: () => ({ action: ErrorAction.Continue }),
@@ -106,11 +107,16 @@ export class LanguageServerController implements vscode.Disposable {
   }
 
   async status(): Promise<ServerStatus> {
+    return this.request(ServerStatusRequest, null);
+  }
+
+  /** A custom request, once the server runs; rejects with the server's message on failure. */
+  async request<P, R>(spec: RequestSpec<P, R>, params: P): Promise<R> {
     if (this.current.kind === 'starting') await this.settled();
     if (!this.client || this.current.kind !== 'running') {
       throw new Error(this.current.kind === 'stopped' ? `the language server is stopped: ${this.current.reason}` : 'the language server is still starting');
     }
-    return this.client.sendRequest(ServerStatusRequest.type);
+    return this.client.sendRequest<R>(spec.method, params);
   }
 
   /** Resolves once a start has finished, either way. */

@@ -1,9 +1,21 @@
 /**
  * The one typed contract between Cellflow's processes: custom LSP messages (client <-> language server)
- * and webview messages (extension host <-> webview). Client, server and webview scripts all import it;
- * the webview part is types only, so webview bundles pull in no LSP code.
+ * and webview messages (extension host <-> webview). Client, server and webview scripts all import it.
+ * It depends on nothing: a request is its method name carrying its parameter and result types, so the
+ * extension's activation bundle and webview bundles pull in no JSON-RPC code.
  */
-import { RequestType0 } from 'vscode-languageserver-protocol';
+
+/** A custom request: the method, with the types of its params and result. */
+export interface RequestSpec<P, R> {
+  readonly method: string;
+  /** Type carriers only; never set. */
+  readonly params?: P;
+  readonly result?: R;
+}
+
+function request<P, R>(method: string): RequestSpec<P, R> {
+  return { method };
+}
 
 // ---- Language server custom messages ----
 
@@ -30,10 +42,7 @@ export interface ServerStatus {
 }
 
 /** client -> server: the server's identity, runtime and whether its native modules load. */
-export namespace ServerStatusRequest {
-  export const method = 'cellflow/serverStatus';
-  export const type = new RequestType0<ServerStatus, void>(method);
-}
+export const ServerStatusRequest = request<null, ServerStatus>('cellflow/serverStatus');
 
 // ---- Settings (the one source; a test checks package.json's contributes.configuration against it) ----
 
@@ -43,3 +52,79 @@ export const SETTINGS = {
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS;
+
+// ---- Promotion (client -> server) ----
+
+/**
+ * A notebook as the editor holds it, unsaved edits included; the server analyses this rather than
+ * the file on disk, so what the user sees is what gets promoted.
+ */
+export interface NotebookSnapshot {
+  /** Absolute file-system path of the .ipynb. */
+  path: string;
+  /** The kernel's language, when the editor knows it. */
+  language?: string;
+  cells: Array<{ kind: 'code' | 'markdown' | 'raw'; source: string; id?: string; tags: string[] }>;
+}
+
+export interface StepView {
+  id: string;
+  version: number;
+  code: string;
+  dependsOn: string[];
+  reads: string[];
+  writes: string[];
+  params: string[];
+  source?: { notebook: string; cells: Array<{ index: number; id?: string; hash?: string }>; hash: string };
+}
+
+export interface PromoteParams {
+  notebook: NotebookSnapshot;
+  /** 0-based indices among all cells. */
+  cells: number[];
+  /** Absent: the step the cells already are, else one named after the heading above them. */
+  stepId?: string;
+  /** Absolute path of the pipeline file (created when missing). */
+  pipelinePath: string;
+}
+
+export interface PromoteResponse {
+  status: 'created' | 'new-version' | 'relocated' | 'unchanged';
+  step: StepView;
+  /** Files for the client to write as one workspace edit; empty when nothing changed. */
+  files: Array<{ path: string; content: string }>;
+  warnings: string[];
+}
+
+/** client -> server: promote cells; the server computes, the client applies the edit. */
+export const PromoteRequest = request<PromoteParams, PromoteResponse>('cellflow/promote');
+
+export interface SuggestStepParams {
+  notebook: NotebookSnapshot;
+  cells: number[];
+  pipelinePath: string;
+}
+
+export interface SuggestStepResponse {
+  stepId: string;
+  /** The cells already are this step: promoting makes its next version. */
+  existing: boolean;
+}
+
+/** client -> server: the step id to offer for cells. */
+export const SuggestStepRequest = request<SuggestStepParams, SuggestStepResponse>('cellflow/suggestStep');
+
+export interface NotebookStep {
+  pipelinePath: string;
+  stepId: string;
+  version: number;
+  reads: string[];
+  writes: string[];
+  stale: boolean;
+  staleReason?: string;
+  /** Where the step's cells are in the snapshot (0-based indices). */
+  cells: number[];
+}
+
+/** client -> server: the pipeline steps promoted from a notebook, with where their cells are now. */
+export const NotebookStepsRequest = request<{ notebook: NotebookSnapshot }, { steps: NotebookStep[] }>('cellflow/notebookSteps');

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { lintPipeline } from '../../server/src/core/pipeline/lint';
-import { ServerStatusRequest } from '../../server/src/protocol';
+import { ServerStatusRequest, type ServerStatus } from '../../server/src/protocol';
 import { LspClient } from '../support/lspClient';
 
 const GOOD = 'cellflow: 1\nname: churn\nsteps:\n  - id: load\n    code: steps/load.py\n';
@@ -61,7 +61,7 @@ describe('language server over stdio', () => {
   });
 
   it('answers the custom status request with its runtime and a working better-sqlite3', async () => {
-    const status = await lsp.connection.sendRequest(ServerStatusRequest.type);
+    const status = await lsp.connection.sendRequest<ServerStatus>(ServerStatusRequest.method, null);
     assert.equal(status.pid, lsp.process.pid);
     assert.equal(status.node, process.version);
     assert.equal(status.abi, process.versions.modules);
@@ -84,7 +84,7 @@ describe('language server over stdio', () => {
       if (code === 'none') assert.deepEqual(d, [], name);
       else assert.ok(d.some((x) => x.code === code && x.message.length > 20), `${name}: ${JSON.stringify(d)}`);
     }
-    const status = await lsp.connection.sendRequest(ServerStatusRequest.type);
+    const status = await lsp.connection.sendRequest<ServerStatus>(ServerStatusRequest.method, null);
     assert.equal(status.openDocuments, bad.length);
     assert.equal(lsp.process.exitCode, null);
   });

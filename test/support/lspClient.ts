@@ -17,6 +17,8 @@ import {
   type PublishDiagnosticsParams,
   type TextDocumentContentChangeEvent,
 } from 'vscode-languageserver-protocol/node';
+import { URI } from 'vscode-uri';
+import type { RequestSpec } from '../../server/src/protocol';
 import { DIST } from './paths';
 import { waitFor } from './waitFor';
 
@@ -44,10 +46,12 @@ export class LspClient {
     this.connection.listen();
   }
 
-  async initialize(): Promise<InitializeResult> {
+  async initialize(workspaceFolder?: string): Promise<InitializeResult> {
+    const uri = workspaceFolder ? URI.file(workspaceFolder).toString() : null;
     const result = await this.connection.sendRequest(InitializeRequest.type, {
       processId: process.pid,
-      rootUri: null,
+      rootUri: uri,
+      workspaceFolders: uri ? [{ uri, name: 'workspace' }] : null,
       capabilities: { textDocument: { publishDiagnostics: { versionSupport: true } } },
     });
     await this.connection.sendNotification(InitializedNotification.type, {});
@@ -87,6 +91,10 @@ export class LspClient {
       const last = list[list.length - 1];
       return last && predicate(last) ? last : undefined;
     }, what);
+  }
+
+  request<P, R>(spec: RequestSpec<P, R>, params: P): Promise<R> {
+    return this.connection.sendRequest<R>(spec.method, params);
   }
 
   async shutdown(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {

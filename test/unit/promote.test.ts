@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadNotebookFile, readIfExists, writeAll } from '../../server/src/cli/files';
+import { loadNotebookFile, readIfExists, writeAll } from '../../server/src/io/files';
 import type { NotebookAnalyzer } from '../../server/src/core/notebook/analysis';
 import { NotebookError } from '../../server/src/core/notebook/notebook';
 import { lockPathFor, parseLock } from '../../server/src/core/promote/lockFile';

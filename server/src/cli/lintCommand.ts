@@ -1,9 +1,8 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Diagnostic } from '../core/diagnostic';
 import { DEFAULT_MAX_BYTES, fileTooLarge, lintPipeline } from '../core/pipeline/lint';
 import { decodeUtf8 } from '../core/text/decode';
-import { isPipelineFile } from '../core/pipeline/files';
+import { findPipelineFiles } from '../io/files';
 
 export interface FileReport {
   path: string;
@@ -48,20 +47,6 @@ export function lintFile(file: string): FileReport {
   const size = fs.statSync(file).size;
   if (size > DEFAULT_MAX_BYTES) return { path: file, diagnostics: [fileTooLarge(size, DEFAULT_MAX_BYTES)] };
   return { path: file, diagnostics: lintPipeline(decodeUtf8(fs.readFileSync(file))) };
-}
-
-function findPipelineFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const entry of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
-      const full = path.join(d, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.isFile() && isPipelineFile(entry.name)) out.push(full);
-    }
-  };
-  walk(dir);
-  return out;
 }
 
 function count(reports: FileReport[], severity: Diagnostic['severity']): number {

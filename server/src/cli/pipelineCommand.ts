@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pipelineStatus } from '../core/promote/status';
 import { lockPathFor } from '../core/promote/lockFile';
-import { loadNotebookFile, readIfExists } from './files';
+import { loadNotebookFile, readIfExists } from '../io/files';
 
 /** `cellflow pipeline show <file> [--json]`. */
 export function runPipelineShow(file: string, json: boolean): number {

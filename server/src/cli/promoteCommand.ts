@@ -3,7 +3,7 @@ import { NotebookAnalyzer } from '../core/notebook/analysis';
 import { promote } from '../core/promote/promote';
 import { lockPathFor } from '../core/promote/lockFile';
 import { pythonParser } from '../core/python/parser';
-import { loadNotebookFile, readIfExists, writeAll } from './files';
+import { loadNotebookFile, readIfExists, writeAll } from '../io/files';
 
 export interface PromoteArgs {
   notebook: string;

@@ -3,6 +3,9 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { CELLFLOW_VERSION } from '../core/version';
 import { ServerStatusRequest } from '../protocol';
 import { DiagnosticsScheduler } from './diagnostics';
+import { registerPromotion } from './promotion';
+import { onRequest } from './requests';
+import { Workspace } from './workspace';
 import { serverStatus } from './status';
 
 // Reads --stdio / --node-ipc / --socket from argv. stdout carries the protocol under --stdio, so nothing
@@ -10,6 +13,7 @@ import { serverStatus } from './status';
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 const diagnostics = new DiagnosticsScheduler(connection, documents);
+const workspace = new Workspace(documents);
 
 process.on('uncaughtException', (err) => dieWith(`uncaught exception: ${err.stack ?? err.message}`));
 process.on('unhandledRejection', (reason) => dieWith(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`));
@@ -20,18 +24,32 @@ function dieWith(reason: string): never {
   process.exit(1);
 }
 
-connection.onInitialize(() => ({
-  serverInfo: { name: 'cellflow-language-server', version: CELLFLOW_VERSION },
-  capabilities: {
-    textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
-  },
-}));
+let folderChanges = false;
+
+connection.onInitialize((params) => {
+  workspace.setFolders(params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []));
+  folderChanges = params.capabilities.workspace?.workspaceFolders === true;
+  return {
+    serverInfo: { name: 'cellflow-language-server', version: CELLFLOW_VERSION },
+    capabilities: {
+      textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+      workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+    },
+  };
+});
 
 connection.onInitialized(() => {
+  if (folderChanges) {
+    connection.workspace.onDidChangeWorkspaceFolders((e) => {
+      workspace.setFolders([...workspace.folderUris().filter((u) => !e.removed.some((r) => r.uri === u)), ...e.added.map((a) => a.uri)]);
+    });
+  }
   connection.console.info(`Cellflow language server ${CELLFLOW_VERSION} on node ${process.version} (ABI ${process.versions.modules}), pid ${process.pid}`);
 });
 
-connection.onRequest(ServerStatusRequest.type, () => serverStatus(documents.all().length));
+onRequest(connection, ServerStatusRequest, () => serverStatus(documents.all().length));
+registerPromotion(connection, workspace);
+connection.onDidChangeWatchedFiles(() => workspace.invalidate());
 
 documents.onDidOpen((e) => diagnostics.schedule(e.document.uri));
 documents.onDidChangeContent((e) => diagnostics.schedule(e.document.uri));

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FileWrite } from '../core/promote/promote';
 import { parseNotebook, NotebookError, type Notebook } from '../core/notebook/notebook';
+import { isPipelineFile } from '../core/pipeline/files';
 
 export function readIfExists(file: string): string | undefined {
   try {
@@ -40,4 +41,19 @@ export function writeAll(files: FileWrite[]): void {
     throw err;
   }
   for (const t of temps) fs.renameSync(t.temp, t.final);
+}
+
+/** Pipeline files under a folder, sorted, skipping node_modules and dot-folders. */
+export function findPipelineFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
+      const full = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile() && isPipelineFile(entry.name)) out.push(full);
+    }
+  };
+  walk(dir);
+  return out;
 }

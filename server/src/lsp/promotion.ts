@@ -1,0 +1,117 @@
+import * as path from 'node:path';
+import { ResponseError, ErrorCodes, type Connection } from 'vscode-languageserver/node';
+import { NotebookAnalyzer } from '../core/notebook/analysis';
+import { suggestStepId } from '../core/notebook/headings';
+import { NotebookError, type Notebook } from '../core/notebook/notebook';
+import { lockPathFor, parseLock } from '../core/promote/lockFile';
+import { PipelineDocument, PipelineFileError } from '../core/promote/pipelineDocument';
+import { promote } from '../core/promote/promote';
+import { lastSources, stepSourceStatus } from '../core/promote/status';
+import { pythonParser } from '../core/python/parser';
+import { loadNotebookFile } from '../io/files';
+import { NotebookStepsRequest, PromoteRequest, SuggestStepRequest, type NotebookSnapshot, type NotebookStep } from '../protocol';
+import { onRequest } from './requests';
+import type { Workspace } from './workspace';
+
+/** The promotion requests: thin handlers over core/promote, with texts from the workspace. */
+export function registerPromotion(connection: Connection, workspace: Workspace): void {
+  let analyzer: Promise<NotebookAnalyzer> | undefined;
+  const getAnalyzer = () => (analyzer ??= pythonParser().then((p) => new NotebookAnalyzer(p)));
+
+  onRequest(connection, PromoteRequest, async (params) =>
+    userErrors(async () => {
+      const result = promote(
+        {
+          notebook: fromSnapshot(params.notebook),
+          notebookPath: params.notebook.path,
+          cells: params.cells,
+          stepId: params.stepId,
+          pipelinePath: params.pipelinePath,
+          pipelineText: workspace.read(params.pipelinePath),
+          lockText: workspace.read(lockPathFor(params.pipelinePath)),
+        },
+        await getAnalyzer(),
+      );
+      if (result.files.length) workspace.invalidate();
+      return result;
+    }),
+  );
+
+  onRequest(connection, SuggestStepRequest, async (params) =>
+    userErrors(async () => {
+      const nb = fromSnapshot(params.notebook);
+      const text = workspace.read(params.pipelinePath);
+      const doc = text === undefined ? undefined : PipelineDocument.parse(text, path.basename(params.pipelinePath));
+      const steps = doc?.steps() ?? [];
+      const notebookRef = path.relative(path.dirname(params.pipelinePath), params.notebook.path).split(path.sep).join('/');
+      const lock = safeLock(workspace.read(lockPathFor(params.pipelinePath)));
+      const sorted = [...params.cells].sort((a, b) => a - b);
+      const existing = steps.find((s) => {
+        if (s.source?.notebook !== notebookRef) return false;
+        const { currentCells } = stepSourceStatus(s, () => nb, lastSources(lock, s));
+        return currentCells.length === sorted.length && currentCells.every((c, i) => c === sorted[i]);
+      });
+      const firstCode = sorted.find((i) => nb.cells[i]?.kind === 'code') ?? sorted[0] ?? 0;
+      return existing ? { stepId: existing.id, existing: true } : { stepId: suggestStepId(nb, firstCode, steps.map((s) => s.id)), existing: false };
+    }),
+  );
+
+  onRequest(connection, NotebookStepsRequest, async ({ notebook }) => {
+    const nb = fromSnapshot(notebook);
+    const steps: NotebookStep[] = [];
+    for (const pipelinePath of workspace.pipelines()) {
+      const text = workspace.read(pipelinePath);
+      if (text === undefined) continue;
+      let doc: PipelineDocument;
+      try {
+        doc = PipelineDocument.parse(text, path.basename(pipelinePath));
+      } catch {
+        continue; // the linter reports a broken pipeline file; it has no steps to show meanwhile
+      }
+      const lock = safeLock(workspace.read(lockPathFor(pipelinePath)));
+      const dir = path.dirname(pipelinePath);
+      for (const step of doc.steps()) {
+        if (!step.source || path.resolve(dir, step.source.notebook) !== notebook.path) continue;
+        const status = stepSourceStatus(step, (ref) => (path.resolve(dir, ref) === notebook.path ? nb : tryLoad(path.resolve(dir, ref))), lastSources(lock, step));
+        steps.push({ pipelinePath, stepId: step.id, version: step.version, reads: step.reads, writes: step.writes, stale: status.stale, staleReason: status.staleReason, cells: status.currentCells });
+      }
+    }
+    return { steps };
+  });
+}
+
+export function fromSnapshot(s: NotebookSnapshot): Notebook {
+  return {
+    path: s.path,
+    nbformat: 4,
+    nbformatMinor: s.cells.some((c) => c.id) ? 5 : 4,
+    language: s.language?.toLowerCase(),
+    cells: s.cells.map((c, index) => ({ index, kind: c.kind, source: c.source, tags: c.tags, ...(c.id ? { id: c.id } : {}) })),
+  };
+}
+
+function tryLoad(file: string): Notebook | Error {
+  try {
+    return loadNotebookFile(file);
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}
+
+function safeLock(text: string | undefined) {
+  try {
+    return parseLock(text, 'lock');
+  } catch {
+    return undefined;
+  }
+}
+
+/** A problem with the user's files becomes an error response with its message, not a server failure. */
+async function userErrors<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof NotebookError || err instanceof PipelineFileError) throw new ResponseError(ErrorCodes.InvalidParams, err.message);
+    throw err;
+  }
+}

@@ -1,0 +1,41 @@
+import * as fs from 'node:fs';
+import type { TextDocuments } from 'vscode-languageserver/node';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { URI } from 'vscode-uri';
+import { findPipelineFiles, readIfExists } from '../io/files';
+
+/**
+ * The workspace as the server sees it: its folders, the pipeline files in them (found once, then kept
+ * up to date by the client's file watcher), and file texts, preferring an open editor's unsaved text.
+ */
+export class Workspace {
+  private uris: string[] = [];
+  private folders: string[] = [];
+  private pipelineFiles: string[] | undefined;
+
+  constructor(private readonly documents: TextDocuments<TextDocument>) {}
+
+  setFolders(uris: string[]): void {
+    this.uris = uris;
+    this.folders = uris.map((u) => URI.parse(u).fsPath).filter((p) => fs.existsSync(p));
+    this.pipelineFiles = undefined;
+  }
+
+  folderUris(): string[] {
+    return this.uris;
+  }
+
+  /** A pipeline file appeared, changed or went away. */
+  invalidate(): void {
+    this.pipelineFiles = undefined;
+  }
+
+  pipelines(): string[] {
+    this.pipelineFiles ??= this.folders.flatMap((f) => findPipelineFiles(f));
+    return this.pipelineFiles;
+  }
+
+  read(path: string): string | undefined {
+    return this.documents.get(URI.file(path).toString())?.getText() ?? readIfExists(path);
+  }
+}
