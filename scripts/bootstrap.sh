@@ -38,10 +38,15 @@ if [ ! -s "$rg_tar" ]; then
   rm -rf "$rg_cache/stage"
 fi
 
-# npm ci only when package-lock.json changed since the last install.
+# npm ci only when package-lock.json changed since the last install (by this script, or by an
+# `npm install` that left node_modules/.package-lock.json newer than it).
 stamp="node_modules/.cellflow-lock-sha"
 want="$(sha256sum package-lock.json | cut -d' ' -f1)"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  :
+elif [ -f node_modules/.package-lock.json ] && [ node_modules/.package-lock.json -nt package-lock.json ] && [ -f "$stamp" ]; then
+  echo "$want" > "$stamp"
+else
   echo "cellflow: installing npm dependencies (npm ci)"
   # code-server's postinstall refuses root without unsafe-perm; node-pty's runs npx non-interactively.
   # onnxruntime-node's install script would download CUDA files from outside: .npmrc skips it.

@@ -18,9 +18,11 @@ export interface PromoteTarget {
  * (offering the heading above the cells, or the step they already are), then applies the server's
  * result as one workspace edit and saves it.
  */
-export async function promoteFromEditor(server: Promise<LanguageServerController>, clicked?: unknown): Promise<PromoteResponse | undefined> {
+export async function promoteFromEditor(server: Promise<LanguageServerController>, arg?: unknown): Promise<PromoteResponse | undefined> {
   const editor = vscode.window.activeNotebookEditor;
-  const cell = isNotebookCell(clicked) ? clicked : undefined;
+  const cell = isNotebookCell(arg) ? arg : undefined;
+  // Keybindings and scripts can pass { pipelinePath, stepId } to skip the prompts.
+  const preset = isPreset(arg) ? arg : {};
   const notebook = cell?.notebook ?? editor?.notebook;
   if (!notebook || notebook.notebookType !== 'jupyter-notebook') {
     void vscode.window.showErrorMessage('Cellflow: open a Jupyter notebook (.ipynb) and select the cells to promote.');
@@ -35,9 +37,10 @@ export async function promoteFromEditor(server: Promise<LanguageServerController
     void vscode.window.showErrorMessage('Cellflow: the selection holds no code cells (only markdown): select code cells to promote.');
     return undefined;
   }
-  const pipelinePath = await pickPipeline(notebook);
+  const pipelinePath = preset.pipelinePath ?? (await pickPipeline(notebook));
   if (!pipelinePath) return undefined;
   const controller = await server;
+  if (preset.stepId !== undefined) return promoteAndApply(controller, { notebook, cells, pipelinePath, stepId: preset.stepId });
   const snapshot = snapshotNotebook(notebook);
   let suggestion: { stepId: string; existing: boolean };
   try {
@@ -124,6 +127,10 @@ async function pickPipeline(notebook: vscode.NotebookDocument): Promise<string |
     validateInput: (v) => (/\.cellflow\.ya?ml$/.test(v) ? undefined : 'Pipeline files are named *.cellflow.yaml'),
   });
   return name ? path.resolve(folder, name) : undefined;
+}
+
+function isPreset(x: unknown): x is { pipelinePath?: string; stepId?: string } {
+  return typeof x === 'object' && x !== null && ('pipelinePath' in x || 'stepId' in x) && !('notebook' in x);
 }
 
 function isNotebookCell(x: unknown): x is vscode.NotebookCell {

@@ -4,6 +4,8 @@ import { gzipSync } from 'node:zlib';
 import { startCodeServer } from '../harness/codeServer';
 import { runEditorSuite } from '../harness/runSuite';
 import { DIST, ROOT } from '../support/paths';
+import { benchNotebookAnalysis } from './notebookAnalysis';
+import { median } from './stats';
 
 interface ActivationSample {
   cellflowMs: number;
@@ -15,10 +17,6 @@ interface ActivationSample {
 const ACTIVATION_TARGET_MS = 150;
 const SESSIONS = 5;
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
 
@@ -53,13 +51,29 @@ async function activation(): Promise<ActivationSample[]> {
   return samples;
 }
 
+/** `npm run bench -- --only notebook` runs one section: bundles, activation, notebook. */
 async function main(): Promise<void> {
+  const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+  const want = (section: string) => !only || only === section;
   const results: Record<string, unknown> = {};
+  if (want('notebook')) results.notebookAnalysis = await benchNotebookAnalysis();
+  if (want('bundles') || want('activation')) await editorBench(results, want);
+  fs.mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
+  fs.writeFileSync(path.join(ROOT, 'test-results', 'bench.json'), `${JSON.stringify(results, null, 2)}\n`);
+  console.log('\nWrote test-results/bench.json');
+}
+
+async function editorBench(results: Record<string, unknown>, want: (s: string) => boolean): Promise<void> {
+  if (!want('bundles')) return activationBench(results);
   const sizes = bundleSizes();
   results.bundles = sizes;
-  console.log('Bundle sizes');
+  console.log('\nBundle sizes');
   for (const s of sizes) console.log(`  ${s.bundle.padEnd(26)} ${kb(s.bytes).padStart(10)}  (gzip ${kb(s.gzipBytes)})`);
 
+  if (want('activation')) await activationBench(results);
+}
+
+async function activationBench(results: Record<string, unknown>): Promise<void> {
   console.log(`\nActivation in code-server 4.100.3 (median of ${SESSIONS} fresh extension hosts, each timed once its start-up has settled)`);
   const samples = await activation();
   const ours = median(samples.map((s) => s.cellflowMs));
@@ -71,10 +85,6 @@ async function main(): Promise<void> {
   if (base !== undefined) console.log(`  baseline ${baselineSamples[0].baselineId!.padEnd(18)}${base.toFixed(1).padStart(7)} ms   cellflow / baseline = ${(ours / base).toFixed(2)}x`);
   console.log(`  samples: ${samples.map((s) => s.cellflowMs.toFixed(1)).join(', ')} ms`);
   console.log(`  native modules loaded by activation: ${natives.length ? natives.join(', ') : 'none'} (target: none) ${natives.length ? 'FAIL' : 'PASS'}`);
-
-  fs.mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
-  fs.writeFileSync(path.join(ROOT, 'test-results', 'bench.json'), `${JSON.stringify(results, null, 2)}\n`);
-  console.log('\nWrote test-results/bench.json');
 }
 
 main().catch((err: unknown) => {

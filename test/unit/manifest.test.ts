@@ -43,6 +43,20 @@ describe('extension manifest', () => {
     assert.deepEqual(manifest.contributes.yamlValidation[0].fileMatch, patterns);
   });
 
+  it('puts Promote Cells to Pipeline on the notebook toolbar, each code cell\'s toolbar and context menu, and the palette', () => {
+    const menus = manifest.contributes.menus as Record<string, Array<{ command: string; when?: string; group?: string }>>;
+    const promote = (menu: string) => menus[menu].filter((m) => m.command === 'cellflow.promoteCells');
+    assert.equal(promote('notebook/toolbar').length, 1);
+    const cell = promote('notebook/cell/title');
+    assert.ok(cell.some((m) => m.group?.startsWith('inline')), 'inline on the cell toolbar');
+    assert.ok(cell.some((m) => m.group && !m.group.startsWith('inline')), 'in the cell\'s context menu');
+    assert.ok(cell.every((m) => m.when?.includes('notebookCellType == code')));
+    assert.match(promote('commandPalette')[0].when ?? '', /notebookType == jupyter-notebook/);
+    const contributed = manifest.contributes.commands.find((c: { command: string }) => c.command === 'cellflow.promoteCells');
+    assert.equal(contributed.title, 'Promote Cells to Pipeline');
+    assert.ok(contributed.icon, 'an icon for the toolbars');
+  });
+
   it('contributes a title for every command it registers', () => {
     const source = ['commands.ts', 'extension.ts'].map((f) => fs.readFileSync(path.join(ROOT, 'client', 'src', f), 'utf8')).join('\n');
     const registered = [...source.matchAll(/registerCommand\('([^']+)'/g)].map((m) => m[1]).sort();

@@ -32,7 +32,7 @@ export function registerPromotion(connection: Connection, workspace: Workspace):
         },
         await getAnalyzer(),
       );
-      if (result.files.length) workspace.invalidate();
+      if (result.files.length) workspace.notePipeline(params.pipelinePath);
       return result;
     }),
   );

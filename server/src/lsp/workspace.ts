@@ -30,6 +30,12 @@ export class Workspace {
     this.pipelineFiles = undefined;
   }
 
+  /** A pipeline the server is about to have written (by a promotion): list it before the watcher says so. */
+  notePipeline(path: string): void {
+    const list = this.pipelines();
+    if (!list.includes(path)) list.push(path);
+  }
+
   pipelines(): string[] {
     this.pipelineFiles ??= this.folders.flatMap((f) => findPipelineFiles(f));
     return this.pipelineFiles;

@@ -1,0 +1,372 @@
+import type { Node } from 'web-tree-sitter';
+import { ClassScope, ComprehensionScope, FunctionScope, RecordingScope, type Scope } from './scopes';
+
+const COMPREHENSIONS = new Set(['list_comprehension', 'set_comprehension', 'dictionary_comprehension', 'generator_expression']);
+const TARGET_GROUPS = new Set(['pattern_list', 'tuple_pattern', 'list_pattern', 'tuple', 'list', 'expression_list', 'parenthesized_expression', 'as_pattern_target', 'list_splat_pattern', 'list_splat']);
+
+/** Visits statements and expressions, telling the scope what each name does. */
+export class Walker {
+  visit(node: Node, scope: Scope): void {
+    switch (node.type) {
+      case 'identifier':
+        scope.read(node.text);
+        return;
+      case 'attribute':
+        this.visitField(node, 'object', scope);
+        return;
+      case 'keyword_argument':
+        this.visitField(node, 'value', scope);
+        return;
+      case 'assignment':
+        this.assignment(node, scope);
+        return;
+      case 'augmented_assignment':
+        this.augmentedAssignment(node, scope);
+        return;
+      case 'named_expression': {
+        this.visitField(node, 'value', scope);
+        const name = node.childForFieldName('name');
+        if (name) scope.bindWalrus(name.text);
+        return;
+      }
+      case 'for_statement':
+        this.visitField(node, 'right', scope);
+        this.target(node.childForFieldName('left'), scope);
+        this.visitField(node, 'body', scope);
+        this.visitField(node, 'alternative', scope);
+        return;
+      case 'with_item':
+        this.withItem(node, scope);
+        return;
+      case 'except_clause':
+        this.exceptClause(node, scope);
+        return;
+      case 'function_definition':
+        this.functionDefinition(node, node, scope, []);
+        return;
+      case 'class_definition':
+        this.classDefinition(node, node, scope, []);
+        return;
+      case 'decorated_definition':
+        this.decoratedDefinition(node, scope);
+        return;
+      case 'lambda':
+        this.lambda(node, scope);
+        return;
+      case 'import_statement':
+      case 'import_from_statement':
+        this.importStatement(node, scope);
+        return;
+      case 'future_import_statement':
+        return;
+      case 'global_statement':
+        for (const id of node.namedChildren) if (id?.type === 'identifier') scope.declareGlobal(id.text);
+        return;
+      case 'nonlocal_statement':
+        for (const id of node.namedChildren) if (id?.type === 'identifier') scope.declareNonlocal(id.text);
+        return;
+      case 'delete_statement':
+        for (const t of node.namedChildren) if (t) this.deleteTarget(t, scope);
+        return;
+      case 'match_statement':
+        this.matchStatement(node, scope);
+        return;
+      case 'type_alias_statement': {
+        const left = node.childForFieldName('left');
+        const name = left?.descendantsOfType('identifier')[0];
+        this.visitField(node, 'right', scope);
+        if (name) scope.bind(name.text);
+        return;
+      }
+      case 'comment':
+      case 'string_content':
+      case 'escape_sequence':
+        return;
+      default:
+        if (COMPREHENSIONS.has(node.type)) {
+          this.comprehension(node, scope);
+          return;
+        }
+        for (const child of node.namedChildren) if (child) this.visit(child, scope);
+    }
+  }
+
+  private visitField(node: Node, field: string, scope: Scope): void {
+    for (const child of node.childrenForFieldName(field)) if (child) this.visit(child, scope);
+  }
+
+  private assignment(node: Node, scope: Scope): void {
+    const right = node.childForFieldName('right');
+    if (right?.type === 'assignment') this.assignment(right, scope);
+    else if (right) this.visit(right, scope);
+    this.visitField(node, 'type', scope);
+    // A bare annotation (`x: int`) binds nothing.
+    if (right) this.target(node.childForFieldName('left'), scope);
+  }
+
+  private augmentedAssignment(node: Node, scope: Scope): void {
+    const left = node.childForFieldName('left');
+    if (left?.type === 'identifier') {
+      scope.read(left.text);
+      this.visitField(node, 'right', scope);
+      scope.bind(left.text);
+    } else if (left) {
+      this.visit(left, scope);
+      this.visitField(node, 'right', scope);
+      const root = rootName(left);
+      if (root) scope.mutate(root);
+    }
+  }
+
+  /** Binds what an assignment, `for`, `with … as` or comprehension target names. */
+  private target(node: Node | null, scope: Scope): void {
+    if (!node) return;
+    if (node.type === 'identifier') {
+      scope.bind(node.text);
+    } else if (node.type === 'attribute' || node.type === 'subscript') {
+      this.visit(node, scope);
+      const root = rootName(node);
+      if (root) scope.mutate(root);
+    } else if (TARGET_GROUPS.has(node.type)) {
+      for (const child of node.namedChildren) if (child) this.target(child, scope);
+    } else {
+      this.visit(node, scope);
+    }
+  }
+
+  private deleteTarget(node: Node, scope: Scope): void {
+    if (node.type === 'identifier') scope.delete(node.text);
+    else if (node.type === 'attribute' || node.type === 'subscript') {
+      this.visit(node, scope);
+      const root = rootName(node);
+      if (root) scope.mutate(root);
+    } else if (TARGET_GROUPS.has(node.type)) {
+      for (const child of node.namedChildren) if (child) this.deleteTarget(child, scope);
+    }
+  }
+
+  private withItem(node: Node, scope: Scope): void {
+    const value = node.childForFieldName('value');
+    if (value?.type === 'as_pattern') {
+      const [expr] = value.namedChildren;
+      if (expr) this.visit(expr, scope);
+      this.target(value.childForFieldName('alias'), scope);
+    } else if (value) {
+      this.visit(value, scope);
+    }
+  }
+
+  private exceptClause(node: Node, scope: Scope): void {
+    for (const child of node.namedChildren) {
+      if (!child) continue;
+      if (child.type === 'as_pattern') {
+        const [expr] = child.namedChildren;
+        if (expr) this.visit(expr, scope);
+        for (const id of child.childForFieldName('alias')?.descendantsOfType('identifier') ?? []) if (id) scope.bindTemporary(id.text);
+      } else {
+        this.visit(child, scope);
+      }
+    }
+  }
+
+  private decoratedDefinition(node: Node, scope: Scope): void {
+    const decorators = node.namedChildren.filter((c): c is Node => c?.type === 'decorator');
+    const definition = node.childForFieldName('definition');
+    if (definition?.type === 'function_definition') this.functionDefinition(definition, node, scope, decorators);
+    else if (definition?.type === 'class_definition') this.classDefinition(definition, node, scope, decorators);
+  }
+
+  private functionDefinition(node: Node, whole: Node, scope: Scope, decorators: Node[]): void {
+    const outer = new FunctionScope([]);
+    // Decorators, defaults and annotations run when the `def` runs, in the enclosing scope.
+    for (const d of decorators) this.visit(d, scope);
+    const params = this.parameters(node.childForFieldName('parameters'), scope);
+    this.visitField(node, 'return_type', scope);
+    const body = new FunctionScope(params);
+    this.visitField(node, 'body', body);
+    const { free, globalWrites } = body.result();
+    scope.deferRead(free);
+    for (const g of globalWrites) scope.bind(g);
+    const name = node.childForFieldName('name');
+    if (name) scope.bindDefinition(name.text, 'function', whole, [...free, ...collectReads(decorators, whole, this, outer)]);
+  }
+
+  private classDefinition(node: Node, whole: Node, scope: Scope, decorators: Node[]): void {
+    for (const d of decorators) this.visit(d, scope);
+    this.visitField(node, 'superclasses', scope);
+    const recorder = new RecordingScope(scope);
+    const body = new ClassScope(recorder);
+    this.visitField(node, 'body', body);
+    const name = node.childForFieldName('name');
+    if (name) scope.bindDefinition(name.text, 'class', whole, [...recorder.names, ...collectReads(decorators, whole, this, new FunctionScope([]))]);
+  }
+
+  private lambda(node: Node, scope: Scope): void {
+    const params = this.parameters(node.childForFieldName('parameters'), scope);
+    const body = new FunctionScope(params);
+    this.visitField(node, 'body', body);
+    scope.deferRead(body.result().free);
+  }
+
+  /** Parameter names; default values and annotations are visited in the enclosing scope. */
+  private parameters(node: Node | null, scope: Scope): string[] {
+    const names: string[] = [];
+    for (const p of node?.namedChildren ?? []) {
+      if (!p) continue;
+      switch (p.type) {
+        case 'identifier':
+          names.push(p.text);
+          break;
+        case 'default_parameter':
+        case 'typed_default_parameter': {
+          const name = p.childForFieldName('name');
+          if (name) names.push(name.text);
+          this.visitField(p, 'type', scope);
+          this.visitField(p, 'value', scope);
+          break;
+        }
+        case 'typed_parameter': {
+          const id = p.namedChildren.find((c) => c?.type === 'identifier' || c?.type === 'list_splat_pattern' || c?.type === 'dictionary_splat_pattern');
+          const name = id?.type === 'identifier' ? id : id?.namedChildren.find((c) => c?.type === 'identifier');
+          if (name) names.push(name.text);
+          this.visitField(p, 'type', scope);
+          break;
+        }
+        case 'list_splat_pattern':
+        case 'dictionary_splat_pattern': {
+          const id = p.namedChildren.find((c) => c?.type === 'identifier');
+          if (id) names.push(id.text);
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    return names;
+  }
+
+  private comprehension(node: Node, scope: Scope): void {
+    const clauses = node.namedChildren.filter((c): c is Node => c?.type === 'for_in_clause' || c?.type === 'if_clause');
+    const inner = new ComprehensionScope(scope);
+    clauses.forEach((clause, i) => {
+      if (clause.type === 'for_in_clause') {
+        // The first iterable is evaluated in the enclosing scope; later ones see earlier targets.
+        this.visitField(clause, 'right', i === 0 ? scope : inner);
+        this.target(clause.childForFieldName('left'), inner);
+      } else {
+        for (const c of clause.namedChildren) if (c) this.visit(c, inner);
+      }
+    });
+    this.visitField(node, 'body', inner);
+  }
+
+  private importStatement(node: Node, scope: Scope): void {
+    const fromModule = node.type === 'import_from_statement' ? node.childForFieldName('module_name') : null;
+    const moduleText = fromModule ? squash(fromModule.text) : undefined;
+    if (fromModule && node.namedChildren.some((c) => c?.type === 'wildcard_import')) {
+      scope.bindStarImport(moduleText!);
+      return;
+    }
+    for (const name of node.childrenForFieldName('name')) {
+      if (!name) continue;
+      if (name.type === 'aliased_import') {
+        const real = squash(name.childForFieldName('name')?.text ?? '');
+        const alias = name.childForFieldName('alias')?.text ?? real;
+        scope.bindImport(fromModule
+          ? { name: alias, module: moduleText!, statement: `from ${moduleText} import ${real} as ${alias}` }
+          : { name: alias, module: real, statement: `import ${real} as ${alias}` });
+      } else {
+        const dotted = squash(name.text);
+        scope.bindImport(fromModule
+          ? { name: dotted, module: moduleText!, statement: `from ${moduleText} import ${dotted}` }
+          : { name: dotted.split('.')[0], module: dotted, statement: `import ${dotted}` });
+      }
+    }
+  }
+
+  private matchStatement(node: Node, scope: Scope): void {
+    this.visitField(node, 'subject', scope);
+    for (const clause of node.childForFieldName('body')?.namedChildren ?? []) {
+      if (clause?.type !== 'case_clause') continue;
+      for (const pattern of clause.namedChildren) {
+        if (!pattern) continue;
+        if (pattern.type === 'case_pattern') this.pattern(pattern, scope);
+        else if (pattern.type === 'if_clause') this.visit(pattern, scope);
+      }
+      this.visitField(clause, 'consequence', scope);
+    }
+  }
+
+  /** Match patterns: a bare name captures, a dotted name is a value to compare, a class is read. */
+  private pattern(node: Node, scope: Scope): void {
+    switch (node.type) {
+      case 'dotted_name': {
+        const ids = node.namedChildren.filter((c): c is Node => c?.type === 'identifier');
+        if (ids.length === 1 && ids[0].text !== '_') scope.bind(ids[0].text);
+        else if (ids.length > 1) scope.read(ids[0].text);
+        return;
+      }
+      case 'class_pattern': {
+        const [cls, ...rest] = node.namedChildren;
+        const root = cls?.namedChildren[0];
+        if (root) scope.read(root.text);
+        for (const r of rest) if (r) this.pattern(r, scope);
+        return;
+      }
+      case 'keyword_pattern': {
+        const [, value] = node.namedChildren;
+        if (value) this.pattern(value, scope);
+        return;
+      }
+      case 'splat_pattern': {
+        const id = node.namedChildren.find((c) => c?.type === 'identifier');
+        if (id && id.text !== '_') scope.bind(id.text);
+        return;
+      }
+      case 'as_pattern': {
+        const [inner] = node.namedChildren;
+        if (inner) this.pattern(inner, scope);
+        for (const id of node.childForFieldName('alias')?.descendantsOfType('identifier') ?? []) if (id) scope.bind(id.text);
+        return;
+      }
+      case 'string':
+      case 'integer':
+      case 'float':
+      case 'true':
+      case 'false':
+      case 'none':
+        return;
+      default:
+        for (const c of node.namedChildren) if (c) this.pattern(c, scope);
+    }
+  }
+}
+
+/** Names a definition's decorators, defaults and annotations read (they run where the `def` is). */
+function collectReads(decorators: Node[], whole: Node, walker: Walker, scratch: FunctionScope): string[] {
+  const def = whole.type === 'decorated_definition' ? whole.childForFieldName('definition') : whole;
+  const recorder = new RecordingScope(scratch);
+  for (const d of decorators) walker.visit(d, recorder);
+  for (const p of def?.childForFieldName('parameters')?.namedChildren ?? []) {
+    if (!p) continue;
+    for (const field of ['value', 'type']) for (const c of p.childrenForFieldName(field)) if (c) walker.visit(c, recorder);
+  }
+  const ret = def?.childForFieldName('return_type');
+  if (ret) walker.visit(ret, recorder);
+  const supers = def?.childForFieldName('superclasses');
+  if (supers) walker.visit(supers, recorder);
+  return [...recorder.names];
+}
+
+/** `a` in `a.b.c[0]`. */
+function rootName(node: Node): string | undefined {
+  let n: Node | null = node;
+  while (n && (n.type === 'attribute' || n.type === 'subscript' || n.type === 'call' || n.type === 'parenthesized_expression')) {
+    n = n.type === 'attribute' ? n.childForFieldName('object') : n.type === 'subscript' ? n.childForFieldName('value') : n.type === 'call' ? n.childForFieldName('function') : n.namedChildren[0];
+  }
+  return n?.type === 'identifier' ? n.text : undefined;
+}
+
+function squash(s: string): string {
+  return s.replace(/\s+/g, '');
+}
