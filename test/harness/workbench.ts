@@ -31,13 +31,18 @@ export interface Workbench {
  * development and its tests are passed through the workbench URL's `payload`, as vscode-remote URIs
  * on the page's own host, the way VS Code's own smoke tests do it.
  */
-export async function openWorkbench(server: CodeServer, options: WorkbenchOptions): Promise<Workbench> {
+/** Debian's chromium, headless, with the flags this closed network and root need. */
+export async function launchChromium(): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`chromium not found at ${CHROMIUM}: run npm run setup`);
-  const browser = await chromium.launch({
+  return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'],
   });
+}
+
+export async function openWorkbench(server: CodeServer, options: WorkbenchOptions): Promise<Workbench> {
+  const browser = await launchChromium();
   const page = await browser.newPage({ viewport: options.viewport ?? { width: 1400, height: 900 } });
   let resolveExit!: (code: number) => void;
   const exitCode = new Promise<number>((resolve) => (resolveExit = resolve));

@@ -3,8 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
-import { CHROMIUM } from '../harness/workbench';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../harness/workbench';
 import { ROOT } from '../support/paths';
 import { waitFor } from '../support/waitFor';
 import { RESULTS } from './editor.test';
@@ -39,7 +39,7 @@ describe('npm start (the README command)', () => {
     const installed = fs.readdirSync(path.join(devDir, 'code-server', 'extensions'));
     assert.ok(installed.some((d) => /^cellflow\.cellflow-\d+\.\d+\.\d+$/.test(d)), `the .vsix is installed: ${installed.join(', ')}`);
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'] });
+    browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(url);
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });

@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 import { CELLFLOW_VERSION } from '../core/version';
-import { NotebookError } from '../core/notebook/notebook';
-import { PipelineFileError } from '../core/promote/pipelineDocument';
+import { FileProblem } from '../core/fileProblem';
 import { runLint } from './lintCommand';
 import { runPipelineShow } from './pipelineCommand';
 import { runPromote } from './promoteCommand';
@@ -77,7 +76,7 @@ async function userErrors(run: () => Promise<number>): Promise<number> {
   try {
     return await run();
   } catch (err) {
-    if (err instanceof NotebookError || err instanceof PipelineFileError || (err instanceof Error && err.message.startsWith('--cells'))) {
+    if (err instanceof FileProblem || (err instanceof Error && err.message.startsWith('--cells'))) {
       process.stderr.write(`cellflow: ${err.message}\n`);
       return 2;
     }

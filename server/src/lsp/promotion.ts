@@ -2,9 +2,10 @@ import * as path from 'node:path';
 import { ResponseError, ErrorCodes, type Connection } from 'vscode-languageserver/node';
 import { NotebookAnalyzer } from '../core/notebook/analysis';
 import { suggestStepId } from '../core/notebook/headings';
-import { NotebookError, type Notebook } from '../core/notebook/notebook';
+import { FileProblem } from '../core/fileProblem';
+import type { Notebook } from '../core/notebook/notebook';
 import { lockPathFor, parseLock } from '../core/promote/lockFile';
-import { PipelineDocument, PipelineFileError } from '../core/promote/pipelineDocument';
+import { PipelineDocument } from '../core/promote/pipelineDocument';
 import { promote } from '../core/promote/promote';
 import { lastSources, stepSourceStatus } from '../core/promote/status';
 import { pythonParser } from '../core/python/parser';
@@ -111,7 +112,7 @@ async function userErrors<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {
-    if (err instanceof NotebookError || err instanceof PipelineFileError) throw new ResponseError(ErrorCodes.InvalidParams, err.message);
+    if (err instanceof FileProblem) throw new ResponseError(ErrorCodes.InvalidParams, err.message);
     throw err;
   }
 }

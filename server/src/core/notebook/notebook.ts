@@ -1,5 +1,6 @@
 import { parse as parseTolerant, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { z } from 'zod';
+import { FileProblem } from '../fileProblem';
 import { LineIndex } from '../text/lineIndex';
 
 export type CellKind = 'code' | 'markdown' | 'raw';
@@ -29,16 +30,7 @@ export interface Notebook {
 }
 
 /** A problem with a notebook file, naming the file and, where known, the place in it. */
-export class NotebookError extends Error {
-  constructor(
-    readonly file: string,
-    readonly detail: string,
-    readonly position?: { line: number; column: number },
-  ) {
-    super(`${file}${position ? `:${position.line}:${position.column}` : ''}: ${detail}`);
-    this.name = 'NotebookError';
-  }
-}
+export class NotebookError extends FileProblem {}
 
 const source = z.union([z.string(), z.array(z.string())]);
 const IpynbCell = z.looseObject({

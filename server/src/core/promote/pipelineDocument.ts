@@ -1,4 +1,5 @@
 import { isMap, isScalar, isSeq, parseDocument, YAMLMap, YAMLSeq, type Document } from 'yaml';
+import { FileProblem } from '../fileProblem';
 import type { CellRef } from '../notebook/locate';
 
 /** A step as promotion reads and writes it. */
@@ -13,16 +14,8 @@ export interface StepEntry {
   params: string[];
 }
 
-export class PipelineFileError extends Error {
-  constructor(
-    readonly file: string,
-    readonly detail: string,
-    readonly position?: { line: number; column: number },
-  ) {
-    super(`${file}${position ? `:${position.line}:${position.column}` : ''}: ${detail}`);
-    this.name = 'PipelineFileError';
-  }
-}
+/** A problem with a pipeline or lock file that stops an edit of it. */
+export class PipelineFileError extends FileProblem {}
 
 const LIST_KEYS = ['depends-on', 'reads', 'writes', 'params'] as const;
 

@@ -148,11 +148,14 @@ export class FunctionScope implements Scope {
   }
 }
 
-/** A class body runs at once, in its own namespace; methods cannot see that namespace. */
+/**
+ * A scope nested in another that runs at once and keeps its own names: a class body (methods cannot
+ * see its namespace, so deferred reads skip it) or, with the overrides below, a comprehension.
+ */
 export class ClassScope implements Scope {
-  private readonly bound = new Set<string>();
+  protected readonly bound = new Set<string>();
 
-  constructor(private readonly parent: Scope) {}
+  constructor(protected readonly parent: Scope) {}
 
   read(name: string): void {
     if (!this.bound.has(name)) this.parent.read(name);
@@ -187,35 +190,13 @@ export class ClassScope implements Scope {
 }
 
 /** A comprehension: its loop targets are its own; a walrus inside binds in the enclosing scope. */
-export class ComprehensionScope implements Scope {
-  private readonly bound = new Set<string>();
-
-  constructor(private readonly parent: Scope) {}
-
-  read(name: string): void {
-    if (!this.bound.has(name)) this.parent.read(name);
-  }
-  bind(name: string): void {
-    this.bound.add(name);
-  }
-  bindTemporary(name: string): void {
-    this.bound.add(name);
-  }
-  mutate(name: string): void {
-    this.read(name);
-  }
-  delete(): void {}
-  deferRead(names: Iterable<string>): void {
+export class ComprehensionScope extends ClassScope {
+  override deferRead(names: Iterable<string>): void {
     this.parent.deferRead([...names].filter((n) => !this.bound.has(n)));
   }
-  bindWalrus(name: string): void {
+  override bindWalrus(name: string): void {
     this.parent.bindWalrus(name);
   }
-  declareGlobal(): void {}
-  declareNonlocal(): void {}
-  bindImport(): void {}
-  bindStarImport(): void {}
-  bindDefinition(): void {}
 }
 
 /** Forwards everything to a parent scope and remembers which names were read through it. */
