@@ -45,7 +45,7 @@ describe('promotion over LSP', () => {
   it('promotes the editor\'s unsaved text, and uses an open pipeline document over the file', async () => {
     nb.cells[4].source = 'customers = pd.read_csv("../data/customers.csv").head(100)';
     const pipelineUri = URI.file(pipelinePath).toString();
-    await lsp.open(pipelineUri, fs.readFileSync(pipelinePath, 'utf8').replace('C: 1.0', 'C: 2.0'));
+    await lsp.open(pipelineUri, fs.readFileSync(pipelinePath, 'utf8').replace('steps: []', 'params:\n  C: 2.0\nsteps: []'));
     const r = await lsp.request(PromoteRequest, { notebook: nb, cells: [8, 10], stepId: 'train', pipelinePath });
     assert.match(r.files[1].content, /C=2/, 'the param value comes from the unsaved pipeline text');
   });

@@ -11,6 +11,8 @@ export interface Diagnostic {
   severity: Severity;
   code: DiagnosticCode;
   message: string;
+  /** What a quick fix needs (a suggestion, a step id, a param name); carried to the editor unchanged. */
+  data?: Record<string, unknown>;
 }
 
 export type DiagnosticCode =
@@ -25,4 +27,20 @@ export type DiagnosticCode =
   | 'missing-key'
   | 'unknown-key'
   | 'wrong-type'
-  | 'invalid-value';
+  | 'invalid-value'
+  // across steps
+  | 'duplicate-step-id'
+  | 'unknown-step'
+  | 'dependency-cycle'
+  | 'unresolved-read'
+  | 'conflicting-writes'
+  | 'unknown-param'
+  | 'unused-param'
+  // files the pipeline names
+  | 'missing-code-file'
+  | 'missing-notebook'
+  | 'unreadable-notebook'
+  | 'missing-cell'
+  // versions
+  | 'stale-step'
+  | 'code-edited';

@@ -21,22 +21,18 @@ export type Located =
  */
 export function locateCells(nb: Notebook, refs: CellRef[], previousSources?: string[]): Located[] {
   const taken = new Set<number>();
-  const hashes = new Map<number, string>();
-  const hashOf = (c: NotebookCell) => {
-    let h = hashes.get(c.index);
-    if (!h) hashes.set(c.index, (h = cellHash(c.source)));
-    return h;
-  };
+  const index = notebookIndex(nb);
+  const hashOf = (c: NotebookCell) => index.hashOf(c);
   return refs.map((ref) => {
     if (ref.id) {
-      const byId = nb.cells.find((c) => c.id === ref.id && c.kind === 'code');
+      const byId = index.byId.get(ref.id);
       if (byId) {
         taken.add(byId.index);
         return { found: true, cell: byId, how: 'id', changed: ref.hash !== undefined && hashOf(byId) !== ref.hash };
       }
     }
     if (ref.hash) {
-      const matches = nb.cells.filter((c) => c.kind === 'code' && !taken.has(c.index) && hashOf(c) === ref.hash);
+      const matches = index.byHash(ref.hash).filter((c) => !taken.has(c.index));
       if (matches.length) {
         const nearest = matches.reduce((a, b) => (Math.abs(b.index - ref.index) < Math.abs(a.index - ref.index) ? b : a));
         taken.add(nearest.index);
@@ -58,6 +54,37 @@ export function locateCells(nb: Notebook, refs: CellRef[], previousSources?: str
     }
     return { found: false, ref };
   });
+}
+
+/**
+ * Look-ups into a notebook by cell id and content hash, built once per notebook object: the linter
+ * checks a thousand steps against one notebook without hashing its cells a thousand times.
+ */
+const indexes = new WeakMap<Notebook, { byId: Map<string, NotebookCell>; hashOf: (c: NotebookCell) => string; byHash: (h: string) => NotebookCell[] }>();
+
+function notebookIndex(nb: Notebook) {
+  let index = indexes.get(nb);
+  if (!index) {
+    const byId = new Map<string, NotebookCell>();
+    for (const c of nb.cells) if (c.id && c.kind === 'code') byId.set(c.id, c);
+    const hashes = new Map<number, string>();
+    const hashOf = (c: NotebookCell) => {
+      let h = hashes.get(c.index);
+      if (!h) hashes.set(c.index, (h = cellHash(c.source)));
+      return h;
+    };
+    let byHashMap: Map<string, NotebookCell[]> | undefined;
+    const byHash = (h: string) => {
+      if (!byHashMap) {
+        byHashMap = new Map();
+        for (const c of nb.cells) if (c.kind === 'code') byHashMap.set(hashOf(c), [...(byHashMap.get(hashOf(c)) ?? []), c]);
+      }
+      return byHashMap.get(h) ?? [];
+    };
+    index = { byId, hashOf, byHash };
+    indexes.set(nb, index);
+  }
+  return index;
 }
 
 const SIMILARITY_WINDOW = 25;

@@ -2,55 +2,87 @@ import { z } from 'zod';
 import type { Diagnostic } from '../diagnostic';
 import type { LineIndex } from '../text/lineIndex';
 import { closest } from '../text/suggest';
-import { keyNodeAtPath, nodeAtPath, type YDocument, type YNode, type YPath } from '../yaml/positionedYaml';
-import { Pipeline } from './schema';
+import { keyNodeAtPath, nodeAtPath, type YNode, type YPath } from '../yaml/positionedYaml';
+import type { ParsedPipeline } from './parse';
+import { Pipeline, Step } from './schema';
 
 type Issue = z.core.$ZodIssue;
 
-/** Schema violations of a parsed pipeline document, each at the exact node it concerns. */
-export function schemaDiagnostics(doc: YDocument & { root: YNode }, lines: LineIndex): Diagnostic[] {
-  const result = Pipeline.safeParse(doc.value);
-  if (result.success) return [];
+/** A part of the document validated on its own: the header (base 0) or one step (its item's base). */
+interface Part {
+  root: YNode;
+  value: unknown;
+  /** Added to the part's node offsets to get document offsets. */
+  base: number;
+  /** The part's path in the whole pipeline: [] or ['steps', i]. */
+  prefix: YPath;
+}
+
+/** Issues of a step's value, cached by the value object: the parser reuses it while the step's text is unchanged. */
+const stepIssues = new WeakMap<object, Issue[]>();
+
+/**
+ * Schema violations of a parsed pipeline, each at the exact node it concerns. The header and each step
+ * are validated apart, so an edit in one step validates that step and the header only.
+ */
+export function schemaDiagnostics(parsed: ParsedPipeline): Diagnostic[] {
   const out: Diagnostic[] = [];
-  for (const issue of result.error.issues) out.push(...issueDiagnostics(issue, doc, lines));
+  if (parsed.root) {
+    const header = Pipeline.safeParse(parsed.headerValue);
+    const part: Part = { root: parsed.root, value: parsed.headerValue, base: 0, prefix: [] };
+    if (!header.success) for (const issue of header.error.issues) out.push(...issueDiagnostics(issue, part, parsed.lines));
+  }
+  for (const step of parsed.steps) {
+    let issues = isObject(step.value) ? stepIssues.get(step.value) : undefined;
+    if (!issues) {
+      const r = Step.safeParse(step.value);
+      issues = r.success ? [] : r.error.issues;
+      if (isObject(step.value)) stepIssues.set(step.value, issues);
+    }
+    const part: Part = { root: step.node, value: step.value, base: step.base, prefix: ['steps', step.index] };
+    for (const issue of issues) out.push(...issueDiagnostics(issue, part, parsed.lines));
+  }
   return out;
 }
 
-function issueDiagnostics(issue: Issue, doc: YDocument & { root: YNode }, lines: LineIndex): Diagnostic[] {
-  const path = issue.path.filter((s): s is string | number => typeof s !== 'symbol');
-  const range = (node: YNode) => lines.rangeOf(node.start, node.end);
+function issueDiagnostics(issue: Issue, part: Part, lines: LineIndex): Diagnostic[] {
+  const local = issue.path.filter((s): s is string | number => typeof s !== 'symbol');
+  const path = [...part.prefix, ...local];
+  const range = (node: YNode) => lines.rangeOf(node.start + part.base, node.end + part.base);
 
   if (issue.code === 'unrecognized_keys') {
     const known = objectKeysAt(path);
     return issue.keys.map((key) => {
-      const node = keyNodeAtPath(doc.root, path, key) ?? nodeAtPath(doc.root, path).node;
+      const node = keyNodeAtPath(part.root, local, key) ?? nodeAtPath(part.root, local).node;
       const guess = closest(key, known);
       const hint = guess ? `; did you mean \`${guess}\`?` : known.length ? `; expected one of ${known.map((k) => `\`${k}\``).join(', ')}.` : '.';
-      return { range: range(node), severity: 'error', code: 'unknown-key', message: `Unknown key \`${key}\` in ${describePath(path)}${hint}` };
+      return { range: range(node), severity: 'error', code: 'unknown-key', message: `Unknown key \`${key}\` in ${describePath(path)}${hint}`, data: { key, suggestion: guess } };
     });
   }
 
+  const parentLocal = local.slice(0, -1);
   const parentPath = path.slice(0, -1);
   const last = path[path.length - 1];
-  if (issue.code === 'invalid_type' && typeof last === 'string' && isMissing(doc.value, path)) {
-    const parent = nodeAtPath(doc.root, parentPath).node;
+  if (issue.code === 'invalid_type' && typeof last === 'string' && isMissing(part.value, local)) {
+    const parent = nodeAtPath(part.root, parentLocal).node;
     const what = fieldDescription(path);
-    const headEnd = Math.min(parent.end, lines.lineEnd(lines.positionAt(parent.start).line));
+    const start = parent.start + part.base;
+    const headEnd = Math.min(parent.end + part.base, lines.lineEnd(lines.positionAt(start).line));
     return [{
-      range: lines.rangeOf(parent.start, headEnd),
+      range: lines.rangeOf(start, headEnd),
       severity: 'error',
       code: 'missing-key',
       message: `Missing required key \`${last}\` in ${describePath(parentPath)}${what ? ` (${lowerFirst(what)})` : ''}.`,
     }];
   }
 
-  const { node } = nodeAtPath(doc.root, path);
+  const { node } = nodeAtPath(part.root, local);
   // An empty value has no width of its own; underline its key instead.
-  const target = node.start === node.end && typeof last === 'string' ? (keyNodeAtPath(doc.root, parentPath, last) ?? node) : node;
+  const target = node.start === node.end && typeof last === 'string' ? (keyNodeAtPath(part.root, parentLocal, last) ?? node) : node;
   const subject = path.length === 0 ? 'A pipeline file' : typeof last === 'number' ? describePath(path) : `\`${last}\` in ${describePath(parentPath)}`;
 
   if (issue.code === 'invalid_type') {
-    const actual = valueAtPath(doc.value, path);
+    const actual = valueAtPath(part.value, local);
     return [{
       range: range(target),
       severity: 'error',
@@ -59,10 +91,14 @@ function issueDiagnostics(issue: Issue, doc: YDocument & { root: YNode }, lines:
     }];
   }
   if (issue.code === 'invalid_key') {
-    const keyNode = typeof last === 'string' ? keyNodeAtPath(doc.root, parentPath, last) : undefined;
+    const keyNode = typeof last === 'string' ? keyNodeAtPath(part.root, parentLocal, last) : undefined;
     return [{ range: range(keyNode ?? target), severity: 'error', code: 'invalid-value', message: `Invalid key \`${String(last)}\`: ${issue.issues[0]?.message ?? issue.message}.` }];
   }
   return [{ range: range(target), severity: 'error', code: 'invalid-value', message: `${subject}: ${issue.message}.` }];
+}
+
+function isObject(v: unknown): v is object {
+  return typeof v === 'object' && v !== null;
 }
 
 function isMissing(value: unknown, path: YPath): boolean {

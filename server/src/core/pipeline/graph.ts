@@ -1,0 +1,175 @@
+import type { Diagnostic, DiagnosticCode, Severity } from '../diagnostic';
+import type { LineIndex } from '../text/lineIndex';
+import { closest } from '../text/suggest';
+import type { YNode } from '../yaml/positionedYaml';
+import type { PipelineModel, StepModel } from './model';
+
+type Emit = (step: StepModel | undefined, node: YNode, severity: Severity, code: DiagnosticCode, message: string, data?: Record<string, unknown>) => void;
+
+/** A diagnostic on a node of a step (its offsets relative to the step's base) or of the header. */
+export function emitter(lines: LineIndex, out: Diagnostic[]): Emit {
+  return (step, node, severity, code, message, data) => {
+    const base = step?.base ?? 0;
+    out.push({ range: lines.rangeOf(node.start + base, node.end + base), severity, code, message, ...(data ? { data } : {}) });
+  };
+}
+
+/**
+ * The checks across steps: ids, depends-on (unknown steps, cycles), data flow (reads nothing upstream
+ * writes, outputs written by unrelated steps) and params (referenced but not defined, or unused).
+ */
+export function graphDiagnostics(model: PipelineModel, lines: LineIndex): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const emit = emitter(lines, out);
+  const byId = new Map<string, StepModel>();
+  for (const s of model.steps) {
+    if (!s.id) continue;
+    const first = byId.get(s.id.value);
+    if (first) {
+      const line = lines.positionAt(first.id!.node.start + first.base).line + 1;
+      emit(s, s.id.node, 'error', 'duplicate-step-id', `Step id \`${s.id.value}\` is already used by the step on line ${line}; step ids must be unique.`);
+    } else {
+      byId.set(s.id.value, s);
+    }
+  }
+  const ids = [...byId.keys()];
+
+  // depends-on that names no step
+  for (const s of model.steps) {
+    for (const d of s.dependsOn) {
+      if (byId.has(d.value)) continue;
+      const guess = closest(d.value, ids.filter((i) => i !== s.id?.value));
+      emit(s, d.node, 'error', 'unknown-step', `\`depends-on\` names \`${d.value}\`, which is not a step of this pipeline${guess ? `; did you mean \`${guess}\`?` : '.'}`, guess ? { suggestion: guess } : undefined);
+    }
+  }
+
+  for (const cycle of findCycles(model.steps, byId)) {
+    const names = [...cycle.map((s) => s.id!.value), cycle[0].id!.value].join(' → ');
+    cycle.forEach((s, i) => {
+      const next = cycle[(i + 1) % cycle.length].id!.value;
+      const edge = s.dependsOn.find((d) => d.value === next);
+      if (edge) emit(s, edge.node, 'error', 'dependency-cycle', `Dependency cycle: ${names}. A step cannot run after itself; remove one of these depends-on entries.`, { cycle: cycle.map((c) => c.id!.value) });
+    });
+  }
+
+  // Data flow over depends-on, searched upward on demand: the writer of a read is nearly always close.
+  const upstream = new Upstream(byId);
+  for (const s of model.steps) {
+    for (const r of s.reads) {
+      if (!upstream.find(s, (u) => u.writes.some((w) => w.value === r.value))) {
+        emit(s, r.node, 'warning', 'unresolved-read', `\`${s.id?.value ?? `steps[${s.index}]`}\` reads \`${r.value}\`, but no step it depends on writes it.`, { name: r.value });
+      }
+    }
+  }
+  const writers = new Map<string, StepModel[]>();
+  for (const s of model.steps) for (const w of s.writes) writers.set(w.value, [...(writers.get(w.value) ?? []), s]);
+  for (const [name, list] of writers) {
+    // Writers ordered pairwise in file order are ordered all together (depends-on is transitive).
+    for (let j = 1; j < list.length; j++) {
+      const [earlier, later] = [list[j - 1], list[j]];
+      if (upstream.find(later, (u) => u === earlier) || upstream.find(earlier, (u) => u === later)) continue;
+      const w = later.writes.find((x) => x.value === name)!;
+      emit(later, w.node, 'warning', 'conflicting-writes', `\`${later.id?.value ?? `steps[${later.index}]`}\` and \`${earlier.id?.value ?? `steps[${earlier.index}]`}\` both write \`${name}\` and neither depends on the other, so which value a later step reads is undecided.`);
+    }
+  }
+
+  // Params
+  const used = new Set<string>();
+  for (const s of model.steps) {
+    for (const p of s.params) {
+      used.add(p.value);
+      if (model.params.has(p.value)) continue;
+      const guess = closest(p.value, [...model.params.keys()]);
+      emit(s, p.node, 'error', 'unknown-param', `\`${p.value}\` is not a param of this pipeline${guess ? `; did you mean \`${guess}\`?` : '; add it under `params:`.'}`, { param: p.value, ...(guess ? { suggestion: guess } : {}) });
+    }
+  }
+  for (const [name, { key }] of model.params) {
+    if (!used.has(name)) emit(undefined, key, 'warning', 'unused-param', `Param \`${name}\` is defined but no step uses it.`, { param: name });
+  }
+  return out;
+}
+
+/** Cycles in depends-on (Tarjan's strongly connected components), each in dependency order. */
+export function findCycles(steps: StepModel[], byId: Map<string, StepModel>): StepModel[][] {
+  let counter = 0;
+  const index = new Map<StepModel, number>();
+  const low = new Map<StepModel, number>();
+  const onStack = new Set<StepModel>();
+  const stack: StepModel[] = [];
+  const cycles: StepModel[][] = [];
+  const deps = (s: StepModel) => s.dependsOn.map((d) => byId.get(d.value)).filter((x): x is StepModel => x !== undefined);
+
+  // Iterative, so that a long chain of steps cannot overflow the call stack.
+  for (const root of steps) {
+    if (!root.id || index.has(root) || byId.get(root.id.value) !== root) continue;
+    const work: Array<{ node: StepModel; edges: StepModel[]; i: number }> = [];
+    const visit = (n: StepModel) => {
+      index.set(n, counter);
+      low.set(n, counter++);
+      stack.push(n);
+      onStack.add(n);
+      work.push({ node: n, edges: deps(n), i: 0 });
+    };
+    visit(root);
+    while (work.length) {
+      const frame = work[work.length - 1];
+      if (frame.i < frame.edges.length) {
+        const next = frame.edges[frame.i++];
+        if (!index.has(next)) visit(next);
+        else if (onStack.has(next)) low.set(frame.node, Math.min(low.get(frame.node)!, index.get(next)!));
+        continue;
+      }
+      work.pop();
+      const n = frame.node;
+      if (work.length) low.set(work[work.length - 1].node, Math.min(low.get(work[work.length - 1].node)!, low.get(n)!));
+      if (low.get(n) === index.get(n)) {
+        const component: StepModel[] = [];
+        let x: StepModel;
+        do {
+          x = stack.pop()!;
+          onStack.delete(x);
+          component.push(x);
+        } while (x !== n);
+        const selfLoop = component.length === 1 && n.dependsOn.some((d) => d.value === n.id!.value);
+        if (component.length > 1 || selfLoop) cycles.push(orderCycle(component, byId));
+      }
+    }
+  }
+  return cycles;
+}
+
+/** A cycle's steps in the order their depends-on edges go, starting from the first in the file. */
+function orderCycle(component: StepModel[], byId: Map<string, StepModel>): StepModel[] {
+  const members = new Set(component);
+  const start = component.reduce((a, b) => (a.index < b.index ? a : b));
+  const order = [start];
+  let cur = start;
+  while (order.length < component.length) {
+    const next = cur.dependsOn.map((d) => byId.get(d.value)).find((x): x is StepModel => x !== undefined && members.has(x) && !order.includes(x));
+    if (!next) break;
+    order.push(next);
+    cur = next;
+  }
+  return order;
+}
+
+/** Searches a step's upstream (what it depends on, directly or not); cycles are tolerated. */
+class Upstream {
+  constructor(private readonly byId: Map<string, StepModel>) {}
+
+  find(from: StepModel, match: (s: StepModel) => boolean): StepModel | undefined {
+    const seen = new Set<StepModel>([from]);
+    const todo = [from];
+    while (todo.length) {
+      const s = todo.pop()!;
+      for (const d of s.dependsOn) {
+        const next = this.byId.get(d.value);
+        if (!next || seen.has(next)) continue;
+        if (match(next)) return next;
+        seen.add(next);
+        todo.push(next);
+      }
+    }
+    return undefined;
+  }
+}

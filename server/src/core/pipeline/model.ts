@@ -1,0 +1,134 @@
+import type { CellRef } from '../notebook/locate';
+import type { YNode } from '../yaml/positionedYaml';
+import type { ParsedPipeline } from './parse';
+
+/** A string value with the node it came from (offsets relative to its step's base, or absolute in the header). */
+export interface Located<T = string> {
+  value: T;
+  node: YNode;
+}
+
+/** What checks and editor features need of a step: its values, each with its place in the file. */
+export interface StepModel {
+  index: number;
+  base: number;
+  node: YNode;
+  /** The `id` key node, for "go to definition" and rename of the id. */
+  idKey?: YNode;
+  id?: Located;
+  version: number;
+  versionNode?: YNode;
+  code?: Located;
+  dependsOn: Located[];
+  dependsOnNode?: YNode;
+  reads: Located[];
+  writes: Located[];
+  params: Located[];
+  notebook?: Located;
+  cells: Array<{ ref: CellRef; node: YNode }>;
+  hash?: string;
+}
+
+export interface PipelineModel {
+  name?: string;
+  /** Declared params: name → its key node (absolute). */
+  params: Map<string, { key: YNode; value: unknown }>;
+  paramsNode?: YNode;
+  /** The `steps` key (absolute), for features on an empty pipeline. */
+  stepsKey?: YNode;
+  steps: StepModel[];
+}
+
+const models = new WeakMap<YNode, StepModel>();
+
+/** The model of a parsed pipeline; a step's model is reused while its text is unchanged. */
+export function pipelineModel(parsed: ParsedPipeline): PipelineModel {
+  const model: PipelineModel = { params: new Map(), steps: [] };
+  const root = parsed.root;
+  if (root?.kind === 'map') {
+    for (const { key, value } of root.pairs) {
+      if (key.kind !== 'scalar') continue;
+      if (key.text === 'name' && value.kind === 'scalar') model.name = value.text;
+      if (key.text === 'steps') model.stepsKey = key;
+      if (key.text === 'params' && value.kind === 'map') {
+        model.paramsNode = value;
+        const values = (parsed.headerValue as { params?: Record<string, unknown> } | null)?.params ?? {};
+        for (const p of value.pairs) if (p.key.kind === 'scalar') model.params.set(p.key.text, { key: p.key, value: values[p.key.text] });
+      }
+    }
+  }
+  for (const step of parsed.steps) {
+    let m = models.get(step.node);
+    if (!m) {
+      m = stepModel(step.node, step.index, step.base);
+      models.set(step.node, m);
+    }
+    // The same text at another place or position: same nodes, new index and base.
+    model.steps.push(m.index === step.index && m.base === step.base ? m : { ...m, index: step.index, base: step.base });
+  }
+  return model;
+}
+
+function stepModel(node: YNode, index: number, base: number): StepModel {
+  const m: StepModel = { index, base, node, version: 1, dependsOn: [], reads: [], writes: [], params: [], cells: [] };
+  if (node.kind !== 'map') return m;
+  for (const { key, value } of node.pairs) {
+    if (key.kind !== 'scalar') continue;
+    switch (key.text) {
+      case 'id':
+        m.idKey = key;
+        if (value.kind === 'scalar' && value.text) m.id = { value: value.text, node: value };
+        break;
+      case 'version':
+        m.versionNode = value;
+        if (value.kind === 'scalar' && /^\d+$/.test(value.text)) m.version = Number(value.text);
+        break;
+      case 'code':
+        if (value.kind === 'scalar' && value.text) m.code = { value: value.text, node: value };
+        break;
+      case 'depends-on':
+        m.dependsOnNode = value;
+        m.dependsOn = strings(value);
+        break;
+      case 'reads':
+        m.reads = strings(value);
+        break;
+      case 'writes':
+        m.writes = strings(value);
+        break;
+      case 'params':
+        m.params = strings(value);
+        break;
+      case 'source':
+        if (value.kind === 'map') readSource(value, m);
+        break;
+    }
+  }
+  return m;
+}
+
+function readSource(node: Extract<YNode, { kind: 'map' }>, m: StepModel): void {
+  for (const { key, value } of node.pairs) {
+    if (key.kind !== 'scalar') continue;
+    if (key.text === 'notebook' && value.kind === 'scalar' && value.text) m.notebook = { value: value.text, node: value };
+    if (key.text === 'hash' && value.kind === 'scalar') m.hash = value.text;
+    if (key.text === 'cells' && value.kind === 'seq') {
+      for (const item of value.items) {
+        if (item.kind !== 'map') continue;
+        const ref: Partial<CellRef> = {};
+        for (const p of item.pairs) {
+          if (p.key.kind !== 'scalar' || p.value.kind !== 'scalar') continue;
+          if (p.key.text === 'index' && /^\d+$/.test(p.value.text)) ref.index = Number(p.value.text);
+          if (p.key.text === 'id') ref.id = p.value.text;
+          if (p.key.text === 'hash') ref.hash = p.value.text;
+        }
+        if (ref.index !== undefined) m.cells.push({ ref: ref as CellRef, node: item });
+      }
+    }
+  }
+}
+
+function strings(node: YNode): Located[] {
+  if (node.kind !== 'seq') return [];
+  return node.items.flatMap((n) => (n.kind === 'scalar' && n.text ? [{ value: n.text, node: n }] : []));
+}

@@ -1,0 +1,243 @@
+import { parseYaml, type DuplicateKey, type Unsupported, type YamlError, type YNode } from '../yaml/positionedYaml';
+import type { LineIndex } from '../text/lineIndex';
+
+/** A YAML problem found while parsing, with its absolute offset. */
+export interface ParseProblem {
+  kind: 'syntax' | 'duplicate-key' | 'unsupported' | 'multiple-documents' | 'empty';
+  start: number;
+  end: number;
+  message: string;
+  /** duplicate-key: where the key was first set. */
+  firstStart?: number;
+}
+
+/**
+ * One step of the pipeline. Its nodes' offsets are relative to `base` (so that a step that only moved,
+ * because text above it changed, is reused from the cache as it is); add `base` for document offsets.
+ */
+export interface ParsedStep {
+  index: number;
+  base: number;
+  /** The step's mapping node (or whatever node the item is), relative to base. */
+  node: YNode;
+  value: unknown;
+}
+
+export interface ParsedPipeline {
+  text: string;
+  lines: LineIndex;
+  /** The document's root node (absolute offsets), its `steps` value ignored; null when empty or broken. */
+  root: YNode | null;
+  /** The root's value with `steps` set to []: the steps are in `steps`. */
+  headerValue: unknown;
+  steps: ParsedStep[];
+  problems: ParseProblem[];
+  /** Whether the steps came from the incremental path (the rest is the same either way). */
+  chunked: boolean;
+}
+
+/** A cached step item: everything relative to the item's start. */
+interface Chunk {
+  text: string;
+  node?: YNode;
+  value?: unknown;
+  problems: ParseProblem[];
+}
+
+interface Layout {
+  /** Offset of the first step item and of the end of the steps block. */
+  blockStart: number;
+  blockEnd: number;
+  itemStarts: number[];
+}
+
+/**
+ * Parses pipeline files, reusing work across edits: the `steps:` block is cut into its items and each
+ * item's parse is cached by its text, so typing in one step re-parses that step, not the file. A file
+ * in another shape (flow-style steps, odd indentation) is parsed whole; both paths give the same model.
+ */
+export class PipelineParser {
+  private chunks = new Map<string, Chunk>();
+  private header: { text: string; root: YNode | null; value: unknown; problems: ParseProblem[] } | undefined;
+
+  parse(text: string, lines: LineIndex): ParsedPipeline {
+    const layout = findLayout(text, lines);
+    if (layout) {
+      const chunked = this.parseChunked(text, lines, layout);
+      if (chunked) return chunked;
+    }
+    this.chunks = new Map();
+    this.header = undefined;
+    return parseWhole(text, lines);
+  }
+
+  private parseChunked(text: string, lines: LineIndex, layout: Layout): ParsedPipeline | undefined {
+    const starts = layout.itemStarts;
+    const texts = starts.map((s, i) => text.slice(s, i + 1 < starts.length ? starts[i + 1] : layout.blockEnd));
+    const misses = texts.filter((t) => !this.chunks.has(t)).length;
+    // From cold, one parse of the whole file is faster than a thousand small ones; it fills the cache.
+    if (misses > 8 && misses > texts.length / 4) {
+      const whole = parseWhole(text, lines);
+      if (!this.fillFromWhole(whole, texts, starts)) return undefined;
+      this.header = { text: headerText(text, layout), root: whole.root, value: whole.headerValue, problems: whole.problems.filter((p) => p.start < layout.blockStart || p.start >= layout.blockEnd) };
+    }
+    const next = new Map<string, Chunk>();
+    const steps: ParsedStep[] = [];
+    const problems: ParseProblem[] = [];
+    for (let i = 0; i < texts.length; i++) {
+      let chunk = this.chunks.get(texts[i]) ?? next.get(texts[i]);
+      if (!chunk) chunk = parseChunk(texts[i]);
+      if (chunk === undefined) return undefined;
+      next.set(texts[i], chunk);
+      const base = starts[i];
+      for (const p of chunk.problems) problems.push({ ...p, start: p.start + base, end: p.end + base, firstStart: p.firstStart === undefined ? undefined : p.firstStart + base });
+      if (chunk.node) steps.push({ index: i, base, node: chunk.node, value: chunk.value });
+    }
+    this.chunks = next;
+
+    const hText = headerText(text, layout);
+    if (this.header?.text !== hText) {
+      const h = parseWhole(hText, lines);
+      // The header's `steps:` is empty here by construction; the items are the chunks.
+      this.header = { text: hText, root: h.root, value: isRecord(h.headerValue) ? { ...h.headerValue, steps: [] } : h.headerValue, problems: h.problems };
+    }
+    return { text, lines, root: this.header.root, headerValue: this.header.value, steps, problems: [...this.header.problems, ...problems], chunked: true };
+  }
+
+  /** Cuts a whole-file parse into the cache, when its step items line up with the layout's. */
+  private fillFromWhole(whole: ParsedPipeline, texts: string[], starts: number[]): boolean {
+    if (whole.steps.length !== texts.length) return false;
+    const next = new Map<string, Chunk>();
+    for (let i = 0; i < texts.length; i++) {
+      const s = whole.steps[i];
+      const start = starts[i];
+      const end = start + texts[i].length;
+      if (s.node.start < start || s.node.end > end) return false;
+      const problems = whole.problems.filter((p) => p.start >= start && p.start < end).map((p) => ({ ...p, start: p.start - start, end: p.end - start, firstStart: p.firstStart === undefined ? undefined : p.firstStart - start }));
+      next.set(texts[i], { text: texts[i], node: shift(s.node, -start), value: s.value, problems });
+    }
+    this.chunks = next;
+    return true;
+  }
+}
+
+/** Parses the whole text; steps are the items of the root's `steps` list, with base 0. */
+export function parseWhole(text: string, lines: LineIndex): ParsedPipeline {
+  const result: ParsedPipeline = { text, lines, root: null, headerValue: null, steps: [], problems: [], chunked: false };
+  const parsed = parseYaml(text);
+  if (!parsed.ok) {
+    result.problems.push(syntaxProblem(text, parsed.error));
+    return result;
+  }
+  const [first, ...others] = parsed.documents;
+  for (const doc of others) result.problems.push({ kind: 'multiple-documents', start: doc.start, end: lines.lineEnd(lines.positionAt(doc.start).line), message: 'A pipeline file holds one YAML document; remove this second one or move it to its own file.' });
+  result.problems.push(...duplicateProblems(parsed.duplicates), ...unsupportedProblems(parsed.unsupported));
+  if (!first || first.root === null) {
+    result.problems.push({ kind: 'empty', start: 0, end: lines.lineEnd(0), message: 'This pipeline file is empty: it needs `cellflow: 1`, a `name` and a list of `steps`.' });
+    return result;
+  }
+  result.root = first.root;
+  const value = first.value;
+  if (isRecord(value) && Array.isArray(value.steps) && first.root.kind === 'map') {
+    const stepsNode = first.root.pairs.find((p) => p.key.kind === 'scalar' && p.key.text === 'steps')?.value;
+    if (stepsNode?.kind === 'seq') result.steps = stepsNode.items.map((node, index) => ({ index, base: 0, node, value: (value.steps as unknown[])[index] }));
+    result.headerValue = { ...value, steps: [] };
+  } else {
+    result.headerValue = value;
+  }
+  return result;
+}
+
+function parseChunk(text: string): Chunk | undefined {
+  const parsed = parseYaml(text);
+  if (!parsed.ok) return { text, problems: [syntaxProblem(text, parsed.error)] };
+  const [doc, ...rest] = parsed.documents;
+  // Anything but one list item is a shape this path does not handle: parse the file whole instead.
+  if (rest.length || doc?.root?.kind !== 'seq' || doc.root.items.length !== 1) return undefined;
+  return { text, node: doc.root.items[0], value: (doc.value as unknown[])[0], problems: [...duplicateProblems(parsed.duplicates), ...unsupportedProblems(parsed.unsupported)] };
+}
+
+/**
+ * Where the `steps:` block and its items are, when the file has the usual shape: a top-level `steps:`
+ * key with a block list under it, each item starting with `- ` at one indentation.
+ */
+function findLayout(text: string, lines: LineIndex): Layout | undefined {
+  const n = lines.lineCount;
+  let line = 0;
+  for (; line < n; line++) {
+    const start = lines.offsetAt({ line, character: 0 });
+    if (text.startsWith('steps', start) && /^steps[ \t]*:[ \t]*(#.*)?$/.test(text.slice(start, lines.lineEnd(line)))) break;
+  }
+  if (line >= n) return undefined;
+  let indent = -1;
+  const itemStarts: number[] = [];
+  let blockEnd = text.length;
+  for (let l = line + 1; l < n; l++) {
+    const start = lines.offsetAt({ line: l, character: 0 });
+    const content = text.slice(start, lines.lineEnd(l));
+    const trimmed = content.trimStart();
+    if (trimmed === '' || trimmed.startsWith('#')) continue;
+    const col = content.length - trimmed.length;
+    if (col === 0 && !trimmed.startsWith('-')) {
+      blockEnd = start;
+      break;
+    }
+    if (indent < 0) {
+      if (!/^-( |$)/.test(trimmed)) return undefined;
+      indent = col;
+    }
+    if (col < indent) return undefined;
+    if (col === indent) {
+      if (!/^-( |$)/.test(trimmed)) return undefined;
+      itemStarts.push(start);
+    }
+  }
+  if (itemStarts.length === 0) return undefined;
+  return { blockStart: itemStarts[0], blockEnd, itemStarts };
+}
+
+/**
+ * The file without its step items, offsets unchanged: the items become spaces (line breaks kept), so
+ * the header parses alone and its nodes keep their places.
+ */
+function headerText(text: string, layout: Layout): string {
+  const suffix = text.slice(layout.blockEnd);
+  if (suffix.trim() === '') return text.slice(0, layout.blockStart);
+  return text.slice(0, layout.blockStart) + text.slice(layout.blockStart, layout.blockEnd).replace(/[^\r\n]/g, ' ') + suffix;
+}
+
+function syntaxProblem(text: string, error: YamlError): ParseProblem {
+  return { kind: 'syntax', start: error.offset, end: tokenEnd(text, error.offset), message: `YAML syntax error: ${error.message}.` };
+}
+
+function duplicateProblems(duplicates: DuplicateKey[]): ParseProblem[] {
+  return duplicates.map(({ key, first }) => ({ kind: 'duplicate-key', start: key.start, end: key.end, firstStart: first.start, message: `Duplicate key \`${key.kind === 'scalar' ? key.text : '?'}\`` }));
+}
+
+function unsupportedProblems(unsupported: Unsupported[]): ParseProblem[] {
+  return unsupported.map(({ node, message }) => ({ kind: 'unsupported', start: node.start, end: node.end, message: `Unsupported YAML: ${message}.` }));
+}
+
+/** End of the token at `offset`, so a syntax error underlines a word, not a point. */
+function tokenEnd(text: string, offset: number): number {
+  let end = offset;
+  while (end < text.length && !/\s/.test(text[end])) end++;
+  return end === offset && offset < text.length && text[offset] !== '\n' && text[offset] !== '\r' ? offset + 1 : end;
+}
+
+/** A copy of a node tree with every offset moved by `delta`. */
+function shift(node: YNode, delta: number): YNode {
+  switch (node.kind) {
+    case 'scalar':
+    case 'alias':
+      return { ...node, start: node.start + delta, end: node.end + delta };
+    case 'seq':
+      return { ...node, start: node.start + delta, end: node.end + delta, items: node.items.map((i) => shift(i, delta)) };
+    case 'map':
+      return { ...node, start: node.start + delta, end: node.end + delta, pairs: node.pairs.map((p) => ({ key: shift(p.key, delta), value: shift(p.value, delta) })) };
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
