@@ -4,6 +4,7 @@ import type { NotebookStep, ServerStatus } from '../../server/src/protocol';
 import { registerCommands } from './commands';
 import type { LanguageServerController } from './languageServer';
 import { promoteAndApply, promoteFromEditor } from './promoteCommand';
+import { NotebookSync } from './notebookSync';
 import { StepStatusBar, type RepromoteArgs } from './stepStatusBar';
 import { ServerStatusBar, type ServerState } from './statusBar';
 
@@ -45,6 +46,7 @@ export function activate(context: vscode.ExtensionContext): CellflowApi {
   const steps = new StepStatusBar(ready);
   context.subscriptions.push(
     steps,
+    new NotebookSync(ready),
     vscode.commands.registerCommand('cellflow.promoteCells', async (cell?: unknown) => {
       const result = await promoteFromEditor(ready, cell);
       if (result) steps.refresh();

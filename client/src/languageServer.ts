@@ -1,7 +1,7 @@
 import * as cp from 'node:child_process';
 import * as vscode from 'vscode';
 import { CloseAction, ErrorAction, LanguageClient, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { ServerStatusRequest, type RequestSpec, type ServerStatus } from '../../server/src/protocol';
+import { ServerStatusRequest, type NotificationSpec, type RequestSpec, type ServerStatus } from '../../server/src/protocol';
 import { resolveNodeRuntime, type NodeRuntime } from './serverRuntime';
 import type { ServerState, ServerStatusBar } from './statusBar';
 
@@ -60,8 +60,14 @@ export class LanguageServerController implements vscode.Disposable {
       return child;
     };
     const clientOptions: LanguageClientOptions = {
-      documentSelector: [{ language: 'cellflow-pipeline' }],
-      synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.cellflow.{yaml,yml}') },
+      // Pipelines are linted; Python files are synced too because pipelines name them (step code).
+      documentSelector: [{ language: 'cellflow-pipeline' }, { language: 'python', scheme: 'file' }],
+      synchronize: {
+        fileEvents: [
+          vscode.workspace.createFileSystemWatcher('**/*.cellflow.{yaml,yml,lock}'),
+          vscode.workspace.createFileSystemWatcher('**/*.{ipynb,py}'),
+        ],
+      },
       outputChannel: this.log,
       errorHandler: {
         error: () => ({ action: ErrorAction.Continue }),
@@ -117,6 +123,11 @@ export class LanguageServerController implements vscode.Disposable {
       throw new Error(this.current.kind === 'stopped' ? `the language server is stopped: ${this.current.reason}` : 'the language server is still starting');
     }
     return this.client.sendRequest<R>(spec.method, params);
+  }
+
+  /** A custom notification; dropped while the server is not running (it is re-sent what it needs on start). */
+  notify<P>(spec: NotificationSpec<P>, params: P): void {
+    if (this.client && this.current.kind === 'running') void this.client.sendNotification(spec.method, params);
   }
 
   /** Resolves once a start has finished, either way. */

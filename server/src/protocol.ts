@@ -128,3 +128,21 @@ export interface NotebookStep {
 
 /** client -> server: the pipeline steps promoted from a notebook, with where their cells are now. */
 export const NotebookStepsRequest = request<{ notebook: NotebookSnapshot }, { steps: NotebookStep[] }>('cellflow/notebookSteps');
+
+// ---- Notebooks the editor has open (client -> server notifications) ----
+
+/** A custom notification: the method, with the type of its params. */
+export interface NotificationSpec<P> {
+  readonly method: string;
+  readonly params?: P;
+}
+
+function notification<P>(method: string): NotificationSpec<P> {
+  return { method };
+}
+
+/** client -> server: an open notebook's current cells, so pipeline diagnostics follow unsaved edits. */
+export const NotebookChangedNotification = notification<{ notebook: NotebookSnapshot }>('cellflow/notebookChanged');
+
+/** client -> server: the notebook was closed; the server goes back to the file on disk. */
+export const NotebookClosedNotification = notification<{ path: string }>('cellflow/notebookClosed');

@@ -1,8 +1,13 @@
 import type { Connection, TextDocuments } from 'vscode-languageserver/node';
 import { DiagnosticSeverity, type Diagnostic as LspDiagnostic } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { URI } from 'vscode-uri';
 import type { Diagnostic } from '../core/diagnostic';
-import { lintPipeline } from '../core/pipeline/lint';
+import { lintDocument, type LintResult } from '../core/pipeline/lint';
+import { PipelineParser } from '../core/pipeline/parse';
+import type { ServerFiles } from './lintContext';
+
+export const PIPELINE_LANGUAGE = 'cellflow-pipeline';
 
 const SEVERITY: Record<Diagnostic['severity'], DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
@@ -12,32 +17,52 @@ const SEVERITY: Record<Diagnostic['severity'], DiagnosticSeverity> = {
 };
 
 export function toLspDiagnostic(d: Diagnostic): LspDiagnostic {
-  return { range: d.range, severity: SEVERITY[d.severity], code: d.code, source: 'cellflow', message: d.message };
+  return { range: d.range, severity: SEVERITY[d.severity], code: d.code, source: 'cellflow', message: d.message, ...(d.data ? { data: d.data } : {}) };
 }
 
 /**
- * Lints open documents after changes. Changes that arrive while a lint is queued coalesce into one run
- * on the newest text, so fast typing in a big file never builds a backlog.
+ * Lints open pipeline documents after changes to them or to the files they name. Changes that arrive
+ * while a lint is queued coalesce into one run on the newest text, so fast typing never builds a
+ * backlog; each document keeps its parser, so an edit re-parses only the step it touched.
  */
 export class DiagnosticsScheduler {
   private readonly pending = new Set<string>();
   private flushQueued = false;
+  private readonly parsers = new Map<string, PipelineParser>();
+  private readonly results = new Map<string, { version: number; result: LintResult }>();
 
   constructor(
     private readonly connection: Connection,
     private readonly documents: TextDocuments<TextDocument>,
+    private readonly files: ServerFiles,
   ) {}
 
   schedule(uri: string): void {
+    const doc = this.documents.get(uri);
+    if (doc && doc.languageId !== PIPELINE_LANGUAGE) return;
     this.pending.add(uri);
     if (this.flushQueued) return;
     this.flushQueued = true;
     setImmediate(() => this.flush());
   }
 
+  /** A file that pipelines name changed: every open pipeline is linted again. */
+  scheduleAll(): void {
+    for (const doc of this.documents.all()) if (doc.languageId === PIPELINE_LANGUAGE) this.schedule(doc.uri);
+  }
+
   clear(uri: string): void {
     this.pending.delete(uri);
+    this.parsers.delete(uri);
+    this.results.delete(uri);
     void this.connection.sendDiagnostics({ uri, diagnostics: [] });
+  }
+
+  /** The lint of a document's current version, for editor features that need its parse and model. */
+  current(doc: TextDocument): LintResult {
+    const hit = this.results.get(doc.uri);
+    if (hit && hit.version === doc.version) return hit.result;
+    return this.lint(doc);
   }
 
   private flush(): void {
@@ -50,14 +75,25 @@ export class DiagnosticsScheduler {
     }
   }
 
+  private lint(doc: TextDocument): LintResult {
+    let parser = this.parsers.get(doc.uri);
+    if (!parser) this.parsers.set(doc.uri, (parser = new PipelineParser()));
+    const uri = URI.parse(doc.uri);
+    const context = uri.scheme === 'file' ? this.files.contextFor(uri.fsPath) : undefined;
+    const result = lintDocument(doc.getText(), { parser, context });
+    this.results.set(doc.uri, { version: doc.version, result });
+    return result;
+  }
+
   private publish(doc: TextDocument): void {
     let diagnostics: LspDiagnostic[];
     try {
-      diagnostics = lintPipeline(doc.getText()).map(toLspDiagnostic);
+      diagnostics = this.lint(doc).diagnostics.map(toLspDiagnostic);
     } catch (err) {
       // A linter bug must not take the server down with it: report it on the file and in the log.
       const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
       this.connection.console.error(`Linting ${doc.uri} failed: ${message}`);
+      this.parsers.delete(doc.uri);
       diagnostics = [{
         range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
         severity: DiagnosticSeverity.Error,

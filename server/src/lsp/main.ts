@@ -1,8 +1,11 @@
 import { createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { CELLFLOW_VERSION } from '../core/version';
-import { ServerStatusRequest } from '../protocol';
-import { DiagnosticsScheduler } from './diagnostics';
+import { URI } from 'vscode-uri';
+import { isPipelineFile } from '../core/pipeline/files';
+import { NotebookChangedNotification, NotebookClosedNotification, ServerStatusRequest } from '../protocol';
+import { DiagnosticsScheduler, PIPELINE_LANGUAGE } from './diagnostics';
+import { ServerFiles } from './lintContext';
 import { registerPromotion } from './promotion';
 import { onRequest } from './requests';
 import { Workspace } from './workspace';
@@ -12,8 +15,9 @@ import { serverStatus } from './status';
 // else may write to it: logs go through connection.console, last words through stderr.
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
-const diagnostics = new DiagnosticsScheduler(connection, documents);
 const workspace = new Workspace(documents);
+const files = new ServerFiles(workspace);
+const diagnostics = new DiagnosticsScheduler(connection, documents, files);
 
 process.on('uncaughtException', (err) => dieWith(`uncaught exception: ${err.stack ?? err.message}`));
 process.on('unhandledRejection', (reason) => dieWith(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`));
@@ -49,11 +53,28 @@ connection.onInitialized(() => {
 
 onRequest(connection, ServerStatusRequest, () => serverStatus(documents.all().length));
 registerPromotion(connection, workspace);
-connection.onDidChangeWatchedFiles(() => workspace.invalidate());
+// Files pipelines name (notebooks, step code, lock files) changed on disk, or a pipeline came or went.
+connection.onDidChangeWatchedFiles(({ changes }) => {
+  for (const c of changes) {
+    const file = URI.parse(c.uri).fsPath;
+    files.invalidate(file);
+    if (isPipelineFile(file)) workspace.invalidate();
+  }
+  diagnostics.scheduleAll();
+});
+connection.onNotification(NotebookChangedNotification.method, ({ notebook }: { notebook: Parameters<ServerFiles['setOpenNotebook']>[0] }) => {
+  files.setOpenNotebook(notebook);
+  diagnostics.scheduleAll();
+});
+connection.onNotification(NotebookClosedNotification.method, ({ path }: { path: string }) => {
+  files.closeNotebook(path);
+  diagnostics.scheduleAll();
+});
 
-documents.onDidOpen((e) => diagnostics.schedule(e.document.uri));
-documents.onDidChangeContent((e) => diagnostics.schedule(e.document.uri));
-documents.onDidClose((e) => diagnostics.clear(e.document.uri));
+// Pipeline documents are linted; other synced documents (step code files) are inputs to that lint.
+documents.onDidOpen((e) => (e.document.languageId === PIPELINE_LANGUAGE ? diagnostics.schedule(e.document.uri) : diagnostics.scheduleAll()));
+documents.onDidChangeContent((e) => (e.document.languageId === PIPELINE_LANGUAGE ? diagnostics.schedule(e.document.uri) : diagnostics.scheduleAll()));
+documents.onDidClose((e) => (e.document.languageId === PIPELINE_LANGUAGE ? diagnostics.clear(e.document.uri) : diagnostics.scheduleAll()));
 
 documents.listen(connection);
 connection.listen();

@@ -41,6 +41,11 @@ export class Workspace {
     return this.pipelineFiles;
   }
 
+  /** The text of an open document (any language the client syncs), if open. */
+  openText(uri: string): string | undefined {
+    return this.documents.get(uri)?.getText();
+  }
+
   read(path: string): string | undefined {
     return this.documents.get(URI.file(path).toString())?.getText() ?? readIfExists(path);
   }

@@ -67,11 +67,12 @@ export function lintDocument(text: string, options: LintOptions = {}): LintResul
     return d;
   });
   if (!parsed.root && parsed.steps.length === 0) return { diagnostics: diagnostics.sort(byPosition), parsed };
-  diagnostics.push(...schemaDiagnostics(parsed));
+  // concat, not push(...): a broken 5 MB file can have more diagnostics than a call has arguments.
+  let all = diagnostics.concat(schemaDiagnostics(parsed));
   const model = pipelineModel(parsed);
-  diagnostics.push(...graphDiagnostics(model, lines));
-  if (options.context) diagnostics.push(...fileDiagnostics(model, lines, options.context));
-  return { diagnostics: diagnostics.sort(byPosition), parsed, model };
+  all = all.concat(graphDiagnostics(model, lines));
+  if (options.context) all = all.concat(fileDiagnostics(model, lines, options.context));
+  return { diagnostics: all.sort(byPosition), parsed, model };
 }
 
 const PROBLEM_CODES: Record<ParseProblem['kind'], DiagnosticCode> = {
