@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { NotebookStep, ServerStatus } from '../../server/src/protocol';
+import type { NotebookStep, RepromoteFromPipeline, ServerStatus } from '../../server/src/protocol';
 import { registerCommands } from './commands';
 import type { LanguageServerController } from './languageServer';
 import { promoteAndApply, promoteFromEditor } from './promoteCommand';
@@ -50,6 +50,18 @@ export function activate(context: vscode.ExtensionContext): CellflowApi {
     vscode.commands.registerCommand('cellflow.promoteCells', async (cell?: unknown) => {
       const result = await promoteFromEditor(ready, cell);
       if (result) steps.refresh();
+      return result;
+    }),
+    vscode.commands.registerCommand('cellflow.repromoteFromPipeline', async (args: RepromoteFromPipeline) => {
+      const uri = vscode.Uri.file(path.resolve(path.dirname(args.pipelinePath), args.notebook));
+      const notebook = vscode.workspace.notebookDocuments.find((n) => n.uri.fsPath === uri.fsPath) ?? (await vscode.workspace.openNotebookDocument(uri));
+      const found = (await steps.steps(notebook)).find((s) => s.pipelinePath === args.pipelinePath && s.stepId === args.stepId);
+      if (!found || found.cells.length === 0) {
+        void vscode.window.showErrorMessage(`Cellflow: the cells of step "${args.stepId}" are no longer in ${vscode.workspace.asRelativePath(uri)}.`);
+        return undefined;
+      }
+      const result = await promoteAndApply(await ready, { notebook, cells: found.cells, pipelinePath: args.pipelinePath, stepId: args.stepId });
+      steps.refresh();
       return result;
     }),
     vscode.commands.registerCommand('cellflow.repromoteStep', async (args: RepromoteArgs) => {

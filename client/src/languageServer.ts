@@ -69,6 +69,10 @@ export class LanguageServerController implements vscode.Disposable {
         ],
       },
       outputChannel: this.log,
+      middleware: {
+        // The server names a notebook cell as a location in its .ipynb file whose line is the cell's index.
+        provideDefinition: async (document, position, token, next) => toNotebookCells(await next(document, position, token)),
+      },
       errorHandler: {
         error: () => ({ action: ErrorAction.Continue }),
         closed: () => {
@@ -165,6 +169,26 @@ export class LanguageServerController implements vscode.Disposable {
     this.statusBar.set(state);
     this.changed.fire(state);
   }
+}
+
+type DefinitionResult = vscode.Definition | vscode.LocationLink[] | null | undefined;
+
+async function toNotebookCells(result: DefinitionResult): Promise<DefinitionResult> {
+  if (!result) return result;
+  const list = Array.isArray(result) ? result : [result];
+  const out = await Promise.all(
+    list.map(async (loc) => {
+      if (!('uri' in loc) || !loc.uri.fsPath.endsWith('.ipynb')) return loc;
+      try {
+        const notebook = vscode.workspace.notebookDocuments.find((n) => n.uri.fsPath === loc.uri.fsPath) ?? (await vscode.workspace.openNotebookDocument(loc.uri));
+        const index = loc.range.start.line;
+        return index < notebook.cellCount ? new vscode.Location(notebook.cellAt(index).document.uri, new vscode.Position(0, 0)) : loc;
+      } catch {
+        return loc;
+      }
+    }),
+  );
+  return out as vscode.Location[];
 }
 
 /**

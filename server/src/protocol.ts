@@ -146,3 +146,8 @@ export const NotebookChangedNotification = notification<{ notebook: NotebookSnap
 
 /** client -> server: the notebook was closed; the server goes back to the file on disk. */
 export const NotebookClosedNotification = notification<{ path: string }>('cellflow/notebookClosed');
+
+// ---- Editor commands the server's quick fixes name ----
+
+/** Argument of `cellflow.repromoteFromPipeline`, the quick fix for a stale step. */
+export type { RepromoteFromPipeline } from './core/pipeline/features/codeActions';

@@ -27,21 +27,22 @@ describe('language server over stdio', () => {
   });
 
   it('publishes a broken file\'s diagnostics at exact ranges, identical to the core linter\'s', async () => {
-    await lsp.open('file:///w/broken.cellflow.yaml', BROKEN);
-    const published = await lsp.diagnosticsFor('file:///w/broken.cellflow.yaml', { version: 1 });
+    await lsp.open('untitled:w/broken.cellflow.yaml', BROKEN);
+    const published = await lsp.diagnosticsFor('untitled:w/broken.cellflow.yaml', { version: 1 });
     assert.deepEqual(published.diagnostics, [{
       range: { start: { line: 5, character: 4 }, end: { line: 5, character: 13 } },
       severity: 1,
       code: 'unknown-key',
       source: 'cellflow',
       message: 'Unknown key `dependson` in `steps[0]`; did you mean `depends-on`?',
+      data: { key: 'dependson', suggestion: 'depends-on' },
     }]);
     const core = lintPipeline(BROKEN);
     assert.deepEqual(published.diagnostics.map((d) => [d.range, d.code, d.message]), core.map((d) => [d.range, d.code, d.message]));
   });
 
   it('re-lints after an incremental edit and clears fixed problems', async () => {
-    const uri = 'file:///w/edit.cellflow.yaml';
+    const uri = 'untitled:w/edit.cellflow.yaml';
     await lsp.open(uri, BROKEN);
     assert.equal((await lsp.diagnosticsFor(uri, { version: 1 })).diagnostics.length, 1);
     // Replace `dependson` by `depends-on`.
@@ -53,7 +54,7 @@ describe('language server over stdio', () => {
   });
 
   it('clears a document\'s diagnostics when it closes', async () => {
-    const uri = 'file:///w/closed.cellflow.yaml';
+    const uri = 'untitled:w/closed.cellflow.yaml';
     await lsp.open(uri, BROKEN);
     await lsp.diagnosticsFor(uri, { version: 1 });
     await lsp.close(uri);
@@ -78,9 +79,9 @@ describe('language server over stdio', () => {
       ['nested', `cellflow: 1\nsteps: ${'['.repeat(20000)}`, 'yaml-syntax'],
       ['five-mb', `cellflow: 1\nname: big\nsteps:\n${Array.from({ length: 150_000 }, (_, i) => `  - id: s${i}\n    code: s${i}.py\n`).join('')}`, 'none'],
     ];
-    for (const [name, text] of bad) await lsp.open(`file:///w/${name}.cellflow.yaml`, text);
+    for (const [name, text] of bad) await lsp.open(`untitled:w/${name}.cellflow.yaml`, text);
     for (const [name, , code] of bad) {
-      const d = (await lsp.diagnosticsFor(`file:///w/${name}.cellflow.yaml`, { timeoutMs: 20000 })).diagnostics;
+      const d = (await lsp.diagnosticsFor(`untitled:w/${name}.cellflow.yaml`, { timeoutMs: 20000 })).diagnostics;
       if (code === 'none') assert.deepEqual(d, [], name);
       else assert.ok(d.some((x) => x.code === code && x.message.length > 20), `${name}: ${JSON.stringify(d)}`);
     }
@@ -90,7 +91,7 @@ describe('language server over stdio', () => {
   });
 
   it('coalesces a burst of edits into diagnostics for the newest text', async () => {
-    const uri = 'file:///w/burst.cellflow.yaml';
+    const uri = 'untitled:w/burst.cellflow.yaml';
     await lsp.open(uri, GOOD);
     await lsp.diagnosticsFor(uri, { version: 1 });
     let version = 1;

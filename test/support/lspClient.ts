@@ -3,6 +3,8 @@ import * as path from 'node:path';
 import {
   createProtocolConnection,
   DidChangeTextDocumentNotification,
+  DidChangeWatchedFilesNotification,
+  FileChangeType,
   DidCloseTextDocumentNotification,
   DidOpenTextDocumentNotification,
   ExitNotification,
@@ -18,7 +20,7 @@ import {
   type TextDocumentContentChangeEvent,
 } from 'vscode-languageserver-protocol/node';
 import { URI } from 'vscode-uri';
-import type { RequestSpec } from '../../server/src/protocol';
+import type { NotificationSpec, RequestSpec } from '../../server/src/protocol';
 import { DIST } from './paths';
 import { waitFor } from './waitFor';
 
@@ -91,6 +93,15 @@ export class LspClient {
       const last = list[list.length - 1];
       return last && predicate(last) ? last : undefined;
     }, what);
+  }
+
+  /** What the client's file watcher would say after files changed on disk. */
+  async filesChanged(paths: string[]): Promise<void> {
+    await this.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: paths.map((p) => ({ uri: URI.file(p).toString(), type: FileChangeType.Changed })) });
+  }
+
+  notify<P>(spec: NotificationSpec<P>, params: P): Promise<void> {
+    return this.connection.sendNotification(spec.method, params);
   }
 
   request<P, R>(spec: RequestSpec<P, R>, params: P): Promise<R> {

@@ -5,6 +5,7 @@ import { URI } from 'vscode-uri';
 import { isPipelineFile } from '../core/pipeline/files';
 import { NotebookChangedNotification, NotebookClosedNotification, ServerStatusRequest } from '../protocol';
 import { DiagnosticsScheduler, PIPELINE_LANGUAGE } from './diagnostics';
+import { FEATURE_CAPABILITIES, registerFeatures } from './features';
 import { ServerFiles } from './lintContext';
 import { registerPromotion } from './promotion';
 import { onRequest } from './requests';
@@ -38,6 +39,7 @@ connection.onInitialize((params) => {
     capabilities: {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
       workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+      ...FEATURE_CAPABILITIES,
     },
   };
 });
@@ -53,6 +55,7 @@ connection.onInitialized(() => {
 
 onRequest(connection, ServerStatusRequest, () => serverStatus(documents.all().length));
 registerPromotion(connection, workspace);
+registerFeatures(connection, documents, diagnostics, files, workspace);
 // Files pipelines name (notebooks, step code, lock files) changed on disk, or a pipeline came or went.
 connection.onDidChangeWatchedFiles(({ changes }) => {
   for (const c of changes) {

@@ -17,6 +17,6 @@ export function closest(word: string, candidates: readonly string[]): string | u
       bestScore = score;
     }
   }
-  const allowed = Math.max(1, Math.floor(word.length / 3));
+  const allowed = Math.max(1, Math.round(word.length / 3));
   return bestScore <= allowed ? best : undefined;
 }
