@@ -32,6 +32,7 @@ export class LspClient {
   readonly connection: ProtocolConnection;
   stderr = '';
   private readonly diagnostics = new Map<string, PublishDiagnosticsParams[]>();
+  private readonly byVersion = new Map<string, Map<number, PublishDiagnosticsParams>>();
   private readonly versions = new Map<string, number>();
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
@@ -44,6 +45,11 @@ export class LspClient {
       const list = this.diagnostics.get(p.uri) ?? [];
       list.push(p);
       this.diagnostics.set(p.uri, list);
+      if (p.version !== undefined) {
+        const versions = this.byVersion.get(p.uri) ?? new Map<number, PublishDiagnosticsParams>();
+        if (!versions.has(p.version)) versions.set(p.version, p);
+        this.byVersion.set(p.uri, versions);
+      }
     });
     this.connection.listen();
   }
@@ -79,7 +85,7 @@ export class LspClient {
   /** The first diagnostics published for `uri` at `version` (or any version) after `since` earlier ones. */
   diagnosticsFor(uri: string, opts: { version?: number; timeoutMs?: number } = {}): Promise<PublishDiagnosticsParams> {
     return waitFor(
-      () => (this.diagnostics.get(uri) ?? []).find((p) => opts.version === undefined || p.version === opts.version),
+      () => (opts.version === undefined ? this.diagnostics.get(uri)?.[0] : this.byVersion.get(uri)?.get(opts.version)),
       `diagnostics for ${uri}${opts.version !== undefined ? ` at version ${opts.version}` : ''}`,
       opts.timeoutMs ?? 10000,
       () => JSON.stringify((this.diagnostics.get(uri) ?? []).map((p) => [p.version, p.diagnostics.length])) + this.stderr,

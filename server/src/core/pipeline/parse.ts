@@ -60,8 +60,11 @@ export class PipelineParser {
   private chunks = new Map<string, Chunk>();
   private header: { text: string; root: YNode | null; value: unknown; problems: ParseProblem[] } | undefined;
 
+  /** `incremental: false` parses every text whole (a reference for tests and benchmarks). */
+  constructor(private readonly options: { incremental?: boolean } = {}) {}
+
   parse(text: string, lines: LineIndex): ParsedPipeline {
-    const layout = findLayout(text, lines);
+    const layout = this.options.incremental === false ? undefined : findLayout(text, lines);
     if (layout) {
       const chunked = this.parseChunked(text, lines, layout);
       if (chunked) return chunked;
@@ -71,16 +74,35 @@ export class PipelineParser {
     return parseWhole(text, lines);
   }
 
+  /**
+   * The per-step path. Its results equal a whole-file parse's for any file that parses (a property
+   * test holds it to that); where the file has a syntax error, it reports each broken step (and the
+   * header) apart and still checks the rest, whichever way the file was reached, cold or by edits.
+   */
   private parseChunked(text: string, lines: LineIndex, layout: Layout): ParsedPipeline | undefined {
     const starts = layout.itemStarts;
     const texts = starts.map((s, i) => text.slice(s, i + 1 < starts.length ? starts[i + 1] : layout.blockEnd));
     const misses = texts.filter((t) => !this.chunks.has(t)).length;
+    let whole: ParsedPipeline | undefined;
     // From cold, one parse of the whole file is faster than a thousand small ones; it fills the cache.
     if (misses > 8 && misses > texts.length / 4) {
-      const whole = parseWhole(text, lines);
-      if (!this.fillFromWhole(whole, texts, starts)) return undefined;
-      this.header = { text: headerText(text, layout), root: whole.root, value: whole.headerValue, problems: whole.problems.filter((p) => p.start < layout.blockStart || p.start >= layout.blockEnd) };
+      whole = parseWhole(text, lines);
+      if (!hasSyntaxError(whole) && !this.fillFromWhole(whole, texts, starts, text, layout)) return undefined;
     }
+    let result = this.assemble(text, lines, layout, texts, starts);
+    if (result && hasSyntaxError(result)) {
+      // A step that does not parse alone may still parse in its file (an alias to an anchor in
+      // another step): the whole file decides.
+      whole ??= parseWhole(text, lines);
+      if (!hasSyntaxError(whole)) {
+        if (!this.fillFromWhole(whole, texts, starts, text, layout)) return undefined;
+        result = this.assemble(text, lines, layout, texts, starts);
+      }
+    }
+    return result;
+  }
+
+  private assemble(text: string, lines: LineIndex, layout: Layout, texts: string[], starts: number[]): ParsedPipeline | undefined {
     const next = new Map<string, Chunk>();
     const steps: ParsedStep[] = [];
     const problems: ParseProblem[] = [];
@@ -105,7 +127,7 @@ export class PipelineParser {
   }
 
   /** Cuts a whole-file parse into the cache, when its step items line up with the layout's. */
-  private fillFromWhole(whole: ParsedPipeline, texts: string[], starts: number[]): boolean {
+  private fillFromWhole(whole: ParsedPipeline, texts: string[], starts: number[], text: string, layout: Layout): boolean {
     if (whole.steps.length !== texts.length) return false;
     const next = new Map<string, Chunk>();
     for (let i = 0; i < texts.length; i++) {
@@ -117,6 +139,8 @@ export class PipelineParser {
       next.set(texts[i], { text: texts[i], node: shift(s.node, -start), value: s.value, problems });
     }
     this.chunks = next;
+    const value = whole.headerValue;
+    this.header = { text: headerText(text, layout), root: whole.root, value: isRecord(value) ? { ...value, steps: [] } : value, problems: whole.problems.filter((p) => p.start < layout.blockStart || p.start >= layout.blockEnd) };
     return true;
   }
 }
@@ -204,6 +228,10 @@ function headerText(text: string, layout: Layout): string {
   const suffix = text.slice(layout.blockEnd);
   if (suffix.trim() === '') return text.slice(0, layout.blockStart);
   return text.slice(0, layout.blockStart) + text.slice(layout.blockStart, layout.blockEnd).replace(/[^\r\n]/g, ' ') + suffix;
+}
+
+function hasSyntaxError(p: ParsedPipeline): boolean {
+  return p.problems.some((x) => x.kind === 'syntax');
 }
 
 function syntaxProblem(text: string, error: YamlError): ParseProblem {

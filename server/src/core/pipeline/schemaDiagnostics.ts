@@ -63,7 +63,8 @@ function issueDiagnostics(issue: Issue, part: Part, lines: LineIndex): Diagnosti
   const parentLocal = local.slice(0, -1);
   const parentPath = path.slice(0, -1);
   const last = path[path.length - 1];
-  if (issue.code === 'invalid_type' && typeof last === 'string' && isMissing(part.value, local)) {
+  // zod reports a missing key as invalid_type, or invalid_value for a literal such as `cellflow: 1`.
+  if ((issue.code === 'invalid_type' || issue.code === 'invalid_value') && typeof last === 'string' && isMissing(part.value, local)) {
     const parent = nodeAtPath(part.root, parentLocal).node;
     const what = fieldDescription(path);
     const start = parent.start + part.base;
@@ -76,7 +77,10 @@ function issueDiagnostics(issue: Issue, part: Part, lines: LineIndex): Diagnosti
     }];
   }
 
-  const { node } = nodeAtPath(part.root, local);
+  const { node: found, depth } = nodeAtPath(part.root, local);
+  // A whole mapping (the path ends above it, or the issue is about it) is marked by its first line,
+  // which is the same whether the file was parsed whole or step by step.
+  const node = depth < local.length || (found.kind === 'map' && !found.flow) ? headOf(found, part.base, lines) : found;
   // An empty value has no width of its own; underline its key instead.
   const target = node.start === node.end && typeof last === 'string' ? (keyNodeAtPath(part.root, parentLocal, last) ?? node) : node;
   const subject = path.length === 0 ? 'A pipeline file' : typeof last === 'number' ? describePath(path) : `\`${last}\` in ${describePath(parentPath)}`;
@@ -95,6 +99,13 @@ function issueDiagnostics(issue: Issue, part: Part, lines: LineIndex): Diagnosti
     return [{ range: range(keyNode ?? target), severity: 'error', code: 'invalid-value', message: `Invalid key \`${String(last)}\`: ${issue.issues[0]?.message ?? issue.message}.` }];
   }
   return [{ range: range(target), severity: 'error', code: 'invalid-value', message: `${subject}: ${issue.message}.` }];
+}
+
+/** A node standing for the first line of `node` (offsets relative to `base`, like the node's). */
+function headOf(node: YNode, base: number, lines: LineIndex): YNode {
+  const start = node.start + base;
+  const end = Math.min(node.end + base, lines.lineEnd(lines.positionAt(start).line));
+  return { kind: 'scalar', start: node.start, end: end - base, text: '', quoted: false };
 }
 
 function isObject(v: unknown): v is object {

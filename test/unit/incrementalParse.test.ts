@@ -1,0 +1,67 @@
+import * as assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { lintDocument } from '../../server/src/core/pipeline/lint';
+import { PipelineParser } from '../../server/src/core/pipeline/parse';
+
+function pipeline(n: number): string {
+  const steps = Array.from({ length: n }, (_, i) =>
+    [`  - id: s${i}`, '    version: 1', `    code: steps/s${i}.py`, `    depends-on: [${i ? `s${i - 1}` : ''}]`, `    reads: [${i ? `x${i - 1}` : ''}]`, `    writes: [x${i}]`, '    params: [seed]', ''].join('\n'),
+  ).join('');
+  return `# generated\ncellflow: 1\nname: big\nparams:\n  seed: 42\nsteps:\n${steps}`;
+}
+
+const strip = (r: ReturnType<typeof lintDocument>) => r.diagnostics;
+
+describe('incremental pipeline parsing', () => {
+  it('takes the per-step path on the usual layout, and the whole-file path otherwise', () => {
+    const lines = (t: string) => lintDocument(t, { parser: new PipelineParser() }).parsed!;
+    assert.equal(lines(pipeline(3)).chunked, true);
+    assert.equal(lines('cellflow: 1\nname: x\nsteps: [{id: a, code: a.py}]\n').chunked, false);
+  });
+
+  it('gives exactly the diagnostics of a fresh lint (as the CLI makes) after any sequence of edits', () => {
+    const base = pipeline(30);
+    const edit = fc.record({ at: fc.nat(), del: fc.nat({ max: 12 }), text: fc.oneof(fc.constantFrom('x', ':', '- ', '\n', '  ', '[', ']', 'id: s3', 'depends-on: [s9]', '#', '"'), fc.string({ maxLength: 6 })) });
+    fc.assert(
+      fc.property(fc.array(edit, { minLength: 1, maxLength: 25 }), (edits) => {
+        const parser = new PipelineParser();
+        let text = base;
+        lintDocument(text, { parser });
+        for (const e of edits) {
+          const at = e.at % (text.length + 1);
+          text = text.slice(0, at) + e.text + text.slice(at + e.del);
+          const incremental = strip(lintDocument(text, { parser }));
+          const fresh = strip(lintDocument(text, { parser: new PipelineParser() }));
+          assert.deepEqual(incremental, fresh);
+        }
+      }),
+      { numRuns: 300, seed: 42 },
+    );
+  });
+
+  it('gives a file that parses the same diagnostics as a whole-file parse, whatever it holds wrong', () => {
+    const variants = [
+      pipeline(40),
+      pipeline(40).replace('depends-on: [s3]', 'depends-on: [s30]'),
+      pipeline(40).replace('id: s7\n', 'id: s7\n    extra: 1\n'),
+      pipeline(40).replace('params: [seed]', 'params: [seeds]'),
+      pipeline(40).replace('seed: 42', 'seed: 42\n  unused: 1').replace('cellflow: 1', 'cellflow: 3'),
+      pipeline(40).replace('name: big\n', ''),
+    ];
+    for (const text of variants) {
+      const chunked = lintDocument(text, { parser: new PipelineParser() });
+      assert.equal(chunked.parsed?.chunked, true);
+      assert.deepEqual(chunked.diagnostics, lintDocument(text, { parser: new PipelineParser({ incremental: false }) }).diagnostics);
+    }
+  });
+
+  it('reuses unchanged steps: an edit in one step re-parses that step only', () => {
+    const parser = new PipelineParser();
+    const text = pipeline(200);
+    const first = lintDocument(text, { parser }).parsed!;
+    const edited = text.replace('writes: [x100]', 'writes: [x100, extra]');
+    const second = lintDocument(edited, { parser }).parsed!;
+    const same = second.steps.filter((s, i) => s.node === first.steps[i].node).length;
+    assert.equal(same, 199);
+  });
+});
