@@ -5,6 +5,7 @@ import { startCodeServer } from '../harness/codeServer';
 import { runEditorSuite } from '../harness/runSuite';
 import { DIST, ROOT } from '../support/paths';
 import { benchNotebookAnalysis } from './notebookAnalysis';
+import { benchPipelineLint } from './pipelineLint';
 import { median } from './stats';
 
 interface ActivationSample {
@@ -51,11 +52,12 @@ async function activation(): Promise<ActivationSample[]> {
   return samples;
 }
 
-/** `npm run bench -- --only notebook` runs one section: bundles, activation, notebook. */
+/** `npm run bench -- --only lint` runs one section: notebook, lint, bundles, activation. */
 async function main(): Promise<void> {
   const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
   const want = (section: string) => !only || only === section;
   const results: Record<string, unknown> = {};
+  if (want('lint')) results.pipelineLint = await benchPipelineLint();
   if (want('notebook')) results.notebookAnalysis = await benchNotebookAnalysis();
   if (want('bundles') || want('activation')) await editorBench(results, want);
   fs.mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });

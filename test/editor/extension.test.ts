@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { waitFor } from '../support/waitFor';
 import { extension, runningServer, writeFile } from './support';
 
-const BROKEN = 'cellflow: 1\nname: churn\nsteps:\n  - id: load\n    code: steps/load.py\n    dependson: []\n';
+const BROKEN = 'cellflow: 1\nname: churn\nsteps:\n  - id: load\n    code: data/make_customers.py\n    dependson: []\n';
 
 describe('Cellflow in the real editor', () => {
   it('stays inactive until a pipeline file opens, then activates', async () => {

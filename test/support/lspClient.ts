@@ -33,11 +33,16 @@ export class LspClient {
   stderr = '';
   private readonly diagnostics = new Map<string, PublishDiagnosticsParams[]>();
   private readonly byVersion = new Map<string, Map<number, PublishDiagnosticsParams>>();
+  private readonly waiters: Array<{ uri: string; count: number; resolve: (p: PublishDiagnosticsParams) => void }> = [];
   private readonly versions = new Map<string, number>();
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor() {
-    this.process = spawn(process.execPath, [SERVER, '--stdio'], { stdio: 'pipe' });
+  /**
+   * `server`: another server to speak to (yaml-language-server in the benchmark); `configuration`
+   * answers its workspace/configuration requests by section.
+   */
+  constructor(options: { server?: string; configuration?: (section: string | undefined) => unknown } = {}) {
+    this.process = spawn(process.execPath, [options.server ?? SERVER, '--stdio'], { stdio: 'pipe' });
     this.process.stderr.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
     this.exited = new Promise((resolve) => this.process.on('exit', (code, signal) => resolve({ code, signal })));
     this.connection = createProtocolConnection(new StreamMessageReader(this.process.stdout), new StreamMessageWriter(this.process.stdin));
@@ -50,17 +55,56 @@ export class LspClient {
         if (!versions.has(p.version)) versions.set(p.version, p);
         this.byVersion.set(p.uri, versions);
       }
+      for (let i = this.waiters.length - 1; i >= 0; i--) {
+        const w = this.waiters[i];
+        if (w.uri === p.uri && list.length >= w.count) {
+          this.waiters.splice(i, 1);
+          w.resolve(list[w.count - 1]);
+        }
+      }
     });
+    const configuration = options.configuration;
+    if (configuration) {
+      this.connection.onRequest('workspace/configuration', (p: { items: Array<{ section?: string }> }) => p.items.map((i) => configuration(i.section)));
+    }
+    this.connection.onRequest('client/registerCapability', () => null);
+    this.connection.onRequest('window/workDoneProgress/create', () => null);
+    this.connection.onNotification('window/logMessage', () => undefined);
     this.connection.listen();
   }
 
-  async initialize(workspaceFolder?: string): Promise<InitializeResult> {
+  /**
+   * Resolves the moment `uri` has had `count` diagnostics publications: on the notification itself,
+   * not by polling, so that the benchmark times the server and not the wait.
+   */
+  publication(uri: string, count: number, timeoutMs = 10000): Promise<PublishDiagnosticsParams> {
+    const list = this.diagnostics.get(uri) ?? [];
+    if (list.length >= count) return Promise.resolve(list[count - 1]);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`Timed out after ${timeoutMs} ms waiting for publication ${count} of ${uri}`)), timeoutMs);
+      this.waiters.push({ uri, count, resolve: (p) => (clearTimeout(timer), resolve(p)) });
+    });
+  }
+
+  /** How many diagnostics publications `uri` has had. */
+  publications(uri: string): number {
+    return this.diagnostics.get(uri)?.length ?? 0;
+  }
+
+  /** Resident memory of the server process, from /proc (Linux). */
+  rssBytes(): number {
+    const status = require('node:fs').readFileSync(`/proc/${this.process.pid}/status`, 'utf8') as string;
+    return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
+  }
+
+  async initialize(workspaceFolder?: string, initializationOptions?: unknown): Promise<InitializeResult> {
     const uri = workspaceFolder ? URI.file(workspaceFolder).toString() : null;
     const result = await this.connection.sendRequest(InitializeRequest.type, {
       processId: process.pid,
       rootUri: uri,
       workspaceFolders: uri ? [{ uri, name: 'workspace' }] : null,
-      capabilities: { textDocument: { publishDiagnostics: { versionSupport: true } } },
+      capabilities: { textDocument: { publishDiagnostics: { versionSupport: true } }, workspace: { configuration: true } },
+      initializationOptions,
     });
     await this.connection.sendNotification(InitializedNotification.type, {});
     return result;

@@ -52,15 +52,17 @@ describe('real editor: code-server 4.100.3 in headless chromium', () => {
     it('runs a Cellflow command by its title from the command palette', async () => {
       const { page } = wb;
       const title = 'Cellflow: Show Language Server Status';
-      // The palette can list the command before the extension host is ready for it: retry until it runs.
+      // The palette can list the command before the extension host is ready for it, or not yet list
+      // it while the workbench is still loading: retry until it runs.
       const toast = page.locator('.notification-toast', { hasText: 'Cellflow language server' });
-      for (let attempt = 0; attempt < 5 && !(await toast.isVisible()); attempt++) {
+      for (let attempt = 0; attempt < 8 && !(await toast.isVisible()); attempt++) {
         await page.keyboard.press('Escape');
         await page.keyboard.press('F1');
         const input = page.locator('.quick-input-widget input');
         await input.waitFor();
         await input.fill(`>${title}`);
-        await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Show Language Server Status' }).first().waitFor();
+        const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Show Language Server Status' }).first();
+        if (!(await row.waitFor({ timeout: 5_000 }).then(() => true, () => false))) continue;
         await page.keyboard.press('Enter');
         await toast.waitFor({ timeout: 20_000 }).catch(() => undefined);
       }
@@ -74,6 +76,28 @@ describe('real editor: code-server 4.100.3 in headless chromium', () => {
       const shot = path.join(RESULTS, 'command-palette-server-status.png');
       await page.screenshot({ path: shot });
       assert.ok(fs.statSync(shot).size > 10_000, 'a real screenshot was written');
+    });
+
+    it('squiggles a dependency cycle and explains it on hover', async () => {
+      const { page } = wb;
+      fs.writeFileSync(path.join(workspace, 'cycle.cellflow.yaml'), 'cellflow: 1\nname: loop\nsteps:\n  - id: a\n    code: a.py\n    depends-on: [b]\n  - id: b\n    code: b.py\n    depends-on: [a]\n');
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Control+P');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor();
+      await input.fill('cycle.cellflow.yaml');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'cycle.cellflow.yaml' }).first().waitFor();
+      await page.keyboard.press('Enter');
+      const squiggle = page.locator('.monaco-editor .squiggly-error').first();
+      await squiggle.waitFor({ timeout: 30_000 });
+      // Hover the `b` in `depends-on: [b]` on line 6.
+      const line = page.locator('.monaco-editor .view-line', { hasText: 'depends-on: [b]' }).first();
+      const token = line.locator('span', { hasText: /^b$/ }).first();
+      await token.hover();
+      const hover = page.locator('.monaco-hover-content', { hasText: 'Dependency cycle: a → b → a' }).first();
+      await hover.waitFor({ timeout: 20_000 });
+      fs.mkdirSync(RESULTS, { recursive: true });
+      await page.screenshot({ path: path.join(RESULTS, 'pipeline-cycle.png') });
     });
 
     it('highlights a pipeline file and squiggles its mistake', async () => {

@@ -92,6 +92,14 @@ describe('TextMate grammar for pipeline files', () => {
     assert.equal(scopeOf(t, 16, 'reads'), 'keyword.other.key.cellflow', 'the block ends at the dedent');
   });
 
+  it('scopes step ids in a block-style depends-on list, and param names in a step\'s params', () => {
+    const t = tokenize(grammar, ['steps:', '  - id: train', '    depends-on:', '      - load_data', '      - clean  # why', '    params: [SEED, C]', '    reads: [x]'].join('\n'));
+    assert.equal(scopeOf(t, 3, 'load_data'), 'entity.name.function.step.cellflow');
+    assert.equal(scopeOf(t, 4, 'clean'), 'entity.name.function.step.cellflow');
+    assert.equal(scopeOf(t, 5, 'SEED'), 'variable.other.constant.param.cellflow');
+    assert.equal(scopeOf(t, 6, 'reads'), 'keyword.other.key.cellflow', 'the list ends at the dedent');
+  });
+
   it('scopes keys inside flow mappings', () => {
     const t = tokenize(grammar, sample);
     assert.equal(scopeOf(t, 17, 'id'), 'keyword.other.key.cellflow');

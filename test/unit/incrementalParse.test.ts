@@ -35,7 +35,7 @@ describe('incremental pipeline parsing', () => {
           assert.deepEqual(incremental, fresh);
         }
       }),
-      { numRuns: 300, seed: 42 },
+      { numRuns: 600, seed: 42 },
     );
   });
 

@@ -12,6 +12,7 @@ import type { Workspace } from './workspace';
 interface FileFacts {
   exists: boolean;
   hash?: string;
+  text?: string;
   notebook?: Notebook | Error;
 }
 
@@ -23,6 +24,8 @@ interface FileFacts {
 export class ServerFiles {
   private readonly facts = new Map<string, FileFacts>();
   private readonly openNotebooks = new Map<string, Notebook>();
+  /** Bumped on every change the linter's file checks could see. */
+  private generation = 0;
 
   constructor(private readonly workspace: Workspace) {}
 
@@ -36,37 +39,45 @@ export class ServerFiles {
         return this.disk(file).hash;
       },
       notebook: (file) => this.openNotebooks.get(file) ?? this.diskNotebook(file),
-      lockText: () => this.workspace.read(lockPathFor(pipelinePath)),
+      lockText: () => {
+        const lock = lockPathFor(pipelinePath);
+        return this.openText(lock) ?? this.disk(lock, true).text;
+      },
+      generation: () => this.generation,
     };
   }
 
   /** A file changed, appeared or went away on disk. */
   invalidate(file: string): void {
     this.facts.delete(file);
+    this.generation++;
   }
 
-  invalidateAll(): void {
-    this.facts.clear();
+  /** An open document that pipelines may name (a step file) changed in its editor. */
+  openDocumentChanged(): void {
+    this.generation++;
   }
 
   setOpenNotebook(snapshot: NotebookSnapshot): void {
     this.openNotebooks.set(snapshot.path, fromSnapshot(snapshot));
+    this.generation++;
   }
 
   closeNotebook(file: string): void {
     this.openNotebooks.delete(file);
+    this.generation++;
   }
 
   private openText(file: string): string | undefined {
     return this.workspace.openText(URI.file(file).toString());
   }
 
-  private disk(file: string): FileFacts {
+  private disk(file: string, keepText = false): FileFacts {
     let f = this.facts.get(file);
-    if (!f) {
+    if (!f || (keepText && f.exists && f.text === undefined)) {
       try {
-        const data = fs.readFileSync(file);
-        f = { exists: true, hash: sha256(data.toString('utf8')) };
+        const text = fs.readFileSync(file, 'utf8');
+        f = { exists: true, hash: sha256(text), ...(keepText ? { text } : {}) };
       } catch {
         f = { exists: false };
       }

@@ -75,9 +75,13 @@ connection.onNotification(NotebookClosedNotification.method, ({ path }: { path: 
 });
 
 // Pipeline documents are linted; other synced documents (step code files) are inputs to that lint.
-documents.onDidOpen((e) => (e.document.languageId === PIPELINE_LANGUAGE ? diagnostics.schedule(e.document.uri) : diagnostics.scheduleAll()));
-documents.onDidChangeContent((e) => (e.document.languageId === PIPELINE_LANGUAGE ? diagnostics.schedule(e.document.uri) : diagnostics.scheduleAll()));
-documents.onDidClose((e) => (e.document.languageId === PIPELINE_LANGUAGE ? diagnostics.clear(e.document.uri) : diagnostics.scheduleAll()));
+const otherDocumentChanged = () => {
+  files.openDocumentChanged();
+  diagnostics.scheduleAll();
+};
+documents.onDidOpen((e) => (e.document.languageId === PIPELINE_LANGUAGE ? diagnostics.schedule(e.document.uri) : otherDocumentChanged()));
+documents.onDidChangeContent((e) => (e.document.languageId === PIPELINE_LANGUAGE ? diagnostics.schedule(e.document.uri) : otherDocumentChanged()));
+documents.onDidClose((e) => (e.document.languageId === PIPELINE_LANGUAGE ? diagnostics.clear(e.document.uri) : otherDocumentChanged()));
 
 documents.listen(connection);
 connection.listen();

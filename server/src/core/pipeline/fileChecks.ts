@@ -1,10 +1,11 @@
 import * as path from 'node:path';
-import type { Diagnostic } from '../diagnostic';
+import type { Diagnostic, DiagnosticCode, Severity } from '../diagnostic';
 import { stepHash } from '../notebook/hash';
 import { locateCells } from '../notebook/locate';
 import type { Notebook } from '../notebook/notebook';
 import { parseLock, type Lock } from '../promote/lockFile';
 import type { LineIndex } from '../text/lineIndex';
+import type { YNode } from '../yaml/positionedYaml';
 import { emitter } from './graph';
 import type { PipelineModel, StepModel } from './model';
 
@@ -23,6 +24,12 @@ export interface LintContext {
   notebook(file: string): Notebook | Error | undefined;
   /** The pipeline's lock file text, when there is one. */
   lockText(): string | undefined;
+  /**
+   * A number that changes whenever any file the context answers for may have changed. With it, a
+   * step's file checks are kept while its text and the files are unchanged (the language server has
+   * one; the CLI, which lints once, does not).
+   */
+  generation?(): number;
 }
 
 /**
@@ -33,44 +40,67 @@ export interface LintContext {
 export function fileDiagnostics(model: PipelineModel, lines: LineIndex, context: LintContext): Diagnostic[] {
   const out: Diagnostic[] = [];
   const emit = emitter(lines, out);
-  const dir = path.dirname(context.pipelinePath);
-  const lock = lockOf(context.lockText());
+  const lockText = context.lockText();
+  const lock = lockOf(lockText);
+  const generation = context.generation?.();
   for (const s of model.steps) {
-    const name = s.id?.value ?? `steps[${s.index}]`;
-    if (s.code) {
-      const file = path.resolve(dir, s.code.value);
-      if (!context.exists(file)) {
-        emit(s, s.code.node, 'error', 'missing-code-file', `The code file of \`${name}\`, ${s.code.value}, does not exist${s.notebook ? '; re-promote the step to write it again' : ''}.`, stepData(s));
-      } else {
-        const promoted = lockVersion(lock, s);
-        const hash = promoted ? context.fileHash(file) : undefined;
-        if (promoted && hash && hash !== promoted.codeHash) {
-          emit(s, s.code.node, 'warning', 'code-edited', `${s.code.value} was edited by hand since \`${name}\` v${s.version} was promoted; put the change in the notebook and re-promote, or it will be lost on the next promotion.`, stepData(s));
-        }
-      }
+    let cached = generation === undefined ? undefined : stepChecks.get(s.node);
+    if (!cached || cached.generation !== generation || cached.lockText !== lockText || cached.pipelinePath !== context.pipelinePath) {
+      cached = { generation: generation ?? -1, lockText, pipelinePath: context.pipelinePath, found: checkStep(s, context, lock) };
+      if (generation !== undefined) stepChecks.set(s.node, cached);
     }
-    if (!s.notebook) continue;
-    const nbPath = path.resolve(dir, s.notebook.value);
-    const nb = context.notebook(nbPath);
-    if (nb === undefined) {
-      emit(s, s.notebook.node, 'error', 'missing-notebook', `The source notebook of \`${name}\`, ${s.notebook.value}, does not exist.`);
-      continue;
-    }
-    if (nb instanceof Error) {
-      emit(s, s.notebook.node, 'error', 'unreadable-notebook', `The source notebook of \`${name}\` cannot be read: ${nb.message}`);
-      continue;
-    }
-    if (s.cells.length === 0) continue;
-    const status = cellStatus(nb, s, lockVersion(lock, s)?.source);
-    status.missing.forEach((i) => {
-      const { ref, node } = s.cells[i];
-      emit(s, node, 'error', 'missing-cell', `Cell ${ref.id ? `\`${ref.id}\`` : ref.index} of \`${name}\` is no longer in ${s.notebook!.value}.`);
-    });
-    if (status.missing.length === 0 && s.hash && status.hash !== s.hash) {
-      emit(s, s.id?.node ?? s.node, 'warning', 'stale-step', `\`${name}\` v${s.version} is stale: its cells in ${s.notebook.value} changed since it was promoted. Re-promote it to make v${s.version + 1}.`, { ...stepData(s), cells: status.current });
-    }
+    for (const f of cached.found) emit(s, f.node, f.severity, f.code, f.message, f.data);
   }
   return out;
+}
+
+interface Finding {
+  node: YNode;
+  severity: Severity;
+  code: DiagnosticCode;
+  message: string;
+  data?: Record<string, unknown>;
+}
+
+/** A step's file findings, kept with what they were computed from. */
+const stepChecks = new WeakMap<YNode, { generation: number; lockText: string | undefined; pipelinePath: string; found: Finding[] }>();
+
+function checkStep(s: StepModel, context: LintContext, lock: Lock | undefined): Finding[] {
+  const found: Finding[] = [];
+  const dir = path.dirname(context.pipelinePath);
+  const name = s.id?.value ?? `steps[${s.index}]`;
+  if (s.code) {
+    const file = path.resolve(dir, s.code.value);
+    if (!context.exists(file)) {
+      found.push({ node: s.code.node, severity: 'error', code: 'missing-code-file', message: `The code file of \`${name}\`, ${s.code.value}, does not exist${s.notebook ? '; re-promote the step to write it again' : ''}.`, data: stepData(s) });
+    } else {
+      const promoted = lockVersion(lock, s);
+      const hash = promoted ? context.fileHash(file) : undefined;
+      if (promoted && hash && hash !== promoted.codeHash) {
+        found.push({ node: s.code.node, severity: 'warning', code: 'code-edited', message: `${s.code.value} was edited by hand since \`${name}\` v${s.version} was promoted; put the change in the notebook and re-promote, or it will be lost on the next promotion.`, data: stepData(s) });
+      }
+    }
+  }
+  if (!s.notebook) return found;
+  const nb = context.notebook(path.resolve(dir, s.notebook.value));
+  if (nb === undefined) {
+    found.push({ node: s.notebook.node, severity: 'error', code: 'missing-notebook', message: `The source notebook of \`${name}\`, ${s.notebook.value}, does not exist.` });
+    return found;
+  }
+  if (nb instanceof Error) {
+    found.push({ node: s.notebook.node, severity: 'error', code: 'unreadable-notebook', message: `The source notebook of \`${name}\` cannot be read: ${nb.message}` });
+    return found;
+  }
+  if (s.cells.length === 0) return found;
+  const status = cellStatus(nb, s, lockVersion(lock, s)?.source);
+  for (const i of status.missing) {
+    const { ref, node } = s.cells[i];
+    found.push({ node, severity: 'error', code: 'missing-cell', message: `Cell ${ref.id ? `\`${ref.id}\`` : ref.index} of \`${name}\` is no longer in ${s.notebook.value}.` });
+  }
+  if (status.missing.length === 0 && s.hash && status.hash !== s.hash) {
+    found.push({ node: s.id?.node ?? s.node, severity: 'warning', code: 'stale-step', message: `\`${name}\` v${s.version} is stale: its cells in ${s.notebook.value} changed since it was promoted. Re-promote it to make v${s.version + 1}.`, data: { ...stepData(s), cells: status.current } });
+  }
+  return found;
 }
 
 function stepData(s: StepModel): Record<string, unknown> {

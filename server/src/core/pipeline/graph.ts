@@ -53,21 +53,31 @@ export function graphDiagnostics(model: PipelineModel, lines: LineIndex): Diagno
   }
 
   // Data flow over depends-on, searched upward on demand: the writer of a read is nearly always close.
-  const upstream = new Upstream(byId);
+  const writers = new Map<string, StepModel[]>();
   for (const s of model.steps) {
-    for (const r of s.reads) {
-      if (!upstream.find(s, (u) => u.writes.some((w) => w.value === r.value))) {
-        emit(s, r.node, 'warning', 'unresolved-read', `\`${s.id?.value ?? `steps[${s.index}]`}\` reads \`${r.value}\`, but no step it depends on writes it.`, { name: r.value });
-      }
+    for (const w of s.writes) {
+      const list = writers.get(w.value);
+      if (list) list.push(s);
+      else writers.set(w.value, [s]);
     }
   }
-  const writers = new Map<string, StepModel[]>();
-  for (const s of model.steps) for (const w of s.writes) writers.set(w.value, [...(writers.get(w.value) ?? []), s]);
+  const upstream = new Upstream(byId, model.steps.length);
+  for (const s of model.steps) {
+    for (const r of s.reads) {
+      const candidates = writers.get(r.value);
+      let found = false;
+      if (candidates) for (const w of candidates) if (w !== s && upstream.reaches(s, w)) {
+        found = true;
+        break;
+      }
+      if (!found) emit(s, r.node, 'warning', 'unresolved-read', `\`${s.id?.value ?? `steps[${s.index}]`}\` reads \`${r.value}\`, but no step it depends on writes it.`, { name: r.value });
+    }
+  }
   for (const [name, list] of writers) {
     // Writers ordered pairwise in file order are ordered all together (depends-on is transitive).
     for (let j = 1; j < list.length; j++) {
       const [earlier, later] = [list[j - 1], list[j]];
-      if (upstream.find(later, (u) => u === earlier) || upstream.find(earlier, (u) => u === later)) continue;
+      if (earlier === later || upstream.reaches(later, earlier) || upstream.reaches(earlier, later)) continue;
       const w = later.writes.find((x) => x.value === name)!;
       emit(later, w.node, 'warning', 'conflicting-writes', `\`${later.id?.value ?? `steps[${later.index}]`}\` and \`${earlier.id?.value ?? `steps[${earlier.index}]`}\` both write \`${name}\` and neither depends on the other, so which value a later step reads is undecided.`);
     }
@@ -153,23 +163,40 @@ function orderCycle(component: StepModel[], byId: Map<string, StepModel>): StepM
   return order;
 }
 
-/** Searches a step's upstream (what it depends on, directly or not); cycles are tolerated. */
+/**
+ * Searches a step's upstream (what it depends on, directly or not); cycles are tolerated. Visited
+ * steps are marked with a per-search stamp in a typed array, so a search allocates nothing: this runs
+ * once per name each step reads, on every keystroke.
+ */
 class Upstream {
-  constructor(private readonly byId: Map<string, StepModel>) {}
+  private readonly seen: Int32Array;
+  private stamp = 0;
+  private readonly todo: StepModel[] = [];
 
-  find(from: StepModel, match: (s: StepModel) => boolean): StepModel | undefined {
-    const seen = new Set<StepModel>([from]);
-    const todo = [from];
+  constructor(
+    private readonly byId: Map<string, StepModel>,
+    count: number,
+  ) {
+    this.seen = new Int32Array(count);
+  }
+
+  /** Whether `target` is upstream of `from`. */
+  reaches(from: StepModel, target: StepModel): boolean {
+    const stamp = ++this.stamp;
+    const { seen, todo } = this;
+    todo.length = 0;
+    seen[from.index] = stamp;
+    todo.push(from);
     while (todo.length) {
       const s = todo.pop()!;
       for (const d of s.dependsOn) {
         const next = this.byId.get(d.value);
-        if (!next || seen.has(next)) continue;
-        if (match(next)) return next;
-        seen.add(next);
+        if (!next || seen[next.index] === stamp) continue;
+        if (next === target) return true;
+        seen[next.index] = stamp;
         todo.push(next);
       }
     }
-    return undefined;
+    return false;
   }
 }

@@ -36,9 +36,14 @@ export interface ParsedPipeline {
   chunked: boolean;
 }
 
-/** A cached step item: everything relative to the item's start. */
+/**
+ * A cached step item. Its node offsets are relative to `origin`: 0 for an item parsed alone, the
+ * item's start in the file for one cut from a whole-file parse (so nothing needs copying); the item's
+ * current start minus `origin` is the base to add.
+ */
 interface Chunk {
   text: string;
+  origin: number;
   node?: YNode;
   value?: unknown;
   problems: ParseProblem[];
@@ -58,13 +63,15 @@ interface Layout {
  */
 export class PipelineParser {
   private chunks = new Map<string, Chunk>();
+  private previous: { text: string; layout: Layout } | undefined;
   private header: { text: string; root: YNode | null; value: unknown; problems: ParseProblem[] } | undefined;
 
   /** `incremental: false` parses every text whole (a reference for tests and benchmarks). */
   constructor(private readonly options: { incremental?: boolean } = {}) {}
 
   parse(text: string, lines: LineIndex): ParsedPipeline {
-    const layout = this.options.incremental === false ? undefined : findLayout(text, lines);
+    const layout = this.options.incremental === false ? undefined : (this.previous && shiftLayout(this.previous.text, this.previous.layout, text)) ?? findLayout(text);
+    this.previous = layout ? { text, layout } : undefined;
     if (layout) {
       const chunked = this.parseChunked(text, lines, layout);
       if (chunked) return chunked;
@@ -111,7 +118,7 @@ export class PipelineParser {
       if (!chunk) chunk = parseChunk(texts[i]);
       if (chunk === undefined) return undefined;
       next.set(texts[i], chunk);
-      const base = starts[i];
+      const base = starts[i] - chunk.origin;
       for (const p of chunk.problems) problems.push({ ...p, start: p.start + base, end: p.end + base, firstStart: p.firstStart === undefined ? undefined : p.firstStart + base });
       if (chunk.node) steps.push({ index: i, base, node: chunk.node, value: chunk.value });
     }
@@ -135,8 +142,8 @@ export class PipelineParser {
       const start = starts[i];
       const end = start + texts[i].length;
       if (s.node.start < start || s.node.end > end) return false;
-      const problems = whole.problems.filter((p) => p.start >= start && p.start < end).map((p) => ({ ...p, start: p.start - start, end: p.end - start, firstStart: p.firstStart === undefined ? undefined : p.firstStart - start }));
-      next.set(texts[i], { text: texts[i], node: shift(s.node, -start), value: s.value, problems });
+      const problems = whole.problems.filter((p) => p.start >= start && p.start < end);
+      next.set(texts[i], { text: texts[i], origin: start, node: s.node, value: s.value, problems });
     }
     this.chunks = next;
     const value = whole.headerValue;
@@ -174,50 +181,98 @@ export function parseWhole(text: string, lines: LineIndex): ParsedPipeline {
 
 function parseChunk(text: string): Chunk | undefined {
   const parsed = parseYaml(text);
-  if (!parsed.ok) return { text, problems: [syntaxProblem(text, parsed.error)] };
+  if (!parsed.ok) return { text, origin: 0, problems: [syntaxProblem(text, parsed.error)] };
   const [doc, ...rest] = parsed.documents;
   // Anything but one list item is a shape this path does not handle: parse the file whole instead.
   if (rest.length || doc?.root?.kind !== 'seq' || doc.root.items.length !== 1) return undefined;
-  return { text, node: doc.root.items[0], value: (doc.value as unknown[])[0], problems: [...duplicateProblems(parsed.duplicates), ...unsupportedProblems(parsed.unsupported)] };
+  return { text, origin: 0, node: doc.root.items[0], value: (doc.value as unknown[])[0], problems: [...duplicateProblems(parsed.duplicates), ...unsupportedProblems(parsed.unsupported)] };
 }
 
 /**
  * Where the `steps:` block and its items are, when the file has the usual shape: a top-level `steps:`
  * key with a block list under it, each item starting with `- ` at one indentation.
  */
-function findLayout(text: string, lines: LineIndex): Layout | undefined {
-  const n = lines.lineCount;
-  let line = 0;
-  for (; line < n; line++) {
-    const start = lines.offsetAt({ line, character: 0 });
-    if (text.startsWith('steps', start) && /^steps[ \t]*:[ \t]*(#.*)?$/.test(text.slice(start, lines.lineEnd(line)))) break;
-  }
-  if (line >= n) return undefined;
-  let indent = -1;
+function findLayout(text: string): Layout | undefined {
+  const head = /^steps[ \t]*:[ \t]*(?:#.*)?$/m.exec(text);
+  if (!head) return undefined;
+  const from = head.index + head[0].length;
+  // A few native regex scans instead of a loop over lines: this runs on every keystroke.
+  const first = /^([ \t]*)(\S)/gm;
+  first.lastIndex = from;
+  let m = first.exec(text);
+  while (m && m[2] === '#') m = first.exec(text);
+  if (!m || m[2] !== '-' || m[1].includes('\t')) return undefined;
+  const indent = m[1].length;
+  // The block ends at the next line that starts at column 0 with anything but a comment or a dash.
+  const endRe = /^[^\s#-]/gm;
+  endRe.lastIndex = from;
+  const end = endRe.exec(text);
+  const blockEnd = end ? end.index : text.length;
+  const block = text.slice(0, blockEnd);
+  // Within it, a line indented less than the items (or with tabs) is a shape this path does not handle.
+  const shallow = new RegExp(`^(?:\\t|${indent > 0 ? ` {0,${indent - 1}}[^\\s#${indent ? '' : '-'}]` : '(?!)'})`, 'gm');
+  shallow.lastIndex = from;
+  if (shallow.exec(block)) return undefined;
+  const itemRe = new RegExp(`^ {${indent}}-(?:[ \\t]|$)`, 'gm');
+  itemRe.lastIndex = from;
   const itemStarts: number[] = [];
-  let blockEnd = text.length;
-  for (let l = line + 1; l < n; l++) {
-    const start = lines.offsetAt({ line: l, character: 0 });
-    const content = text.slice(start, lines.lineEnd(l));
-    const trimmed = content.trimStart();
-    if (trimmed === '' || trimmed.startsWith('#')) continue;
-    const col = content.length - trimmed.length;
-    if (col === 0 && !trimmed.startsWith('-')) {
-      blockEnd = start;
-      break;
-    }
-    if (indent < 0) {
-      if (!/^-( |$)/.test(trimmed)) return undefined;
-      indent = col;
-    }
-    if (col < indent) return undefined;
-    if (col === indent) {
-      if (!/^-( |$)/.test(trimmed)) return undefined;
-      itemStarts.push(start);
-    }
+  for (let item = itemRe.exec(block); item; item = itemRe.exec(block)) itemStarts.push(item.index);
+  // Lines at the items' indentation that are not items (`  key: v` under `steps:`) do not fit either.
+  const stray = new RegExp(`^ {${indent}}[^\\s#-]`, 'gm');
+  stray.lastIndex = from;
+  if (stray.exec(block)) return undefined;
+  return itemStarts.length ? { blockStart: itemStarts[0], blockEnd, itemStarts } : undefined;
+}
+
+/**
+ * The previous layout moved past an edit that stayed inside one step item and changed no line's role
+ * (no item began or ended, nothing moved out of the block): the common case while typing, and much
+ * cheaper than scanning the whole file again.
+ */
+function shiftLayout(old: string, layout: Layout, text: string): Layout | undefined {
+  const max = Math.min(old.length, text.length);
+  let p = 0;
+  while (p < max && old.charCodeAt(p) === text.charCodeAt(p)) p++;
+  if (p === old.length && p === text.length) return layout;
+  let q = 0;
+  while (q < max - p && old.charCodeAt(old.length - 1 - q) === text.charCodeAt(text.length - 1 - q)) q++;
+  const starts = layout.itemStarts;
+  // The item the edit is in: it must begin before the edit and the next must begin after it.
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= p) lo = mid;
+    else hi = mid - 1;
   }
-  if (itemStarts.length === 0) return undefined;
-  return { blockStart: itemStarts[0], blockEnd, itemStarts };
+  const item = lo;
+  const itemStart = starts[item];
+  const next = item + 1 < starts.length ? starts[item + 1] : layout.blockEnd;
+  const oldEnd = old.length - q;
+  if (p < itemStart || oldEnd >= next || (item + 1 >= starts.length && layout.blockEnd < old.length && oldEnd >= layout.blockEnd)) return undefined;
+  // Item starts are line starts; the dash follows the item's indentation. It must stay untouched.
+  let indent = 0;
+  while (old.charCodeAt(itemStart + indent) === 32) indent++;
+  if (p <= itemStart + indent + 1) return undefined;
+  // The new text's edited lines (after the item's first line) must all be deeper than the items.
+  const newEnd = text.length - q;
+  let lineStart = text.lastIndexOf('\n', p - 1) + 1;
+  if (lineStart <= itemStart) lineStart = text.indexOf('\n', itemStart) + 1 || text.length;
+  for (let at = lineStart; at <= newEnd && at < text.length; ) {
+    const eol = text.indexOf('\n', at);
+    const end = eol < 0 ? text.length : eol;
+    const line = text.slice(at, end);
+    const content = line.trimStart();
+    if (content && !content.startsWith('#') && (line.length - content.length <= indent || line.startsWith('\t'))) return undefined;
+    if (eol < 0) break;
+    at = eol + 1;
+  }
+  const delta = text.length - old.length;
+  return {
+    blockStart: layout.blockStart,
+    blockEnd: layout.blockEnd + delta,
+    itemStarts: starts.map((s, i) => (i > item ? s + delta : s)),
+  };
 }
 
 /**
@@ -251,19 +306,6 @@ function tokenEnd(text: string, offset: number): number {
   let end = offset;
   while (end < text.length && !/\s/.test(text[end])) end++;
   return end === offset && offset < text.length && text[offset] !== '\n' && text[offset] !== '\r' ? offset + 1 : end;
-}
-
-/** A copy of a node tree with every offset moved by `delta`. */
-function shift(node: YNode, delta: number): YNode {
-  switch (node.kind) {
-    case 'scalar':
-    case 'alias':
-      return { ...node, start: node.start + delta, end: node.end + delta };
-    case 'seq':
-      return { ...node, start: node.start + delta, end: node.end + delta, items: node.items.map((i) => shift(i, delta)) };
-    case 'map':
-      return { ...node, start: node.start + delta, end: node.end + delta, pairs: node.pairs.map((p) => ({ key: shift(p.key, delta), value: shift(p.value, delta) })) };
-  }
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

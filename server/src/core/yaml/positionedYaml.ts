@@ -195,7 +195,8 @@ class TreeBuilder {
         if (ev.tagStart >= 0 || ev.anchorStart >= 0) this.needsConstructor = true;
         const map: YMap = { kind: 'map', flow: ev.style === COLLECTION_STYLE.FLOW, start: ev.start, end: ev.start, pairs: [] };
         const value: Record<string, unknown> = {};
-        const seen = new Map<string, YNode>();
+        // Duplicate keys: a linear scan of the pairs so far, which for the small mappings pipelines
+        // are made of costs less than a Map per mapping (and less garbage to collect).
         let cursor = ev.start;
         while (this.index < this.events.length && !this.peekIs(EVENT_ID.POP)) {
           const key = this.node(cursor).node;
@@ -204,9 +205,14 @@ class TreeBuilder {
           cursor = Math.max(key.end, item.node.end);
           if (key.kind === 'scalar') {
             setKey(value, key.text, item.value);
-            const first = seen.get(key.text);
-            if (first) this.duplicates.push({ key, first });
-            else seen.set(key.text, key);
+            const last = map.pairs.length - 1;
+            for (let p = 0; p < last; p++) {
+              const k = map.pairs[p].key;
+              if (k.kind === 'scalar' && k.text === key.text) {
+                this.duplicates.push({ key, first: k });
+                break;
+              }
+            }
           } else if (key.kind === 'alias') {
             this.needsConstructor = true;
           } else {

@@ -1,0 +1,127 @@
+import * as path from 'node:path';
+import { URI } from 'vscode-uri';
+import type { LintContext } from '../../server/src/core/pipeline/fileChecks';
+import { lintDocument } from '../../server/src/core/pipeline/lint';
+import { PipelineParser } from '../../server/src/core/pipeline/parse';
+import { diskContext } from '../../server/src/io/diskContext';
+import { parseYaml } from '../../server/src/core/yaml/positionedYaml';
+import { LspClient } from '../support/lspClient';
+import { DIST, ROOT } from '../support/paths';
+import { bigWorkspace } from './bigWorkspace';
+import { median, p90, report, sample } from './stats';
+
+const STEPS = 1000;
+const TARGET_FULL_MS = 50;
+const TARGET_EDIT_MS = 10;
+const TARGET_RSS_MB = 150;
+const EDITS = 25;
+
+/** The server's way of knowing files: read once, then kept (the watcher tells it of changes). */
+function cached(context: LintContext): LintContext {
+  const exists = new Map<string, boolean>();
+  const hashes = new Map<string, string | undefined>();
+  const notebooks = new Map<string, ReturnType<LintContext['notebook']>>();
+  const lock = context.lockText();
+  return {
+    pipelinePath: context.pipelinePath,
+    exists: (f) => (exists.has(f) ? exists.get(f)! : (exists.set(f, context.exists(f)), exists.get(f)!)),
+    fileHash: (f) => (hashes.has(f) ? hashes.get(f) : (hashes.set(f, context.fileHash(f)), hashes.get(f))),
+    notebook: (f) => (notebooks.has(f) ? notebooks.get(f) : (notebooks.set(f, context.notebook(f)), notebooks.get(f))),
+    lockText: () => lock,
+    generation: () => 0,
+  };
+}
+
+/** Where the benchmark types: inside the name the middle step writes, so the text stays valid. */
+function editOffset(text: string): number {
+  const needle = `writes: [x${STEPS / 2}]`;
+  return text.indexOf(needle) + needle.length - 1;
+}
+
+/** A one-character edit in the middle step, alternately made and undone. */
+function edits(text: string): string[] {
+  const at = editOffset(text);
+  return Array.from({ length: EDITS }, (_, i) => (i % 2 === 0 ? `${text.slice(0, at)}y${text.slice(at)}` : text));
+}
+
+/**
+ * Full diagnostics of a generated 1,000-step pipeline (syntax, schema, graph, files and versions) and
+ * the latency of a one-character edit, in process and over LSP, beside yaml-language-server validating
+ * the same file against Cellflow's JSON Schema (syntax and schema only).
+ */
+export async function benchPipelineLint(): Promise<Record<string, unknown>> {
+  const ws = bigWorkspace(STEPS);
+  try {
+    console.log(`\nPipeline diagnostics: generated ${STEPS}-step pipeline (${(ws.text.length / 1024).toFixed(0)} KB, clean; with notebook, step files and lock)`);
+    const parsed = parseYaml(ws.text);
+    const json = JSON.stringify(parsed.ok ? parsed.documents[0].value : null);
+    const baseline = sample(() => JSON.parse(json), 21);
+    const context = cached(diskContext(ws.pipeline));
+    const check = lintDocument(ws.text, { context }).diagnostics;
+    if (check.length) throw new Error(`the generated pipeline should lint clean: ${JSON.stringify(check.slice(0, 3))}`);
+    const full = sample(() => lintDocument(ws.text, { parser: new PipelineParser(), context }), 21);
+    const parser = new PipelineParser();
+    lintDocument(ws.text, { parser, context });
+    const texts = edits(ws.text);
+    let e = 0;
+    const edit = sample(() => lintDocument(texts[e++ % texts.length], { parser, context }), 41);
+    console.log('  in process (median of runs):');
+    console.log(report('baseline: JSON.parse of the same data', median(baseline), {}));
+    console.log(report('full diagnostics, cold parse', median(full), { target: TARGET_FULL_MS, baseline: { label: 'JSON.parse', value: median(baseline) } }));
+    console.log(report('one-character edit', median(edit), { target: TARGET_EDIT_MS }));
+    console.log(`  ${''.padEnd(44)}p90 full ${p90(full).toFixed(1)} ms, edit ${p90(edit).toFixed(1)} ms`);
+
+    const cellflow = await overLsp('cellflow', ws, undefined);
+    const yamlLs = await overLsp('yaml-language-server', ws, path.join(ROOT, 'node_modules', 'yaml-language-server', 'bin', 'yaml-language-server'));
+    console.log('  over LSP, from didOpen/didChange to publishDiagnostics:');
+    console.log(report('cellflow: open → full diagnostics', cellflow.openMs, { target: TARGET_FULL_MS }));
+    console.log(report('yaml-language-server: open → diagnostics', yamlLs.openMs, { baseline: { label: 'cellflow', value: cellflow.openMs } }));
+    console.log(report('cellflow: one-character edit', cellflow.editMs, { target: TARGET_EDIT_MS }));
+    console.log(report('yaml-language-server: one-character edit', yamlLs.editMs, { baseline: { label: 'cellflow', value: cellflow.editMs } }));
+    console.log(`  resident memory with the file open: cellflow ${cellflow.rssMb.toFixed(0)} MB (target < ${TARGET_RSS_MB} MB ${cellflow.rssMb < TARGET_RSS_MB ? 'PASS' : 'FAIL'}), yaml-language-server ${yamlLs.rssMb.toFixed(0)} MB`);
+    console.log(`  yaml-language-server over cellflow: open ${(yamlLs.openMs / cellflow.openMs).toFixed(1)}x slower, edit ${(yamlLs.editMs / cellflow.editMs).toFixed(1)}x slower; it checks syntax and schema only, cellflow also the graph, files and versions`);
+    return {
+      steps: STEPS,
+      bytes: ws.text.length,
+      inProcess: { jsonParseMs: median(baseline), fullMs: median(full), fullP90Ms: p90(full), editMs: median(edit), editP90Ms: p90(edit) },
+      overLsp: { cellflow, yamlLanguageServer: yamlLs },
+      targets: { fullMs: TARGET_FULL_MS, editMs: TARGET_EDIT_MS, rssMb: TARGET_RSS_MB },
+    };
+  } finally {
+    ws.cleanup();
+  }
+}
+
+async function overLsp(name: string, ws: ReturnType<typeof bigWorkspace>, server: string | undefined): Promise<{ openMs: number; editMs: number; editP90Ms: number; rssMb: number }> {
+  const schema = URI.file(path.join(DIST, 'schema', 'pipeline.schema.json')).toString();
+  const settings = { yaml: { validate: true, schemas: { [schema]: ['*.cellflow.yaml'] }, schemaStore: { enable: false }, format: { enable: false }, hover: false, completion: false } };
+  const lsp = new LspClient({ server, configuration: (section) => (section === 'yaml' ? settings.yaml : section ? undefined : settings) });
+  try {
+    await lsp.initialize(ws.dir);
+    if (server) await lsp.connection.sendNotification('workspace/didChangeConfiguration', { settings });
+    const uri = URI.file(ws.pipeline).toString();
+    const t0 = performance.now();
+    await lsp.open(uri, ws.text, server ? 'yaml' : 'cellflow-pipeline');
+    await lsp.publication(uri, 1, 60_000);
+    const openMs = performance.now() - t0;
+    // Incremental changes of one character, as an editor sends them.
+    const at = editOffset(ws.text);
+    const lineText = ws.text.slice(0, at).split('\n');
+    const pos = { line: lineText.length - 1, character: lineText[lineText.length - 1].length };
+    const times: number[] = [];
+    for (let i = 0; i < EDITS; i++) {
+      const before = lsp.publications(uri);
+      const t = performance.now();
+      const change = i % 2 === 0 ? { range: { start: pos, end: pos }, text: 'y' } : { range: { start: pos, end: { line: pos.line, character: pos.character + 1 } }, text: '' };
+      await lsp.change(uri, [change]);
+      await lsp.publication(uri, before + 1, 60_000);
+      times.push(performance.now() - t);
+    }
+    const rssMb = lsp.rssBytes() / (1024 * 1024);
+    console.log(`    ${name}: open ${openMs.toFixed(0)} ms, ${EDITS} edits median ${median(times).toFixed(1)} ms`);
+    return { openMs, editMs: median(times), editP90Ms: p90(times), rssMb };
+  } finally {
+    lsp.kill();
+  }
+}
+
