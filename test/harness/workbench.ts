@@ -31,6 +31,17 @@ export interface Workbench {
  * development and its tests are passed through the workbench URL's `payload`, as vscode-remote URIs
  * on the page's own host, the way VS Code's own smoke tests do it.
  */
+/** Opens a file by name through Quick Open (Ctrl+P), as a user would. */
+export async function quickOpen(page: Page, name: string): Promise<void> {
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(name);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
+  await page.keyboard.press('Enter');
+}
+
 /** Debian's chromium, headless, with the flags this closed network and root need. */
 export async function launchChromium(): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`chromium not found at ${CHROMIUM}: run npm run setup`);

@@ -1,11 +1,10 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { URI } from 'vscode-uri';
 import type { Diagnostic as LspDiagnostic } from 'vscode-languageserver-protocol';
 import { NotebookChangedNotification, NotebookClosedNotification, type NotebookSnapshot } from '../../server/src/protocol';
 import { LspClient } from '../support/lspClient';
-import { promotedWorkspace } from '../support/promotedWorkspace';
+import { usePromotedServer, type PromotedServer } from '../support/promotedServer';
 
 interface Case {
   code: string;
@@ -72,20 +71,12 @@ function rangeOf(text: string, needle: string, n = 0) {
 }
 
 describe('pipeline diagnostics over LSP, one fixture per code', () => {
-  let lsp: LspClient;
-  let ws: Awaited<ReturnType<typeof promotedWorkspace>>;
-  let uri: string;
+  const ctx = usePromotedServer();
 
-  beforeEach(async () => {
-    ws = await promotedWorkspace();
-    lsp = new LspClient();
-    await lsp.initialize(ws.dir);
-    uri = URI.file(ws.pipeline).toString();
-  });
-  afterEach(() => {
-    lsp.kill();
-    ws.cleanup();
-  });
+  let lsp: LspClient;
+  let ws: PromotedServer['ws'];
+  let uri: string;
+  beforeEach(() => ({ lsp, ws, uri } = ctx));
 
   it('finds nothing wrong in a freshly promoted pipeline', async () => {
     await lsp.open(uri, fs.readFileSync(ws.pipeline, 'utf8'));

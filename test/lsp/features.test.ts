@@ -20,13 +20,11 @@ import {
 import { URI } from 'vscode-uri';
 import { lintPipeline } from '../../server/src/core/pipeline/lint';
 import { LspClient } from '../support/lspClient';
-import { promotedWorkspace } from '../support/promotedWorkspace';
+import { usePromotedServer, type PromotedServer } from '../support/promotedServer';
 import { applyEdits } from '../support/textEdits';
 
 describe('editing features over LSP', () => {
-  let lsp: LspClient;
-  let ws: Awaited<ReturnType<typeof promotedWorkspace>>;
-  let uri: string;
+  const ctx = usePromotedServer();
   let text: string;
 
   /** The position of the n-th occurrence of `needle`, `into` characters into it. */
@@ -44,16 +42,10 @@ describe('editing features over LSP', () => {
     return (await lsp.diagnosticsFor(uri, { version: 1 })).diagnostics;
   }
 
-  beforeEach(async () => {
-    ws = await promotedWorkspace();
-    lsp = new LspClient();
-    await lsp.initialize(ws.dir);
-    uri = URI.file(ws.pipeline).toString();
-  });
-  afterEach(() => {
-    lsp.kill();
-    ws.cleanup();
-  });
+  let lsp: LspClient;
+  let ws: PromotedServer['ws'];
+  let uri: string;
+  beforeEach(() => ({ lsp, ws, uri } = ctx));
 
   it('completes the keys a step may still have, at a new line in the step', async () => {
     const base = fs.readFileSync(ws.pipeline, 'utf8');

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startCodeServer, type CodeServer } from '../harness/codeServer';
 import { copyExamples, runEditorSuite } from '../harness/runSuite';
-import { openWorkbench, type Workbench } from '../harness/workbench';
+import { openWorkbench, quickOpen, type Workbench } from '../harness/workbench';
 import { ROOT } from '../support/paths';
 
 const OUT = path.join(ROOT, 'out', 'test');
@@ -81,13 +81,7 @@ describe('real editor: code-server 4.100.3 in headless chromium', () => {
     it('squiggles a dependency cycle and explains it on hover', async () => {
       const { page } = wb;
       fs.writeFileSync(path.join(workspace, 'cycle.cellflow.yaml'), 'cellflow: 1\nname: loop\nsteps:\n  - id: a\n    code: a.py\n    depends-on: [b]\n  - id: b\n    code: b.py\n    depends-on: [a]\n');
-      await page.keyboard.press('Escape');
-      await page.keyboard.press('Control+P');
-      const input = page.locator('.quick-input-widget input');
-      await input.waitFor();
-      await input.fill('cycle.cellflow.yaml');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'cycle.cellflow.yaml' }).first().waitFor();
-      await page.keyboard.press('Enter');
+      await quickOpen(page, 'cycle.cellflow.yaml');
       const squiggle = page.locator('.monaco-editor .squiggly-error').first();
       await squiggle.waitFor({ timeout: 30_000 });
       // Hover the `b` in `depends-on: [b]` on line 6.
@@ -103,13 +97,7 @@ describe('real editor: code-server 4.100.3 in headless chromium', () => {
     it('highlights a pipeline file and squiggles its mistake', async () => {
       const { page } = wb;
       fs.writeFileSync(path.join(workspace, 'typo.cellflow.yaml'), 'cellflow: 1\nname: churn\nsteps:\n  - id: load\n    code: steps/load.py\n    dependson: [x]\n');
-      await page.keyboard.press('Escape');
-      await page.keyboard.press('Control+P');
-      const input = page.locator('.quick-input-widget input');
-      await input.waitFor();
-      await input.fill('typo.cellflow.yaml');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'typo.cellflow.yaml' }).first().waitFor();
-      await page.keyboard.press('Enter');
+      await quickOpen(page, 'typo.cellflow.yaml');
       await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: 30_000 });
       await page.locator('.statusbar-item', { hasText: '1' }).first().waitFor();
       const shot = path.join(RESULTS, 'pipeline-diagnostic.png');

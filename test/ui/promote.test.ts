@@ -4,21 +4,10 @@ import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { startCodeServer, type CodeServer } from '../harness/codeServer';
 import { copyExamples } from '../harness/runSuite';
-import { openWorkbench, type Workbench } from '../harness/workbench';
+import { openWorkbench, quickOpen, type Workbench } from '../harness/workbench';
 import { ROOT } from '../support/paths';
 import { waitFor } from '../support/waitFor';
 import { RESULTS } from './editor.test';
-
-/** Opens a file by name through Quick Open. */
-async function quickOpen(page: Page, name: string): Promise<void> {
-  await page.keyboard.press('Escape');
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill(name);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
-  await page.keyboard.press('Enter');
-}
 
 /** The notebook cell (a row of the cell list) whose editor shows `text`. */
 function cellRow(page: Page, text: string) {

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { launchChromium } from '../harness/workbench';
+import { launchChromium, quickOpen } from '../harness/workbench';
 import { ROOT } from '../support/paths';
 import { waitFor } from '../support/waitFor';
 import { RESULTS } from './editor.test';
@@ -34,7 +34,13 @@ describe('npm start (the README command)', () => {
     start = spawn('npm', ['start'], { cwd: ROOT, env: { ...process.env, PORT: '0', CELLFLOW_DEV_DIR: devDir }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     start.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     start.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    const url = await waitFor(() => /(http:\/\/127\.0\.0\.1:\d+\/\?folder=\S+)/.exec(output)?.[1], 'npm start to print the URL', 180_000, () => output.slice(-2000));
+    // Fail at once, with its output, if npm start ends before it serves (a failed build, say).
+    const endedEarly = new Promise<never>((_, reject) => start!.once('exit', (code) => reject(new Error(`npm start exited with ${code} before serving:\n${output.slice(-3000)}`))));
+    endedEarly.catch(() => undefined);
+    const url = await Promise.race([
+      waitFor(() => /(http:\/\/127\.0\.0\.1:\d+\/\?folder=\S+)/.exec(output)?.[1], 'npm start to print the URL', 180_000, () => output.slice(-2000)),
+      endedEarly,
+    ]);
     assert.equal(decodeURIComponent(new URL(url).searchParams.get('folder')!), path.join(ROOT, 'examples'));
     const installed = fs.readdirSync(path.join(devDir, 'code-server', 'extensions'));
     assert.ok(installed.some((d) => /^cellflow\.cellflow-\d+\.\d+\.\d+$/.test(d)), `the .vsix is installed: ${installed.join(', ')}`);
@@ -43,12 +49,7 @@ describe('npm start (the README command)', () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(url);
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    await page.keyboard.press('Control+P');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor();
-    await input.fill('churn.cellflow.yaml');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'churn.cellflow.yaml' }).first().waitFor();
-    await page.keyboard.press('Enter');
+    await quickOpen(page, 'churn.cellflow.yaml');
     // The installed extension activates on the pipeline file and its server comes up.
     await page.locator('.statusbar-item', { hasText: 'Cellflow' }).locator('.codicon-pass').first().waitFor({ timeout: 60_000 });
     fs.mkdirSync(RESULTS, { recursive: true });
