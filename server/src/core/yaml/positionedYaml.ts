@@ -113,6 +113,10 @@ export function parseYaml(text: string): YamlParseResult {
 const IMPLICIT_TAGS: readonly ScalarTagDefinition[] = [nullCoreTag, boolCoreTag, intCoreTag, floatCoreTag];
 
 function resolvePlain(text: string): unknown {
+  // Most plain scalars are names and paths: a letter other than the first letter of null, true or
+  // false cannot start anything but a string.
+  const c = text.charCodeAt(0) | 32;
+  if (c >= 97 && c <= 122 && c !== 110 /* n */ && c !== 116 /* t */ && c !== 102 /* f */) return text;
   const first = text.charAt(0);
   for (const tag of IMPLICIT_TAGS) {
     if (tag.implicitFirstChars && !tag.implicitFirstChars.includes(first)) continue;
@@ -137,6 +141,8 @@ function toYamlError(err: unknown, text: string): YamlError {
 
 class TreeBuilder {
   private index = 0;
+  /** The value of the node node() last built: returned this way to spare an object per node. */
+  private value: unknown = null;
   /** Set when the document uses features whose values only js-yaml's constructor gets right. */
   needsConstructor = false;
 
@@ -153,11 +159,11 @@ class TreeBuilder {
     while (this.index < this.events.length) {
       const ev = this.events[this.index++];
       if (ev.type !== EVENT_ID.DOCUMENT) continue;
-      const built = this.peekIs(EVENT_ID.POP) ? null : this.node(lastEnd);
-      const root = built?.node ?? null;
+      const root = this.peekIs(EVENT_ID.POP) ? null : this.node(lastEnd, true);
+      const value = root ? this.value : null;
       this.expectPop();
       const start = docs.length === 0 ? 0 : this.documentStart(lastEnd, root);
-      docs.push({ start, root, value: built?.value ?? null });
+      docs.push({ start, root, value });
       if (root) lastEnd = root.end;
     }
     return docs;
@@ -172,10 +178,10 @@ class TreeBuilder {
   }
 
   /**
-   * Builds the node at the cursor and its JS value; `prevEnd` places empty scalars, which carry no
-   * offsets of their own.
+   * Builds the node at the cursor, leaving its JS value in `this.value` when `wantValue` (a mapping
+   * key's own value is never needed); `prevEnd` places empty scalars, which carry no offsets.
    */
-  private node(prevEnd: number): { node: YNode; value: unknown } {
+  private node(prevEnd: number, wantValue: boolean): YNode {
     const ev = this.events[this.index++];
     switch (ev.type) {
       case EVENT_ID.SCALAR: {
@@ -185,12 +191,13 @@ class TreeBuilder {
         const start = empty ? prevEnd : ev.valueStart - (quoted ? 1 : 0);
         const end = empty ? prevEnd : ev.valueEnd + (quoted ? 1 : 0);
         const text = empty ? '' : ev.fast ? this.text.slice(ev.valueStart, ev.valueEnd) : getScalarValue(this.text, ev);
-        const node: YScalar = { kind: 'scalar', start, end: this.trimEnd(start, end), text, quoted };
-        return { node, value: ev.style === SCALAR_STYLE.PLAIN ? resolvePlain(text) : text };
+        if (wantValue) this.value = ev.style === SCALAR_STYLE.PLAIN ? resolvePlain(text) : text;
+        return { kind: 'scalar', start, end: this.trimEnd(start, end), text, quoted };
       }
       case EVENT_ID.ALIAS:
         this.needsConstructor = true;
-        return { node: { kind: 'alias', start: ev.anchorStart - 1, end: ev.anchorEnd, name: this.text.slice(ev.anchorStart, ev.anchorEnd) }, value: null };
+        this.value = null;
+        return { kind: 'alias', start: ev.anchorStart - 1, end: ev.anchorEnd, name: this.text.slice(ev.anchorStart, ev.anchorEnd) };
       case EVENT_ID.MAPPING: {
         if (ev.tagStart >= 0 || ev.anchorStart >= 0) this.needsConstructor = true;
         const map: YMap = { kind: 'map', flow: ev.style === COLLECTION_STYLE.FLOW, start: ev.start, end: ev.start, pairs: [] };
@@ -199,12 +206,18 @@ class TreeBuilder {
         // are made of costs less than a Map per mapping (and less garbage to collect).
         let cursor = ev.start;
         while (this.index < this.events.length && !this.peekIs(EVENT_ID.POP)) {
-          const key = this.node(cursor).node;
-          const item = this.peekIs(EVENT_ID.POP) ? { node: emptyAfter(key), value: null } : this.node(key.end);
-          map.pairs.push({ key, value: item.node });
-          cursor = Math.max(key.end, item.node.end);
+          const key = this.node(cursor, false);
+          let itemNode: YNode;
+          let itemValue: unknown = null;
+          if (this.peekIs(EVENT_ID.POP)) itemNode = emptyAfter(key);
+          else {
+            itemNode = this.node(key.end, true);
+            itemValue = this.value;
+          }
+          map.pairs.push({ key, value: itemNode });
+          cursor = Math.max(key.end, itemNode.end);
           if (key.kind === 'scalar') {
-            setKey(value, key.text, item.value);
+            setKey(value, key.text, itemValue);
             const last = map.pairs.length - 1;
             for (let p = 0; p < last; p++) {
               const k = map.pairs[p].key;
@@ -221,7 +234,8 @@ class TreeBuilder {
         }
         this.expectPop();
         map.end = map.flow ? this.closingBracket(cursor, '}') : cursor;
-        return { node: map, value };
+        this.value = value;
+        return map;
       }
       case EVENT_ID.SEQUENCE: {
         if (ev.tagStart >= 0 || ev.anchorStart >= 0) this.needsConstructor = true;
@@ -229,18 +243,20 @@ class TreeBuilder {
         const value: unknown[] = [];
         let cursor = ev.start;
         while (this.index < this.events.length && !this.peekIs(EVENT_ID.POP)) {
-          const item = this.node(cursor);
-          seq.items.push(item.node);
-          value.push(item.value);
-          cursor = item.node.end;
+          const item = this.node(cursor, true);
+          seq.items.push(item);
+          value.push(this.value);
+          cursor = item.end;
         }
         this.expectPop();
         seq.end = seq.flow ? this.closingBracket(cursor, ']') : cursor;
-        return { node: seq, value };
+        this.value = value;
+        return seq;
       }
       default:
         // A DOCUMENT or POP where a node should be: the stream is malformed; keep going with an empty node.
-        return { node: { kind: 'scalar', start: prevEnd, end: prevEnd, text: '', quoted: false }, value: null };
+        this.value = null;
+        return { kind: 'scalar', start: prevEnd, end: prevEnd, text: '', quoted: false };
     }
   }
 
