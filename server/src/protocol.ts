@@ -39,6 +39,8 @@ export interface ServerStatus {
   uptimeMs: number;
   openDocuments: number;
   nativeModules: NativeModuleStatus[];
+  /** process.memoryUsage() in bytes: resident set and the JS heap. */
+  memory: { rss: number; heapUsed: number; heapTotal: number };
 }
 
 /** client -> server: the server's identity, runtime and whether its native modules load. */

@@ -5,6 +5,7 @@ import { URI } from 'vscode-uri';
 import type { Diagnostic } from '../core/diagnostic';
 import { lintDocument, type LintResult } from '../core/pipeline/lint';
 import { PipelineParser } from '../core/pipeline/parse';
+import { DocumentLines } from '../core/text/lineIndex';
 import type { ServerFiles } from './lintContext';
 
 export const PIPELINE_LANGUAGE = 'cellflow-pipeline';
@@ -80,7 +81,8 @@ export class DiagnosticsScheduler {
     if (!parser) this.parsers.set(doc.uri, (parser = new PipelineParser()));
     const uri = URI.parse(doc.uri);
     const context = uri.scheme === 'file' ? this.files.contextFor(uri.fsPath) : undefined;
-    const result = lintDocument(doc.getText(), { parser, context });
+    const text = doc.getText();
+    const result = lintDocument(text, { parser, context, lines: new DocumentLines(text, doc) });
     this.results.set(doc.uri, { version: doc.version, result });
     return result;
   }

@@ -21,7 +21,7 @@ import { prepareRename, renameStep } from '../core/pipeline/features/rename';
 import { documentSymbols, type SymbolNode } from '../core/pipeline/features/symbols';
 import type { LintResult } from '../core/pipeline/lint';
 import { lockPathFor } from '../core/promote/lockFile';
-import { LineIndex } from '../core/text/lineIndex';
+import { LineIndex, type Lines } from '../core/text/lineIndex';
 import type { DiagnosticsScheduler } from './diagnostics';
 import { PIPELINE_LANGUAGE } from './diagnostics';
 import type { ServerFiles } from './lintContext';
@@ -60,7 +60,7 @@ export function registerFeatures(connection: Connection, documents: TextDocument
     return h ? { contents: { kind: 'markdown', value: h.markdown }, range: parsed.lines.rangeOf(h.start, h.end) } : null;
   });
 
-  const toLocation = (p: Place, uri: string, lines: LineIndex): Location => {
+  const toLocation = (p: Place, uri: string, lines: Lines): Location => {
     switch (p.kind) {
       case 'range':
         return { uri, range: lines.rangeOf(p.start, p.end) };

@@ -13,6 +13,7 @@ export function serverStatus(openDocuments: number): ServerStatus {
     uptimeMs: Date.now() - started,
     openDocuments,
     nativeModules: [probeBetterSqlite3()],
+    memory: (({ rss, heapUsed, heapTotal }) => ({ rss, heapUsed, heapTotal }))(process.memoryUsage()),
   };
 }
 

@@ -4,7 +4,7 @@ import { stepHash } from '../notebook/hash';
 import { locateCells } from '../notebook/locate';
 import type { Notebook } from '../notebook/notebook';
 import { parseLock, type Lock } from '../promote/lockFile';
-import type { LineIndex } from '../text/lineIndex';
+import type { Lines } from '../text/lineIndex';
 import type { YNode } from '../yaml/positionedYaml';
 import { emitter } from './graph';
 import type { PipelineModel, StepModel } from './model';
@@ -37,7 +37,7 @@ export interface LintContext {
  * there, they still hash to the step's version (else it is stale), and its code file is still what
  * promotion wrote (else it was edited by hand).
  */
-export function fileDiagnostics(model: PipelineModel, lines: LineIndex, context: LintContext): Diagnostic[] {
+export function fileDiagnostics(model: PipelineModel, lines: Lines, context: LintContext): Diagnostic[] {
   const out: Diagnostic[] = [];
   const emit = emitter(lines, out);
   const lockText = context.lockText();

@@ -1,5 +1,5 @@
 import type { Diagnostic, DiagnosticCode, Severity } from '../diagnostic';
-import type { LineIndex } from '../text/lineIndex';
+import type { Lines } from '../text/lineIndex';
 import { closest } from '../text/suggest';
 import type { YNode } from '../yaml/positionedYaml';
 import type { PipelineModel, StepModel } from './model';
@@ -7,49 +7,82 @@ import type { PipelineModel, StepModel } from './model';
 type Emit = (step: StepModel | undefined, node: YNode, severity: Severity, code: DiagnosticCode, message: string, data?: Record<string, unknown>) => void;
 
 /** A diagnostic on a node of a step (its offsets relative to the step's base) or of the header. */
-export function emitter(lines: LineIndex, out: Diagnostic[]): Emit {
+export function emitter(lines: Lines, out: Diagnostic[]): Emit {
   return (step, node, severity, code, message, data) => {
     const base = step?.base ?? 0;
     out.push({ range: lines.rangeOf(node.start + base, node.end + base), severity, code, message, ...(data ? { data } : {}) });
   };
 }
 
+/** What the id and depends-on checks found, by step index, so it can be emitted again at new places. */
+type Structural =
+  | { kind: 'duplicate'; step: number; first: number }
+  | { kind: 'unknown'; step: number; dep: number; suggestion?: string }
+  | { kind: 'cycle'; step: number; dep: number; names: string; cycle: string[] };
+
+/**
+ * Keeps the id and depends-on findings of the last lint of one document: they depend on the steps'
+ * ids and depends-on lists only, so typing anywhere else (a read, a description) reuses them.
+ */
+export class GraphCache {
+  signature = '';
+  found: Structural[] = [];
+}
+
+const signatures = new WeakMap<YNode, string>();
+
+function signatureOf(model: PipelineModel): string {
+  let sig = '';
+  for (const s of model.steps) {
+    let k = signatures.get(s.node);
+    if (k === undefined) {
+      k = `${s.id?.value ?? ''}\u0001${s.dependsOn.map((d) => d.value).join('\u0002')}`;
+      signatures.set(s.node, k);
+    }
+    sig += `${k}\n`;
+  }
+  return sig;
+}
+
 /**
  * The checks across steps: ids, depends-on (unknown steps, cycles), data flow (reads nothing upstream
  * writes, outputs written by unrelated steps) and params (referenced but not defined, or unused).
  */
-export function graphDiagnostics(model: PipelineModel, lines: LineIndex): Diagnostic[] {
+export function graphDiagnostics(model: PipelineModel, lines: Lines, cache?: GraphCache): Diagnostic[] {
   const out: Diagnostic[] = [];
   const emit = emitter(lines, out);
   const byId = new Map<string, StepModel>();
-  for (const s of model.steps) {
-    if (!s.id) continue;
-    const first = byId.get(s.id.value);
-    if (first) {
-      const line = lines.positionAt(first.id!.node.start + first.base).line + 1;
-      emit(s, s.id.node, 'error', 'duplicate-step-id', `Step id \`${s.id.value}\` is already used by the step on line ${line}; step ids must be unique.`);
-    } else {
-      byId.set(s.id.value, s);
+  for (const s of model.steps) if (s.id && !byId.has(s.id.value)) byId.set(s.id.value, s);
+
+  const signature = cache ? signatureOf(model) : '';
+  let found: Structural[];
+  if (cache && cache.signature === signature) {
+    found = cache.found;
+  } else {
+    found = structural(model, byId);
+    if (cache) {
+      cache.signature = signature;
+      cache.found = found;
     }
   }
-  const ids = [...byId.keys()];
-
-  // depends-on that names no step
-  for (const s of model.steps) {
-    for (const d of s.dependsOn) {
-      if (byId.has(d.value)) continue;
-      const guess = closest(d.value, ids.filter((i) => i !== s.id?.value));
-      emit(s, d.node, 'error', 'unknown-step', `\`depends-on\` names \`${d.value}\`, which is not a step of this pipeline${guess ? `; did you mean \`${guess}\`?` : '.'}`, guess ? { suggestion: guess } : undefined);
+  for (const f of found) {
+    const s = model.steps[f.step];
+    switch (f.kind) {
+      case 'duplicate': {
+        const first = model.steps[f.first];
+        const line = lines.positionAt(first.id!.node.start + first.base).line + 1;
+        emit(s, s.id!.node, 'error', 'duplicate-step-id', `Step id \`${s.id!.value}\` is already used by the step on line ${line}; step ids must be unique.`);
+        break;
+      }
+      case 'unknown': {
+        const d = s.dependsOn[f.dep];
+        emit(s, d.node, 'error', 'unknown-step', `\`depends-on\` names \`${d.value}\`, which is not a step of this pipeline${f.suggestion ? `; did you mean \`${f.suggestion}\`?` : '.'}`, f.suggestion ? { suggestion: f.suggestion } : undefined);
+        break;
+      }
+      case 'cycle':
+        emit(s, s.dependsOn[f.dep].node, 'error', 'dependency-cycle', `Dependency cycle: ${f.names}. A step cannot run after itself; remove one of these depends-on entries.`, { cycle: f.cycle });
+        break;
     }
-  }
-
-  for (const cycle of findCycles(model.steps, byId)) {
-    const names = [...cycle.map((s) => s.id!.value), cycle[0].id!.value].join(' → ');
-    cycle.forEach((s, i) => {
-      const next = cycle[(i + 1) % cycle.length].id!.value;
-      const edge = s.dependsOn.find((d) => d.value === next);
-      if (edge) emit(s, edge.node, 'error', 'dependency-cycle', `Dependency cycle: ${names}. A step cannot run after itself; remove one of these depends-on entries.`, { cycle: cycle.map((c) => c.id!.value) });
-    });
   }
 
   // Data flow over depends-on, searched upward on demand: the writer of a read is nearly always close.
@@ -61,7 +94,7 @@ export function graphDiagnostics(model: PipelineModel, lines: LineIndex): Diagno
       else writers.set(w.value, [s]);
     }
   }
-  const upstream = new Upstream(byId, model.steps.length);
+  const upstream = new Upstream(byId, model.steps);
   for (const s of model.steps) {
     for (const r of s.reads) {
       const candidates = writers.get(r.value);
@@ -97,6 +130,41 @@ export function graphDiagnostics(model: PipelineModel, lines: LineIndex): Diagno
     if (!used.has(name)) emit(undefined, key, 'warning', 'unused-param', `Param \`${name}\` is defined but no step uses it.`, { param: name });
   }
   return out;
+}
+
+/** The id and depends-on findings: duplicate ids, unknown steps in depends-on, cycles. */
+function structural(model: PipelineModel, byId: Map<string, StepModel>): Structural[] {
+  // Findings name steps by their position in model.steps (a step that does not parse has none).
+  const found: Structural[] = [];
+  const first = new Map<string, number>();
+  model.steps.forEach((s, pos) => {
+    if (!s.id) return;
+    const at = first.get(s.id.value);
+    if (at === undefined) first.set(s.id.value, pos);
+    else found.push({ kind: 'duplicate', step: pos, first: at });
+  });
+  let ids: string[] | undefined;
+  model.steps.forEach((s, pos) => {
+    s.dependsOn.forEach((d, dep) => {
+      if (byId.has(d.value)) return;
+      ids ??= [...byId.keys()];
+      const suggestion = closest(d.value, ids.filter((i) => i !== s.id?.value));
+      found.push({ kind: 'unknown', step: pos, dep, ...(suggestion ? { suggestion } : {}) });
+    });
+  });
+  const cycles = findCycles(model.steps, byId);
+  if (cycles.length) {
+    const posOf = new Map(model.steps.map((s, pos) => [s, pos]));
+    for (const cycle of cycles) {
+      const names = [...cycle.map((c) => c.id!.value), cycle[0].id!.value].join(' → ');
+      cycle.forEach((c, i) => {
+        const next = cycle[(i + 1) % cycle.length].id!.value;
+        const dep = c.dependsOn.findIndex((d) => d.value === next);
+        if (dep >= 0) found.push({ kind: 'cycle', step: posOf.get(c)!, dep, names, cycle: cycle.map((x) => x.id!.value) });
+      });
+    }
+  }
+  return found;
 }
 
 /** Cycles in depends-on (Tarjan's strongly connected components), each in dependency order. */
@@ -175,9 +243,10 @@ class Upstream {
 
   constructor(
     private readonly byId: Map<string, StepModel>,
-    count: number,
+    steps: StepModel[],
   ) {
-    this.seen = new Int32Array(count);
+    // Indexed by step index, which can exceed the count when a step before does not parse.
+    this.seen = new Int32Array(steps.reduce((m, s) => Math.max(m, s.index + 1), 0));
   }
 
   /** Whether `target` is upstream of `from`. */

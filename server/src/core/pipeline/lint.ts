@@ -1,5 +1,5 @@
 import type { Diagnostic, DiagnosticCode, Severity } from '../diagnostic';
-import { LineIndex } from '../text/lineIndex';
+import { LineIndex, type Lines } from '../text/lineIndex';
 import { fileDiagnostics, type LintContext } from './fileChecks';
 import { graphDiagnostics } from './graph';
 import { pipelineModel, type PipelineModel } from './model';
@@ -13,6 +13,8 @@ export interface LintOptions {
   parser?: PipelineParser;
   /** The files the pipeline names; without it, only the file itself is checked. */
   context?: LintContext;
+  /** Line offsets the caller already has (an editor document's); built from the text otherwise. */
+  lines?: Lines;
 }
 
 export const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
@@ -33,7 +35,7 @@ export function lintPipeline(text: string, options: LintOptions = {}): Diagnosti
 }
 
 export function lintDocument(text: string, options: LintOptions = {}): LintResult {
-  const lines = new LineIndex(text);
+  const lines = options.lines ?? new LineIndex(text);
   const at = (start: number, end: number, severity: Severity, code: DiagnosticCode, message: string): Diagnostic => ({
     range: lines.rangeOf(start, end),
     severity,
@@ -60,7 +62,8 @@ export function lintDocument(text: string, options: LintOptions = {}): LintResul
     if (bytes > maxBytes) return { diagnostics: [fileTooLarge(bytes, maxBytes)] };
   }
 
-  const parsed = (options.parser ?? new PipelineParser()).parse(text, lines);
+  const parser = options.parser ?? new PipelineParser();
+  const parsed = parser.parse(text, lines);
   const diagnostics: Diagnostic[] = parsed.problems.map((p) => {
     const d = at(p.start, p.end, 'error', PROBLEM_CODES[p.kind], p.message);
     if (p.kind === 'duplicate-key' && p.firstStart !== undefined) d.message += `: it is already set on line ${lines.positionAt(p.firstStart).line + 1}.`;
@@ -70,7 +73,7 @@ export function lintDocument(text: string, options: LintOptions = {}): LintResul
   // concat, not push(...): a broken 5 MB file can have more diagnostics than a call has arguments.
   let all = diagnostics.concat(schemaDiagnostics(parsed));
   const model = pipelineModel(parsed);
-  all = all.concat(graphDiagnostics(model, lines));
+  all = all.concat(graphDiagnostics(model, lines, parser.graph));
   if (options.context) all = all.concat(fileDiagnostics(model, lines, options.context));
   return { diagnostics: all.sort(byPosition), parsed, model };
 }

@@ -1,5 +1,6 @@
 import { parseYaml, type DuplicateKey, type Unsupported, type YamlError, type YNode } from '../yaml/positionedYaml';
-import type { LineIndex } from '../text/lineIndex';
+import type { Lines } from '../text/lineIndex';
+import { GraphCache } from './graph';
 
 /** A YAML problem found while parsing, with its absolute offset. */
 export interface ParseProblem {
@@ -25,7 +26,7 @@ export interface ParsedStep {
 
 export interface ParsedPipeline {
   text: string;
-  lines: LineIndex;
+  lines: Lines;
   /** The document's root node (absolute offsets), its `steps` value ignored; null when empty or broken. */
   root: YNode | null;
   /** The root's value with `steps` set to []: the steps are in `steps`. */
@@ -62,6 +63,8 @@ interface Layout {
  * in another shape (flow-style steps, odd indentation) is parsed whole; both paths give the same model.
  */
 export class PipelineParser {
+  /** The id and depends-on findings of the last lint, kept while those do not change. */
+  readonly graph = new GraphCache();
   private chunks = new Map<string, Chunk>();
   private previous: { text: string; layout: Layout } | undefined;
   private header: { text: string; root: YNode | null; value: unknown; problems: ParseProblem[] } | undefined;
@@ -69,7 +72,7 @@ export class PipelineParser {
   /** `incremental: false` parses every text whole (a reference for tests and benchmarks). */
   constructor(private readonly options: { incremental?: boolean } = {}) {}
 
-  parse(text: string, lines: LineIndex): ParsedPipeline {
+  parse(text: string, lines: Lines): ParsedPipeline {
     const layout = this.options.incremental === false ? undefined : (this.previous && shiftLayout(this.previous.text, this.previous.layout, text)) ?? findLayout(text);
     this.previous = layout ? { text, layout } : undefined;
     if (layout) {
@@ -86,7 +89,7 @@ export class PipelineParser {
    * test holds it to that); where the file has a syntax error, it reports each broken step (and the
    * header) apart and still checks the rest, whichever way the file was reached, cold or by edits.
    */
-  private parseChunked(text: string, lines: LineIndex, layout: Layout): ParsedPipeline | undefined {
+  private parseChunked(text: string, lines: Lines, layout: Layout): ParsedPipeline | undefined {
     const starts = layout.itemStarts;
     const texts = starts.map((s, i) => text.slice(s, i + 1 < starts.length ? starts[i + 1] : layout.blockEnd));
     const misses = texts.filter((t) => !this.chunks.has(t)).length;
@@ -109,7 +112,7 @@ export class PipelineParser {
     return result;
   }
 
-  private assemble(text: string, lines: LineIndex, layout: Layout, texts: string[], starts: number[]): ParsedPipeline | undefined {
+  private assemble(text: string, lines: Lines, layout: Layout, texts: string[], starts: number[]): ParsedPipeline | undefined {
     const next = new Map<string, Chunk>();
     const steps: ParsedStep[] = [];
     const problems: ParseProblem[] = [];
@@ -153,7 +156,7 @@ export class PipelineParser {
 }
 
 /** Parses the whole text; steps are the items of the root's `steps` list, with base 0. */
-export function parseWhole(text: string, lines: LineIndex): ParsedPipeline {
+export function parseWhole(text: string, lines: Lines): ParsedPipeline {
   const result: ParsedPipeline = { text, lines, root: null, headerValue: null, steps: [], problems: [], chunked: false };
   const parsed = parseYaml(text);
   if (!parsed.ok) {
@@ -230,12 +233,9 @@ function findLayout(text: string): Layout | undefined {
  * cheaper than scanning the whole file again.
  */
 function shiftLayout(old: string, layout: Layout, text: string): Layout | undefined {
-  const max = Math.min(old.length, text.length);
-  let p = 0;
-  while (p < max && old.charCodeAt(p) === text.charCodeAt(p)) p++;
+  const p = commonPrefix(old, text);
   if (p === old.length && p === text.length) return layout;
-  let q = 0;
-  while (q < max - p && old.charCodeAt(old.length - 1 - q) === text.charCodeAt(text.length - 1 - q)) q++;
+  const q = commonSuffix(old, text, Math.min(old.length, text.length) - p);
   const starts = layout.itemStarts;
   // The item the edit is in: it must begin before the edit and the next must begin after it.
   let lo = 0;
@@ -273,6 +273,28 @@ function shiftLayout(old: string, layout: Layout, text: string): Layout | undefi
     blockEnd: layout.blockEnd + delta,
     itemStarts: starts.map((s, i) => (i > item ? s + delta : s)),
   };
+}
+
+const BLOCK = 4096;
+
+/**
+ * The length of the common start of two texts: whole blocks compared natively first, then characters.
+ * A loop over characters alone would cost a few milliseconds per keystroke in a large file.
+ */
+function commonPrefix(a: string, b: string): number {
+  const max = Math.min(a.length, b.length);
+  let p = 0;
+  while (p + BLOCK <= max && a.slice(p, p + BLOCK) === b.slice(p, p + BLOCK)) p += BLOCK;
+  while (p < max && a.charCodeAt(p) === b.charCodeAt(p)) p++;
+  return p;
+}
+
+/** The length of the common end of two texts, at most `max`. */
+function commonSuffix(a: string, b: string, max: number): number {
+  let q = 0;
+  while (q + BLOCK <= max && a.slice(a.length - q - BLOCK, a.length - q) === b.slice(b.length - q - BLOCK, b.length - q)) q += BLOCK;
+  while (q < max && a.charCodeAt(a.length - 1 - q) === b.charCodeAt(b.length - 1 - q)) q++;
+  return q;
 }
 
 /**

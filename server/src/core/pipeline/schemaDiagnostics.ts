@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Diagnostic } from '../diagnostic';
-import type { LineIndex } from '../text/lineIndex';
+import type { Lines } from '../text/lineIndex';
 import { closest } from '../text/suggest';
 import { keyNodeAtPath, nodeAtPath, type YNode, type YPath } from '../yaml/positionedYaml';
 import type { ParsedPipeline } from './parse';
@@ -45,7 +45,7 @@ export function schemaDiagnostics(parsed: ParsedPipeline): Diagnostic[] {
   return out;
 }
 
-function issueDiagnostics(issue: Issue, part: Part, lines: LineIndex): Diagnostic[] {
+function issueDiagnostics(issue: Issue, part: Part, lines: Lines): Diagnostic[] {
   const local = issue.path.filter((s): s is string | number => typeof s !== 'symbol');
   const path = [...part.prefix, ...local];
   const range = (node: YNode) => lines.rangeOf(node.start + part.base, node.end + part.base);
@@ -102,7 +102,7 @@ function issueDiagnostics(issue: Issue, part: Part, lines: LineIndex): Diagnosti
 }
 
 /** A node standing for the first line of `node` (offsets relative to `base`, like the node's). */
-function headOf(node: YNode, base: number, lines: LineIndex): YNode {
+function headOf(node: YNode, base: number, lines: Lines): YNode {
   const start = node.start + base;
   const end = Math.min(node.end + base, lines.lineEnd(lines.positionAt(start).line));
   return { kind: 'scalar', start: node.start, end: end - base, text: '', quoted: false };

@@ -9,8 +9,18 @@ export interface Range {
   end: Position;
 }
 
+/** Offsets and line/character positions of one text. */
+export interface Lines {
+  readonly lineCount: number;
+  positionAt(offset: number): Position;
+  offsetAt(position: Position): number;
+  rangeOf(start: number, end: number): Range;
+  /** Offset of the end of a line, before its line break. */
+  lineEnd(line: number): number;
+}
+
 /** Maps string offsets to line/character positions in O(log lines). */
-export class LineIndex {
+export class LineIndex implements Lines {
   private readonly lineStarts: number[];
 
   constructor(private readonly text: string) {
@@ -62,6 +72,40 @@ export class LineIndex {
     const next = line + 1 < this.lineStarts.length ? this.lineStarts[line + 1] : this.text.length;
     let end = next;
     while (end > this.lineStarts[line] && (this.text.charCodeAt(end - 1) === 10 || this.text.charCodeAt(end - 1) === 13)) end--;
+    return end;
+  }
+}
+
+/**
+ * Lines of a text whose editor document already keeps its line offsets (the language server's
+ * synced documents), so that a keystroke does not rebuild them.
+ */
+export class DocumentLines implements Lines {
+  constructor(
+    private readonly text: string,
+    private readonly doc: { readonly lineCount: number; positionAt(offset: number): Position; offsetAt(position: Position): number },
+  ) {}
+
+  get lineCount(): number {
+    return this.doc.lineCount;
+  }
+
+  positionAt(offset: number): Position {
+    return this.doc.positionAt(offset);
+  }
+
+  offsetAt(position: Position): number {
+    return this.doc.offsetAt(position);
+  }
+
+  rangeOf(start: number, end: number): Range {
+    return { start: this.doc.positionAt(start), end: this.doc.positionAt(end) };
+  }
+
+  lineEnd(line: number): number {
+    let end = line + 1 < this.doc.lineCount ? this.doc.offsetAt({ line: line + 1, character: 0 }) : this.text.length;
+    const start = this.doc.offsetAt({ line, character: 0 });
+    while (end > start && (this.text.charCodeAt(end - 1) === 10 || this.text.charCodeAt(end - 1) === 13)) end--;
     return end;
   }
 }

@@ -1,4 +1,4 @@
-import type { LineIndex } from '../../text/lineIndex';
+import type { Lines } from '../../text/lineIndex';
 import type { PipelineModel } from '../model';
 import { fieldDescription, objectKeysAt } from '../schemaDiagnostics';
 import { stepAt } from './locate';
@@ -16,7 +16,7 @@ export interface CompletionItem {
  * schema allows at the cursor's place (found by indentation), step ids in depends-on, param names in a
  * step's params, and names upstream steps write in reads.
  */
-export function completions(text: string, lines: LineIndex, model: PipelineModel, offset: number): CompletionItem[] {
+export function completions(text: string, lines: Lines, model: PipelineModel, offset: number): CompletionItem[] {
   const pos = lines.positionAt(offset);
   const before = text.slice(offset - pos.character, offset);
   const step = stepAt(model, offset) ?? stepAbove(model, offset);
@@ -80,7 +80,7 @@ function indentOf(line: string): number {
  * step's source mapping ('#' stands for a list item). Found by indentation, so it works on text that
  * does not parse yet.
  */
-export function containerPath(text: string, lines: LineIndex, line: number, indent: number): string[] {
+export function containerPath(text: string, lines: Lines, line: number, indent: number): string[] {
   const path: string[] = [];
   let cur = indent;
   for (let l = line - 1; l >= 0 && cur > 0; l--) {
@@ -105,7 +105,7 @@ export function containerPath(text: string, lines: LineIndex, line: number, inde
 }
 
 /** Keys already set in the mapping the cursor is in (same indentation, same block). */
-function siblingKeys(text: string, lines: LineIndex, line: number, indent: number): Set<string> {
+function siblingKeys(text: string, lines: Lines, line: number, indent: number): Set<string> {
   const keys = new Set<string>();
   const scan = (from: number, step: number) => {
     for (let l = from; l >= 0 && l < lines.lineCount; l += step) {
