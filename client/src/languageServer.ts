@@ -41,6 +41,15 @@ export class LanguageServerController implements vscode.Disposable {
     this.log.info(`Starting the language server on ${runtime.path} (${runtime.source === 'PATH' ? 'first node on PATH' : runtime.source === 'setting' ? 'cellflow.server.nodePath' : "the editor's own runtime"})`);
 
     let exited: Promise<string> = Promise.resolve('it did not start');
+    // An unexpected end of this client's server is reported once, and only while it is the current
+    // client: a crash during start-up would otherwise be reported both by the error handler and by start().
+    let client: LanguageClient | undefined;
+    let reported = false;
+    const reportExit = (startError?: string) => {
+      if (reported || !client || this.client !== client || this.stopping) return;
+      reported = true;
+      void this.onUnexpectedExit(exited, startError);
+    };
     const serverModule = this.context.asAbsolutePath('dist/server/server.js');
     const serverOptions: ServerOptions = async () => {
       const child = cp.spawn(runtime.path, [serverModule, '--stdio'], {
@@ -66,6 +75,8 @@ export class LanguageServerController implements vscode.Disposable {
         fileEvents: [
           vscode.workspace.createFileSystemWatcher('**/*.cellflow.{yaml,yml,lock}'),
           vscode.workspace.createFileSystemWatcher('**/*.{ipynb,py}'),
+          // Deleting or renaming a folder reports the folder only: the server forgets what was under it.
+          vscode.workspace.createFileSystemWatcher('**/*', true, true, false),
         ],
       },
       outputChannel: this.log,
@@ -76,22 +87,22 @@ export class LanguageServerController implements vscode.Disposable {
       errorHandler: {
         error: () => ({ action: ErrorAction.Continue }),
         closed: () => {
-          if (!this.stopping) void this.onUnexpectedExit(exited);
+          reportExit();
           return { action: CloseAction.DoNotRestart, handled: true };
         },
       },
       initializationFailedHandler: () => false,
     };
-    const client = new LanguageClient('cellflow', 'Cellflow Language Server', serverOptions, clientOptions);
+    client = new LanguageClient('cellflow', 'Cellflow Language Server', serverOptions, clientOptions);
     this.client = client;
     try {
       await client.start();
     } catch (err) {
-      if (this.client === client && this.current.kind !== 'stopped') {
-        void this.onUnexpectedExit(exited, err instanceof Error ? err.message : String(err));
-      }
+      reportExit(err instanceof Error ? err.message : String(err));
       return;
     }
+    // A restart may have replaced this client while it was starting: then its state is not ours to set.
+    if (this.client !== client) return;
     const info = client.initializeResult?.serverInfo;
     this.setState({ kind: 'running', detail: `${info?.name ?? 'server'} ${info?.version ?? ''} on ${runtime.path}`.trim() });
   }

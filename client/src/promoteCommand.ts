@@ -68,12 +68,18 @@ export async function promoteAndApply(controller: LanguageServerController, targ
     void vscode.window.showErrorMessage(`Cellflow: ${messageOf(err)}`);
     return undefined;
   }
-  if (result.files.length) await applyFiles(result.files);
+  try {
+    if (result.files.length) await applyFiles(result.files);
+  } catch (err) {
+    void vscode.window.showErrorMessage(`Cellflow: ${messageOf(err)}`);
+    return undefined;
+  }
   const where = vscode.workspace.asRelativePath(target.pipelinePath);
   const summary = {
     created: `Created step "${result.step.id}" v${result.step.version} in ${where}`,
     'new-version': `Step "${result.step.id}" is now v${result.step.version} in ${where}`,
     relocated: `Step "${result.step.id}" v${result.step.version} is unchanged; its cells' positions were updated`,
+    restored: `Step "${result.step.id}" v${result.step.version}: its code file was written again`,
     unchanged: `Step "${result.step.id}" v${result.step.version} is up to date: nothing changed`,
   }[result.status];
   const details = `reads ${result.step.reads.join(', ') || 'nothing'} · writes ${result.step.writes.join(', ') || 'nothing'}${result.step.dependsOn.length ? ` · depends on ${result.step.dependsOn.join(', ')}` : ''}`;
@@ -92,6 +98,8 @@ async function applyFiles(files: Array<{ path: string; content: string }>): Prom
   const uris: vscode.Uri[] = [];
   for (const f of files) {
     const uri = vscode.Uri.file(f.path);
+    // The server only writes next to the pipeline; refuse anything outside the workspace all the same.
+    if (!vscode.workspace.getWorkspaceFolder(uri)) throw new Error(`refusing to write ${f.path}: it is outside the workspace`);
     uris.push(uri);
     const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
     const exists = open !== undefined || (await vscode.workspace.fs.stat(uri).then(() => true, () => false));

@@ -91,7 +91,7 @@ export interface PromoteParams {
 }
 
 export interface PromoteResponse {
-  status: 'created' | 'new-version' | 'relocated' | 'unchanged';
+  status: 'created' | 'new-version' | 'relocated' | 'restored' | 'unchanged';
   step: StepView;
   /** Files for the client to write as one workspace edit; empty when nothing changed. */
   files: Array<{ path: string; content: string }>;

@@ -111,6 +111,16 @@ describe('pipeline diagnostics over LSP, one fixture per code', () => {
     assert.equal(after.diagnostics.length, 1);
   });
 
+  it('notices a deleted folder of step files, from the one event the watcher sends for it', async () => {
+    await lsp.open(uri, fs.readFileSync(ws.pipeline, 'utf8'));
+    assert.deepEqual((await lsp.diagnosticsFor(uri, { version: 1 })).diagnostics, []);
+    const steps = path.join(ws.dir, 'steps');
+    fs.rmSync(steps, { recursive: true });
+    await lsp.filesChanged([steps]);
+    const after = await lsp.latestDiagnostics(uri, (p) => p.diagnostics.filter((d) => d.code === 'missing-code-file').length === 3, 'a missing-code-file for each of the three steps');
+    assert.equal(after.diagnostics.length, 3);
+  });
+
   it('marks a step stale as soon as its cell is edited in an open notebook, and not once it is closed', async () => {
     await lsp.open(uri, fs.readFileSync(ws.pipeline, 'utf8'));
     await lsp.diagnosticsFor(uri, { version: 1 });

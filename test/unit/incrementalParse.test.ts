@@ -21,7 +21,7 @@ describe('incremental pipeline parsing', () => {
 
   it('gives exactly the diagnostics of a fresh lint (as the CLI makes) after any sequence of edits', () => {
     const base = pipeline(30);
-    const edit = fc.record({ at: fc.nat(), del: fc.nat({ max: 12 }), text: fc.oneof(fc.constantFrom('x', ':', '- ', '\n', '  ', '[', ']', 'id: s3', 'depends-on: [s9]', '#', '"'), fc.string({ maxLength: 6 })) });
+    const edit = fc.record({ at: fc.nat(), del: fc.nat({ max: 12 }), text: fc.oneof(fc.constantFrom('x', ':', '- ', '\n', '  ', '[', ']', 'id: s3', 'depends-on: [s9]', '#', '"', '&a ', '*a', '---\n'), fc.string({ maxLength: 6 })) });
     fc.assert(
       fc.property(fc.array(edit, { minLength: 1, maxLength: 25 }), (edits) => {
         const parser = new PipelineParser();
@@ -53,6 +53,23 @@ describe('incremental pipeline parsing', () => {
       assert.equal(chunked.parsed?.chunked, true);
       assert.deepEqual(chunked.diagnostics, lintDocument(text, { parser: new PipelineParser({ incremental: false }) }).diagnostics);
     }
+  });
+
+  it('never keeps a step whose value comes from an anchor elsewhere, so edits to the anchor count', () => {
+    const parser = new PipelineParser();
+    const base = pipeline(20).replace('params:\n  seed: 42\n', 'params:\n  seed: 42\nx-common: &common [seed]\n').replace(/params: \[seed\]/g, 'params: *common');
+    const first = lintDocument(base, { parser });
+    assert.deepEqual(first.diagnostics.map((d) => d.code), ['unknown-key'], 'only the extra top-level key');
+    const edited = base.replace('&common [seed]', '&common [seeds]');
+    assert.deepEqual(lintDocument(edited, { parser }).diagnostics, lintDocument(edited, { parser: new PipelineParser() }).diagnostics);
+    assert.ok(lintDocument(edited, { parser }).diagnostics.some((d) => d.code === 'unknown-param'));
+  });
+
+  it('leaves a file whose steps sit in a second document to the whole-file parse', () => {
+    const text = 'cellflow: 1\nname: a\nsteps: []\n---\nsteps:\n  - id: b\n    code: b.py\n';
+    const r = lintDocument(text, { parser: new PipelineParser() });
+    assert.equal(r.parsed?.chunked, false);
+    assert.deepEqual(r.diagnostics.map((d) => d.code), ['multiple-documents']);
   });
 
   it('reuses unchanged steps: an edit in one step re-parses that step only', () => {

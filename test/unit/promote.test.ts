@@ -49,6 +49,24 @@ describe('promoting cells to pipeline steps', () => {
     return result;
   }
 
+  function run2(cells: Array<number | string>, stepId?: string): PromoteResult {
+    const result = promote(
+      {
+        notebook: loadNotebookFile(nbPath),
+        notebookPath: nbPath,
+        cells,
+        stepId,
+        pipelinePath,
+        pipelineText: readIfExists(pipelinePath),
+        lockText: readIfExists(lockPathFor(pipelinePath)),
+        readFile: readIfExists,
+      },
+      analyzer,
+    );
+    writeAll(result.files);
+    return result;
+  }
+
   function editCell(index: number, source: string): void {
     const nb = JSON.parse(fs.readFileSync(nbPath, 'utf8'));
     nb.cells[index].source = source.split(/(?<=\n)/);
@@ -199,6 +217,50 @@ describe('promoting cells to pipeline steps', () => {
     fs.writeFileSync(pipelinePath, 'cellflow: 1\nname: churn\nsteps: []\n');
     fs.writeFileSync(lockPathFor(pipelinePath), '{"cellflow": 1, "steps": {"x": 3}}');
     assert.throws(() => run([4]), (e: unknown) => e instanceof PipelineFileError && /lock file is damaged at steps\.x/.test(e.message));
+  });
+
+  it('writes the code file again, same version, when it is missing or was edited by hand', () => {
+    run2([4]);
+    const code = path.join(ws.dir, 'steps', 'load_data.py');
+    const original = fs.readFileSync(code, 'utf8');
+    fs.rmSync(code);
+    const restored = run2([4]);
+    assert.equal(restored.status, 'restored');
+    assert.equal(restored.step.version, 1);
+    assert.equal(fs.readFileSync(code, 'utf8'), original);
+    fs.appendFileSync(code, '\n# tweak\n');
+    assert.equal(run2([4]).status, 'restored');
+    assert.equal(fs.readFileSync(code, 'utf8'), original);
+    fs.writeFileSync(code, original.replace(/\n/g, '\r\n'));
+    assert.equal(run2([4]).status, 'unchanged', 'CRLF line endings are not a hand edit');
+  });
+
+  it('refuses a code path outside the pipeline folder, and writes nothing', () => {
+    run([4]);
+    const text = fs.readFileSync(pipelinePath, 'utf8').replace('code: steps/load_data.py', 'code: ../../outside.py');
+    fs.writeFileSync(pipelinePath, text);
+    editCell(4, 'customers = pd.read_csv("../data/customers.csv").head(10)');
+    const before = snapshot(ws.dir);
+    assert.throws(() => run([4]), (e: unknown) => e instanceof PipelineFileError && /must be a \.py file inside the pipeline's folder/.test(e.message));
+    assert.deepEqual(snapshot(ws.dir), before);
+    for (const bad of ['/etc/cron.d/x.py', 'steps/notes.txt']) {
+      fs.writeFileSync(pipelinePath, text.replace('code: ../../outside.py', `code: ${bad}`));
+      assert.throws(() => run([4]), PipelineFileError, bad);
+    }
+  });
+
+  it('moves __future__ imports to the top of the step file, which compiles', () => {
+    editCell(4, 'from __future__ import annotations\ncustomers = pd.read_csv("../data/customers.csv")');
+    run([4]);
+    const code = path.join(ws.dir, 'steps', 'load_data.py');
+    const text = fs.readFileSync(code, 'utf8');
+    assert.match(text, /^"""[\s\S]*?"""\nfrom __future__ import annotations\nimport json as _cellflow_json/);
+    execFileSync(PYTHON, ['-m', 'py_compile', code]);
+  });
+
+  it('refuses a cell that awaits outside a function', () => {
+    editCell(4, 'customers = await load()');
+    assert.throws(() => run([4]), /cell 4 uses `await` outside a function/);
   });
 
   it('starts a new pipeline file when none exists', () => {

@@ -43,6 +43,7 @@ export async function runPromote(args: PromoteArgs): Promise<number> {
       pipelinePath,
       pipelineText: readIfExists(pipelinePath),
       lockText: readIfExists(lockPathFor(pipelinePath)),
+      readFile: readIfExists,
     },
     analyzer,
   );
@@ -52,7 +53,7 @@ export async function runPromote(args: PromoteArgs): Promise<number> {
     process.stdout.write(`${JSON.stringify({ status: result.status, step: result.step, files: result.files.map((f) => rel(f.path)), warnings: result.warnings }, null, 2)}\n`);
   } else {
     const s = result.step;
-    const verb = { created: 'Created', 'new-version': 'Made a new version of', relocated: 'Updated the cell positions of', unchanged: 'Nothing changed in' }[result.status];
+    const verb = { created: 'Created', 'new-version': 'Made a new version of', relocated: 'Updated the cell positions of', restored: 'Wrote the code file of', unchanged: 'Nothing changed in' }[result.status];
     process.stdout.write(`${verb} step \`${s.id}\` v${s.version} in ${args.pipeline}\n`);
     process.stdout.write(`  reads: ${s.reads.join(', ') || '-'}\n  writes: ${s.writes.join(', ') || '-'}\n  params: ${s.params.join(', ') || '-'}\n  depends on: ${s.dependsOn.join(', ') || '-'}\n`);
     if (result.files.length) process.stdout.write(`  wrote: ${result.files.map((f) => rel(f.path)).join(', ')}\n`);

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { sha256 } from '../core/notebook/hash';
+import { normalizeEol, sha256 } from '../core/notebook/hash';
 import { parseNotebook, type Notebook } from '../core/notebook/notebook';
 import type { LintContext } from '../core/pipeline/fileChecks';
 import { lockPathFor } from '../core/promote/lockFile';
@@ -13,7 +13,7 @@ export function diskContext(pipelinePath: string, notebooks = new Map<string, No
     exists: (file) => fs.existsSync(file),
     fileHash: (file) => {
       const text = readIfExists(file);
-      return text === undefined ? undefined : sha256(text);
+      return text === undefined ? undefined : sha256(normalizeEol(text));
     },
     notebook: (file) => {
       if (!notebooks.has(file)) {

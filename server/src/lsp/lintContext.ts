@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { URI } from 'vscode-uri';
-import { sha256 } from '../core/notebook/hash';
+import { normalizeEol, sha256 } from '../core/notebook/hash';
 import { parseNotebook, type Notebook } from '../core/notebook/notebook';
 import type { LintContext } from '../core/pipeline/fileChecks';
 import { lockPathFor } from '../core/promote/lockFile';
@@ -35,7 +35,7 @@ export class ServerFiles {
       exists: (file) => this.openText(file) !== undefined || this.openNotebooks.has(file) || this.disk(file).exists,
       fileHash: (file) => {
         const open = this.openText(file);
-        if (open !== undefined) return sha256(open);
+        if (open !== undefined) return sha256(normalizeEol(open));
         return this.disk(file).hash;
       },
       notebook: (file) => this.openNotebooks.get(file) ?? this.diskNotebook(file),
@@ -47,9 +47,11 @@ export class ServerFiles {
     };
   }
 
-  /** A file changed, appeared or went away on disk. */
+  /** A file changed, appeared or went away on disk; for a folder, everything under it. */
   invalidate(file: string): void {
     this.facts.delete(file);
+    const folder = file.endsWith(path.sep) ? file : file + path.sep;
+    for (const known of this.facts.keys()) if (known.startsWith(folder)) this.facts.delete(known);
     this.generation++;
   }
 
@@ -77,7 +79,7 @@ export class ServerFiles {
     if (!f || (keepText && f.exists && f.text === undefined)) {
       try {
         const text = fs.readFileSync(file, 'utf8');
-        f = { exists: true, hash: sha256(text), ...(keepText ? { text } : {}) };
+        f = { exists: true, hash: sha256(normalizeEol(text)), ...(keepText ? { text } : {}) };
       } catch {
         f = { exists: false };
       }

@@ -30,6 +30,7 @@ export function registerPromotion(connection: Connection, workspace: Workspace):
           pipelinePath: params.pipelinePath,
           pipelineText: workspace.read(params.pipelinePath),
           lockText: workspace.read(lockPathFor(params.pipelinePath)),
+          readFile: (file) => workspace.read(file),
         },
         await getAnalyzer(),
       );

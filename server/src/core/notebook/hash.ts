@@ -23,3 +23,8 @@ export function cellHash(source: string): string {
 export function stepHash(sources: string[]): string {
   return sha256(JSON.stringify(sources.map(normalizeSource)));
 }
+
+/** Line endings do not make a code file "edited": an editor may save it with CRLF. */
+export function normalizeEol(text: string): string {
+  return text.replace(/\r\n?/g, '\n');
+}

@@ -108,12 +108,20 @@ function stepData(s: StepModel): Record<string, unknown> {
 }
 
 const statusCache = new WeakMap<Notebook, Map<string, { missing: number[]; current: number[]; hash: string }>>();
+/** Identities for the lock's source lists, which take part in finding cells again. */
+const sourceIds = new WeakMap<object, number>();
+let nextSourceId = 1;
 
 /** Where a step's cells are and what they hash to now, cached per notebook version and step. */
 function cellStatus(nb: Notebook, s: StepModel, previous: string[] | undefined): { missing: number[]; current: number[]; hash: string } {
   let perNotebook = statusCache.get(nb);
   if (!perNotebook) statusCache.set(nb, (perNotebook = new Map()));
-  const key = JSON.stringify([s.cells.map((c) => c.ref), s.hash]);
+  let sourceId = 0;
+  if (previous) {
+    sourceId = sourceIds.get(previous) ?? nextSourceId++;
+    sourceIds.set(previous, sourceId);
+  }
+  const key = JSON.stringify([s.cells.map((c) => c.ref), s.hash, sourceId]);
   let status = perNotebook.get(key);
   if (!status) {
     const located = locateCells(nb, s.cells.map((c) => c.ref), previous);

@@ -60,7 +60,7 @@ export function pipelineModel(parsed: ParsedPipeline): PipelineModel {
   for (const step of parsed.steps) {
     let m = models.get(step.node);
     if (!m) {
-      m = stepModel(step.node, step.index, step.base);
+      m = stepModel(step.node, step.index, step.base, step.value);
       models.set(step.node, m);
     }
     // The same text at another place or position: same nodes, new index and base.
@@ -69,9 +69,13 @@ export function pipelineModel(parsed: ParsedPipeline): PipelineModel {
   return model;
 }
 
-function stepModel(node: YNode, index: number, base: number): StepModel {
+function stepModel(node: YNode, index: number, base: number, value: unknown): StepModel {
   const m: StepModel = { index, base, node, version: 1, dependsOn: [], reads: [], writes: [], params: [], cells: [] };
   if (node.kind !== 'map') return m;
+  const values = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  // A list given by an alias has no nodes of its own: its items take the alias's place.
+  const strings = (n: YNode, key: string): Located[] =>
+    n.kind === 'alias' ? (Array.isArray(values[key]) ? (values[key] as unknown[]).filter((v): v is string => typeof v === 'string').map((v) => ({ value: v, node: n })) : []) : stringItems(n);
   for (const { key, value } of node.pairs) {
     if (key.kind !== 'scalar') continue;
     switch (key.text) {
@@ -88,16 +92,16 @@ function stepModel(node: YNode, index: number, base: number): StepModel {
         break;
       case 'depends-on':
         m.dependsOnNode = value;
-        m.dependsOn = strings(value);
+        m.dependsOn = strings(value, 'depends-on');
         break;
       case 'reads':
-        m.reads = strings(value);
+        m.reads = strings(value, 'reads');
         break;
       case 'writes':
-        m.writes = strings(value);
+        m.writes = strings(value, 'writes');
         break;
       case 'params':
-        m.params = strings(value);
+        m.params = strings(value, 'params');
         break;
       case 'source':
         if (value.kind === 'map') readSource(value, m);
@@ -128,7 +132,7 @@ function readSource(node: Extract<YNode, { kind: 'map' }>, m: StepModel): void {
   }
 }
 
-function strings(node: YNode): Located[] {
+function stringItems(node: YNode): Located[] {
   if (node.kind !== 'seq') return [];
   return node.items.flatMap((n) => (n.kind === 'scalar' && n.text ? [{ value: n.text, node: n }] : []));
 }

@@ -35,6 +35,8 @@ export interface ParsedPipeline {
   problems: ParseProblem[];
   /** Whether the steps came from the incremental path (the rest is the same either way). */
   chunked: boolean;
+  /** The text has anchors or aliases: its parts depend on each other, so it is never cut into steps. */
+  anchors?: boolean;
 }
 
 /**
@@ -97,6 +99,7 @@ export class PipelineParser {
     // From cold, one parse of the whole file is faster than a thousand small ones; it fills the cache.
     if (misses > 8 && misses > texts.length / 4) {
       whole = parseWhole(text, lines);
+      if (whole.anchors) return undefined;
       if (!hasSyntaxError(whole) && !this.fillFromWhole(whole, texts, starts, text, layout)) return undefined;
     }
     let result = this.assemble(text, lines, layout, texts, starts);
@@ -104,6 +107,7 @@ export class PipelineParser {
       // A step that does not parse alone may still parse in its file (an alias to an anchor in
       // another step): the whole file decides.
       whole ??= parseWhole(text, lines);
+      if (whole.anchors) return undefined;
       if (!hasSyntaxError(whole)) {
         if (!this.fillFromWhole(whole, texts, starts, text, layout)) return undefined;
         result = this.assemble(text, lines, layout, texts, starts);
@@ -150,7 +154,7 @@ export class PipelineParser {
     }
     this.chunks = next;
     const value = whole.headerValue;
-    this.header = { text: headerText(text, layout), root: whole.root, value: isRecord(value) ? { ...value, steps: [] } : value, problems: whole.problems.filter((p) => p.start < layout.blockStart || p.start >= layout.blockEnd) };
+    this.header = { text: headerText(text, layout), root: withoutSteps(whole.root), value: isRecord(value) ? { ...value, steps: [] } : value, problems: whole.problems.filter((p) => p.start < layout.blockStart || p.start >= layout.blockEnd) };
     return true;
   }
 }
@@ -163,6 +167,7 @@ export function parseWhole(text: string, lines: Lines): ParsedPipeline {
     result.problems.push(syntaxProblem(text, parsed.error));
     return result;
   }
+  result.anchors = parsed.anchors;
   const [first, ...others] = parsed.documents;
   for (const doc of others) result.problems.push({ kind: 'multiple-documents', start: doc.start, end: lines.lineEnd(lines.positionAt(doc.start).line), message: 'A pipeline file holds one YAML document; remove this second one or move it to its own file.' });
   result.problems.push(...duplicateProblems(parsed.duplicates), ...unsupportedProblems(parsed.unsupported));
@@ -198,6 +203,8 @@ function parseChunk(text: string): Chunk | undefined {
 function findLayout(text: string): Layout | undefined {
   const head = /^steps[ \t]*:[ \t]*(?:#.*)?$/m.exec(text);
   if (!head) return undefined;
+  // A `steps:` in a second document is not the pipeline's: leave such files to the whole-file parse.
+  if (/^(?:---|\.\.\.)(?:[ \t]|$)/m.test(text.slice(0, head.index))) return undefined;
   const from = head.index + head[0].length;
   // A few native regex scans instead of a loop over lines: this runs on every keystroke.
   const first = /^([ \t]*)(\S)/gm;
@@ -305,6 +312,18 @@ function headerText(text: string, layout: Layout): string {
   const suffix = text.slice(layout.blockEnd);
   if (suffix.trim() === '') return text.slice(0, layout.blockStart);
   return text.slice(0, layout.blockStart) + text.slice(layout.blockStart, layout.blockEnd).replace(/[^\r\n]/g, ' ') + suffix;
+}
+
+/**
+ * The root without its step items, which the header keeps while the step texts change under it: the
+ * steps are the chunks, whose nodes are current.
+ */
+function withoutSteps(root: YNode | null): YNode | null {
+  if (root?.kind !== 'map') return root;
+  return {
+    ...root,
+    pairs: root.pairs.map((p) => (p.key.kind === 'scalar' && p.key.text === 'steps' ? { key: p.key, value: { kind: 'seq', flow: false, start: p.key.end, end: p.key.end, items: [] } } : p)),
+  };
 }
 
 function hasSyntaxError(p: ParsedPipeline): boolean {

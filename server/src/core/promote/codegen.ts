@@ -32,18 +32,25 @@ export function generateStepCode(input: CodegenInput): string {
     body.push(`${INDENT}# ---- carried from cell ${def.cellIndex}: ${def.kind} ${def.name} ----`);
     body.push(...indent(def.source.split('\n'), new Set()));
   }
+  const future: string[] = [];
   plan.cells.forEach((cell, i) => {
     const analysis = plan.analyses[i];
+    const inString = new Set(analysis.stringLines);
     body.push(`${INDENT}# ---- cell ${cell.index}${cell.id ? ` (id ${cell.id})` : ''} ----`);
-    const lines = analysis.python.split('\n').map((line) => {
-      // A star import cannot live inside a function: it moves to the top of the file.
+    const lines = analysis.python.split('\n').map((line, n) => {
+      if (inString.has(n)) return line;
+      // A star import cannot live inside a function, and a __future__ import must open the file.
+      if (/^from\s+__future__\s+import\s/.test(line)) {
+        future.push(line.replace(/\s*#.*$/, ''));
+        return `pass  # [cellflow] moved to the top of the file: ${line.trim()}`;
+      }
       if (/^from\s+\S+\s+import\s+\*\s*(#.*)?$/.test(line)) {
         hoisted.push(line.replace(/\s*#.*$/, ''));
         return `pass  # [cellflow] moved to the top of the file: ${line.trim()}`;
       }
       return line;
     });
-    body.push(...indent(lines, new Set(analysis.stringLines)));
+    body.push(...indent(lines, inString));
   });
   if (!body.some((l) => l.trim() && !l.trim().startsWith('#'))) body.push(`${INDENT}pass`);
 
@@ -51,14 +58,15 @@ export function generateStepCode(input: CodegenInput): string {
   const signature = [...plan.reads, ...(params.length ? ['*', ...params] : [])].join(', ');
   const imports = mergeImports(unique([...hoisted, ...plan.imports]));
   return [
-    `"""Step \`${input.stepId}\` of pipeline \`${input.pipelineName}\`, version ${input.version}.`,
+    `"""Step \`${docText(input.stepId)}\` of pipeline \`${docText(input.pipelineName)}\`, version ${input.version}.`,
     '',
-    `Promoted by Cellflow from ${input.notebookRef}, cell${plan.cells.length === 1 ? '' : 's'} ${cellList}.`,
+    `Promoted by Cellflow from ${docText(input.notebookRef)}, cell${plan.cells.length === 1 ? '' : 's'} ${docText(cellList)}.`,
     'Change the notebook and re-promote rather than editing this file: Cellflow notices hand edits.',
     'Run on its own (`python <this file>`), it reads each input from and writes each output to',
     '<name>.pkl in $CELLFLOW_DATA_DIR (default .cellflow/data/<pipeline> beside the pipeline file);',
     '$CELLFLOW_PARAMS (JSON) overrides params.',
     '"""',
+    ...unique(future),
     'import json as _cellflow_json',
     'import os as _cellflow_os',
     'import pickle as _cellflow_pickle',
@@ -115,6 +123,11 @@ export function generateStepCode(input: CodegenInput): string {
 /** Indents code into the function body, leaving lines that continue a multi-line string as they are. */
 function indent(lines: string[], inString: Set<number>): string[] {
   return lines.map((line, i) => (inString.has(i) || line.trim() === '' ? (inString.has(i) ? line : '') : `${INDENT}${line}`));
+}
+
+/** Text safe inside the generated module docstring: no escapes, no closing quotes. */
+function docText(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/"""/g, '\\"\\"\\"');
 }
 
 /** A JSON value as a Python literal. */

@@ -50,6 +50,7 @@ export function planStep(nb: Notebook, indices: number[], analyzer: NotebookAnal
   analyses.forEach((a, i) => {
     const cell = cells[i];
     if (a.foreignCellMagic) throw new NotebookError(nb.path, `cell ${cell.index} is a %%${a.foreignCellMagic} cell, not Python; leave it out of the step`);
+    if (a.topLevelAwait) throw new NotebookError(nb.path, `cell ${cell.index} uses \`await\` outside a function, which IPython allows but a step's run() cannot; move it into an async function`);
     const err = a.syntaxErrors[0];
     if (err) throw new NotebookError(nb.path, `cell ${cell.index} has a Python syntax error at line ${err.line + 1}, column ${err.column + 1}: ${err.message}; fix it before promoting`);
     for (const m of a.magics) if (m.kind !== 'cell-magic' || !/^%%(time|timeit|capture)/.test(m.text)) warnings.push(`cell ${cell.index}, line ${m.line + 1}: IPython \`${m.text}\` does not run in a step`);

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type { NotebookAnalyzer } from '../notebook/analysis';
-import { cellHash, sha256, stepHash } from '../notebook/hash';
+import { cellHash, normalizeEol, sha256, stepHash } from '../notebook/hash';
 import { suggestStepId } from '../notebook/headings';
 import { locateCells, type CellRef } from '../notebook/locate';
 import { assertPython, NotebookError, type Notebook } from '../notebook/notebook';
@@ -26,6 +26,11 @@ export interface PromoteInput {
   pipelineText: string | undefined;
   /** The lock file's current text; undefined when it does not exist yet. */
   lockText: string | undefined;
+  /**
+   * Reads the step's code file (undefined when it is missing). With it, promoting unchanged cells
+   * still rewrites a code file that is missing or was edited by hand.
+   */
+  readFile?(file: string): string | undefined;
   now?: Date;
 }
 
@@ -35,8 +40,11 @@ export interface FileWrite {
 }
 
 export interface PromoteResult {
-  /** created: a new step; new-version: changed cells; relocated: same content, cells moved; unchanged: nothing to do. */
-  status: 'created' | 'new-version' | 'relocated' | 'unchanged';
+  /**
+   * created: a new step; new-version: changed cells; relocated: same content, cells moved; restored:
+   * same content, its code file written again (it was missing or edited by hand); unchanged: nothing to do.
+   */
+  status: 'created' | 'new-version' | 'relocated' | 'restored' | 'unchanged';
   step: StepEntry;
   /** What to write, all or nothing; empty when unchanged. */
   files: FileWrite[];
@@ -76,18 +84,45 @@ export function promote(input: PromoteInput, analyzer: NotebookAnalyzer): Promot
   const existing = steps.find((s) => s.id === stepId);
   const sameCells = existing?.source && JSON.stringify(existing.source.cells) === JSON.stringify(cells) && existing.source.notebook === notebookRef;
 
+  const code = existing?.code || `steps/${stepId.replace(/-/g, '_')}.py`;
+  const codePath = safeCodePath(pipelineDir, code, pipelineFile);
+  const clash = steps.find((s) => s.id !== stepId && s.code === code);
+  if (clash) throw new PipelineFileError(pipelineFile, `step \`${clash.id}\` already uses ${code}; choose another step id`);
+  const generate = (version: number, paramValues: Record<string, unknown>) =>
+    generateStepCode({
+      plan,
+      pipelineName: doc.name ?? pipelineNameFromFile(pipelineFile),
+      stepId,
+      version,
+      notebookRef,
+      notebookDirFromStep: posix(path.relative(path.dirname(codePath), path.dirname(input.notebookPath))) || '.',
+      pipelineDirFromStep: posix(path.relative(path.dirname(codePath), pipelineDir)) || '.',
+      paramValues,
+    });
+
   if (existing && existing.source?.hash === hash && existing.source.notebook === notebookRef) {
-    if (sameCells) return { status: 'unchanged', step: existing, files: [], warnings: plan.warnings };
+    const files: FileWrite[] = [];
+    const entry: StepEntry = sameCells ? existing : { ...existing, source: { notebook: notebookRef, cells, hash } };
     // Same content, cells moved (a cell was inserted above, say): update where they are, keep the version.
-    const moved: StepEntry = { ...existing, source: { notebook: notebookRef, cells, hash } };
-    doc.upsertStep(moved);
-    return { status: 'relocated', step: moved, files: [{ path: input.pipelinePath, content: doc.toString() }], warnings: plan.warnings };
+    if (!sameCells) doc.upsertStep(entry);
+    // Same content, but the code file is gone or was edited by hand: write it again, same version.
+    const record = lock.steps[stepId]?.versions.find((v) => v.version === existing.version && v.hash === hash);
+    const current = input.readFile ? input.readFile(codePath) : undefined;
+    const stale = input.readFile !== undefined && (current === undefined || !record || sha256(normalizeEol(current)) !== record.codeHash);
+    if (stale) {
+      const content = generate(existing.version, { ...pipelineParams });
+      files.push({ path: codePath, content });
+      if (record && record.codeHash !== sha256(content)) {
+        record.codeHash = sha256(content);
+        files.push({ path: lockPath, content: serializeLock(lock) });
+      }
+    }
+    if (!sameCells) files.unshift({ path: input.pipelinePath, content: doc.toString() });
+    const status = stale ? 'restored' : sameCells ? 'unchanged' : 'relocated';
+    return { status, step: entry, files, warnings: plan.warnings };
   }
 
   const version = existing ? existing.version + 1 : 1;
-  const code = existing?.code || `steps/${stepId.replace(/-/g, '_')}.py`;
-  const clash = steps.find((s) => s.id !== stepId && s.code === code);
-  if (clash) throw new PipelineFileError(pipelineFile, `step \`${clash.id}\` already uses ${code}; choose another step id`);
 
   // New params come with the notebook's values; existing ones keep the pipeline's.
   const newParams = Object.fromEntries(plan.params.filter((p) => !(p in pipelineParams)).map((p) => [p, plan.paramDefaults[p] ?? null]));
@@ -130,17 +165,7 @@ export function promote(input: PromoteInput, analyzer: NotebookAnalyzer): Promot
     if (lock.steps[later.id]) lock.steps[later.id].inferredDependsOn = laterInferred;
   }
 
-  const codePath = path.resolve(pipelineDir, code);
-  const content = generateStepCode({
-    plan,
-    pipelineName: doc.name ?? pipelineNameFromFile(pipelineFile),
-    stepId,
-    version,
-    notebookRef,
-    notebookDirFromStep: posix(path.relative(path.dirname(codePath), path.dirname(input.notebookPath))) || '.',
-    pipelineDirFromStep: posix(path.relative(path.dirname(codePath), pipelineDir)) || '.',
-    paramValues,
-  });
+  const content = generate(version, paramValues);
   lock.steps[stepId].versions.push({
     version,
     hash,
@@ -171,6 +196,20 @@ function stepOfCells(steps: StepEntry[], nb: Notebook, notebookRef: string, indi
     const located = locateCells(nb, s.source.cells, lastSources(lock, s));
     return located.every((l, i) => l.found && l.cell.index === indices[i]);
   })?.id;
+}
+
+/**
+ * Where a step's code file goes: a .py file inside the pipeline's folder. A `code:` path from the
+ * pipeline file that points elsewhere (`../../.bashrc`, say, in a cloned repository) is refused, so
+ * promotion can only ever write step files next to the pipeline.
+ */
+function safeCodePath(pipelineDir: string, code: string, pipelineFile: string): string {
+  const resolved = path.resolve(pipelineDir, code);
+  const inside = path.relative(pipelineDir, resolved);
+  if (path.isAbsolute(code) || inside.startsWith('..') || path.isAbsolute(inside) || !resolved.endsWith('.py')) {
+    throw new PipelineFileError(pipelineFile, `the step code path \`${code}\` must be a .py file inside the pipeline's folder; Cellflow writes nothing elsewhere`);
+  }
+  return resolved;
 }
 
 function resolveCell(nb: Notebook, ref: number | string): number {

@@ -2,7 +2,7 @@ import type { Parser } from 'web-tree-sitter';
 import { maskIPython, type Magic } from './ipython';
 import { parse } from './parser';
 import { ModuleScope } from './scopes';
-import { moduleLiterals, multiLineStringLines, syntaxProblems } from './treeFacts';
+import { hasTopLevelAwait, moduleLiterals, multiLineStringLines, syntaxProblems } from './treeFacts';
 import { Walker } from './walker';
 
 /** A module-level name an import binds, with the smallest statement that binds it again. */
@@ -50,6 +50,8 @@ export interface CellAnalysis {
   stringLines: number[];
   /** Module-level `NAME = <literal>` assignments, as JSON values (a parameters cell's defaults). */
   literals: Record<string, unknown>;
+  /** `await` outside any function, which IPython runs but a step function cannot. */
+  topLevelAwait: boolean;
 }
 
 /**
@@ -59,7 +61,7 @@ export interface CellAnalysis {
  */
 export function analyzeCell(parser: Parser, source: string): CellAnalysis {
   const masked = maskIPython(source);
-  const empty: CellAnalysis = { reads: [], writes: [], deletes: [], imports: [], definitions: [], starImports: [], magics: masked.magics, syntaxErrors: [], python: masked.python, stringLines: [], literals: {} };
+  const empty: CellAnalysis = { reads: [], writes: [], deletes: [], imports: [], definitions: [], starImports: [], magics: masked.magics, syntaxErrors: [], python: masked.python, stringLines: [], literals: {}, topLevelAwait: false };
   if (masked.foreignCellMagic) return { ...empty, foreignCellMagic: masked.foreignCellMagic };
   const tree = parse(parser, masked.python);
   try {
@@ -78,6 +80,7 @@ export function analyzeCell(parser: Parser, source: string): CellAnalysis {
       syntaxErrors: tree.rootNode.hasError ? syntaxProblems(tree.rootNode, masked.python) : [],
       stringLines: multiLineStringLines(tree.rootNode),
       literals: moduleLiterals(tree.rootNode),
+      topLevelAwait: hasTopLevelAwait(tree.rootNode),
     };
   } finally {
     tree.delete();

@@ -81,3 +81,13 @@ export function syntaxProblems(root: Node, text: string): SyntaxProblem[] {
   walk(root);
   return out;
 }
+
+/** Whether the cell awaits outside any function: IPython allows it, a step's run() cannot. */
+export function hasTopLevelAwait(root: Node): boolean {
+  for (const a of root.descendantsOfType('await')) {
+    let n = a?.parent ?? null;
+    while (n && n.type !== 'function_definition' && n.type !== 'lambda') n = n.parent;
+    if (!n) return true;
+  }
+  return false;
+}

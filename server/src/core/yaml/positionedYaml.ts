@@ -80,7 +80,8 @@ export interface Unsupported {
 }
 
 export type YamlParseResult =
-  | { ok: true; documents: YDocument[]; duplicates: DuplicateKey[]; unsupported: Unsupported[] }
+  /** anchors: the text has anchors or aliases, whose values tie one part of it to another. */
+  | { ok: true; documents: YDocument[]; duplicates: DuplicateKey[]; unsupported: Unsupported[]; anchors: boolean }
   | { ok: false; error: YamlError };
 
 export function parseYaml(text: string): YamlParseResult {
@@ -106,7 +107,7 @@ export function parseYaml(text: string): YamlParseResult {
       return { ok: false, error: toYamlError(err, text) };
     }
   }
-  return { ok: true, documents, duplicates, unsupported };
+  return { ok: true, documents, duplicates, unsupported, anchors: builder.anchors };
 }
 
 /** YAML 1.2 core schema resolution of plain scalars, in js-yaml's own order. */
@@ -145,6 +146,8 @@ class TreeBuilder {
   private value: unknown = null;
   /** Set when the document uses features whose values only js-yaml's constructor gets right. */
   needsConstructor = false;
+  /** Set when the document has anchors or aliases. */
+  anchors = false;
 
   constructor(
     private readonly text: string,
@@ -186,6 +189,7 @@ class TreeBuilder {
     switch (ev.type) {
       case EVENT_ID.SCALAR: {
         if (ev.tagStart >= 0 || ev.anchorStart >= 0) this.needsConstructor = true;
+        if (ev.anchorStart >= 0) this.anchors = true;
         const quoted = ev.style === SCALAR_STYLE.SINGLE_QUOTED || ev.style === SCALAR_STYLE.DOUBLE_QUOTED;
         const empty = ev.valueStart < 0;
         const start = empty ? prevEnd : ev.valueStart - (quoted ? 1 : 0);
@@ -196,10 +200,12 @@ class TreeBuilder {
       }
       case EVENT_ID.ALIAS:
         this.needsConstructor = true;
+        this.anchors = true;
         this.value = null;
         return { kind: 'alias', start: ev.anchorStart - 1, end: ev.anchorEnd, name: this.text.slice(ev.anchorStart, ev.anchorEnd) };
       case EVENT_ID.MAPPING: {
         if (ev.tagStart >= 0 || ev.anchorStart >= 0) this.needsConstructor = true;
+        if (ev.anchorStart >= 0) this.anchors = true;
         const map: YMap = { kind: 'map', flow: ev.style === COLLECTION_STYLE.FLOW, start: ev.start, end: ev.start, pairs: [] };
         const value: Record<string, unknown> = {};
         // Duplicate keys: a linear scan of the pairs so far, which for the small mappings pipelines
@@ -239,6 +245,7 @@ class TreeBuilder {
       }
       case EVENT_ID.SEQUENCE: {
         if (ev.tagStart >= 0 || ev.anchorStart >= 0) this.needsConstructor = true;
+        if (ev.anchorStart >= 0) this.anchors = true;
         const seq: YSeq = { kind: 'seq', flow: ev.style === COLLECTION_STYLE.FLOW, start: ev.start, end: ev.start, items: [] };
         const value: unknown[] = [];
         let cursor = ev.start;
