@@ -1,0 +1,424 @@
+"""Cellflow's Python logging client.
+
+Runs, params, metrics, tags, artifacts and registered models go into the workspace's Cellflow store
+(``.cellflow/cellflow.db``, or ``$CELLFLOW_STORE``), the same SQLite file the editor and the
+``cellflow`` CLI read. The names follow MLflow's, so code ports::
+
+    import cellflow
+    with cellflow.start_run(experiment="churn", run_name="baseline"):
+        cellflow.log_params({"C": 1.0})
+        for step, loss in enumerate(losses):
+            cellflow.log_metric("loss", loss, step=step)
+        cellflow.log_artifact("models/model.pkl")
+        cellflow.register_model("models/model.pkl", "churn")
+
+Standard library only. Metric writes are batched; every write is a short transaction that waits for
+other writers (WAL, busy timeout, retries), so several processes can log at once.
+"""
+
+import atexit
+import hashlib
+import os
+import socket
+import sqlite3
+import threading
+import time
+import uuid
+
+from ._schema import MIGRATIONS, SCHEMA_VERSION
+
+__all__ = [
+    "start_run", "end_run", "active_run", "log_param", "log_params", "log_metric", "log_metrics",
+    "set_tag", "set_tags", "log_artifact", "register_model", "set_alias", "CellflowError",
+]
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+_METRIC_BATCH = 1000
+_FLUSH_SECONDS = 2.0
+_BUSY_SECONDS = 60.0
+
+
+class CellflowError(Exception):
+    """A problem with the store or a call, with a message that says what to do."""
+
+
+def _workspace_root():
+    root = os.environ.get("CELLFLOW_WORKSPACE")
+    if root:
+        return os.path.abspath(root)
+    d = os.getcwd()
+    while True:
+        if os.path.isdir(os.path.join(d, ".cellflow")) or os.path.exists(os.path.join(d, ".git")):
+            return d
+        up = os.path.dirname(d)
+        if up == d:
+            return os.getcwd()
+        d = up
+
+
+def _store_path(root):
+    env = os.environ.get("CELLFLOW_STORE")
+    return os.path.join(root, env) if env else os.path.join(root, ".cellflow", "cellflow.db")
+
+
+def _git_commit(root):
+    d = root
+    while True:
+        git = os.path.join(d, ".git")
+        if os.path.exists(git):
+            break
+        up = os.path.dirname(d)
+        if up == d:
+            return None
+        d = up
+    try:
+        if os.path.isfile(git):
+            with open(git) as f:
+                line = f.read().strip()
+            if line.startswith("gitdir:"):
+                git = os.path.join(d, line[len("gitdir:"):].strip())
+        with open(os.path.join(git, "HEAD")) as f:
+            head = f.read().strip()
+        if not head.startswith("ref:"):
+            return head or None
+        ref = head[4:].strip()
+        loose = os.path.join(git, ref)
+        if os.path.exists(loose):
+            with open(loose) as f:
+                return f.read().strip() or None
+        packed = os.path.join(git, "packed-refs")
+        if os.path.exists(packed):
+            with open(packed) as f:
+                for line in f:
+                    parts = line.strip().split(" ")
+                    if len(parts) == 2 and parts[1] == ref:
+                        return parts[0]
+    except OSError:
+        return None
+    return None
+
+
+class _Store:
+    """One connection to the store, with the same checks and schema as the editor's."""
+
+    def __init__(self, path, root):
+        self.path = path
+        self.root = root
+        if os.path.exists(path) and os.path.getsize(path) > 0:
+            with open(path, "rb") as f:
+                if f.read(16) != _SQLITE_HEADER[: min(16, os.path.getsize(path))]:
+                    raise CellflowError(f"{path} is not a Cellflow store (not an SQLite database); Cellflow will not touch it")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        # Autocommit mode: transactions are explicit, BEGIN IMMEDIATE, so writers queue instead of failing.
+        self.conn = sqlite3.connect(path, timeout=_BUSY_SECONDS, isolation_level=None, check_same_thread=False)
+        self.lock = threading.Lock()
+        try:
+            self.conn.execute(f"PRAGMA busy_timeout = {int(_BUSY_SECONDS * 1000)}")
+            self.conn.execute("PRAGMA journal_mode = WAL")
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+            self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            self._migrate()
+        except sqlite3.DatabaseError as err:
+            self.conn.close()
+            raise CellflowError(f"{path} cannot be used: {err}") from None
+
+    def _migrate(self):
+        current = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if current > SCHEMA_VERSION:
+            raise CellflowError(f"{self.path} was written by a newer Cellflow (store schema v{current}; this client knows v{SCHEMA_VERSION}); update the cellflow package")
+        if current == SCHEMA_VERSION:
+            return
+
+        def upgrade(cur):
+            at = cur.execute("PRAGMA user_version").fetchone()[0]
+            for version, sql in MIGRATIONS:
+                if version > at:
+                    cur.executescript_statements(sql)
+                    cur.execute(f"PRAGMA user_version = {version}")
+
+        self.write(upgrade)
+
+    def write(self, fn):
+        """Runs fn(cursor) in one immediate transaction, retrying while another writer holds the lock."""
+        deadline = time.monotonic() + _BUSY_SECONDS
+        delay = 0.005
+        with self.lock:
+            while True:
+                cur = _Cursor(self.conn)
+                try:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                    try:
+                        result = fn(cur)
+                        self.conn.execute("COMMIT")
+                        return result
+                    except BaseException:
+                        self.conn.execute("ROLLBACK")
+                        raise
+                except sqlite3.OperationalError as err:
+                    if "locked" not in str(err) and "busy" not in str(err):
+                        raise
+                    if time.monotonic() > deadline:
+                        raise CellflowError(f"{self.path} stayed locked by another writer for {_BUSY_SECONDS:.0f} s") from None
+                    time.sleep(delay)
+                    delay = min(delay * 2, 0.2)
+
+    def read(self, sql, args=()):
+        with self.lock:
+            return self.conn.execute(sql, args).fetchall()
+
+
+class _Cursor:
+    def __init__(self, conn):
+        self.conn = conn
+
+    def execute(self, sql, args=()):
+        return self.conn.execute(sql, args)
+
+    def executemany(self, sql, rows):
+        return self.conn.executemany(sql, rows)
+
+    def executescript_statements(self, script):
+        # executescript would COMMIT the open transaction: run the statements one by one instead.
+        buffer = ""
+        for line in script.splitlines(keepends=True):
+            buffer += line
+            if sqlite3.complete_statement(buffer):
+                self.conn.execute(buffer)
+                buffer = ""
+        if buffer.strip():
+            self.conn.execute(buffer)
+
+
+_store = None
+_store_lock = threading.Lock()
+
+
+def _get_store():
+    global _store
+    with _store_lock:
+        if _store is None:
+            root = _workspace_root()
+            _store = _Store(_store_path(root), root)
+        return _store
+
+
+def _now():
+    return int(time.time() * 1000)
+
+
+class ActiveRun:
+    """A run being logged; a context manager that ends it FINISHED, or FAILED on an exception."""
+
+    def __init__(self, store, run_id):
+        self._store = store
+        self.id = run_id
+        self.info = self
+        self._pending = []
+        self._last_flush = time.monotonic()
+        self._lock = threading.Lock()
+        self._ended = False
+
+    @property
+    def run_id(self):
+        return self.id
+
+    def log_params(self, params):
+        rows = [(self.id, str(k), str(v)) for k, v in params.items()]
+        self._store.write(lambda c: c.executemany(
+            "INSERT INTO params (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value", rows))
+
+    def set_tags(self, tags):
+        rows = [(self.id, str(k), str(v)) for k, v in tags.items()]
+        self._store.write(lambda c: c.executemany(
+            "INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value", rows))
+
+    def log_metrics(self, metrics, step=None):
+        now = _now()
+        rows = []
+        for key, value in metrics.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+                raise CellflowError(f"metric {key!r}: value must be a number, not {value!r}")
+            rows.append((self.id, str(key), float(value), int(step or 0), now))
+        with self._lock:
+            self._pending.extend(rows)
+            due = len(self._pending) >= _METRIC_BATCH or time.monotonic() - self._last_flush >= _FLUSH_SECONDS
+        if due:
+            self.flush()
+
+    def flush(self):
+        with self._lock:
+            rows, self._pending = self._pending, []
+            self._last_flush = time.monotonic()
+        if rows:
+            self._store.write(lambda c: c.executemany(
+                "INSERT INTO metrics (run_id, key, value, step, timestamp) VALUES (?, ?, ?, ?, ?)", rows))
+
+    def log_artifact(self, path):
+        rel, digest, size = _artifact(self._store, path)
+        self._store.write(lambda c: c.execute(
+            "INSERT INTO artifacts (run_id, path, sha256, size) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (run_id, path) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size",
+            (self.id, rel, digest, size)))
+        return rel
+
+    def end(self, status="FINISHED"):
+        if self._ended:
+            return
+        self.flush()
+        self._ended = True
+        self._store.write(lambda c: c.execute(
+            "UPDATE runs SET status = ?, end_time = ? WHERE id = ? AND status = 'RUNNING'", (status, _now(), self.id)))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        _end(self, "FAILED" if exc_type is not None else "FINISHED")
+        return False
+
+
+def _artifact(store, path):
+    root = os.path.realpath(store.root)
+    real = os.path.realpath(os.path.join(store.root, path))
+    rel = os.path.relpath(real, root)
+    if rel == "." or rel.startswith("..") or os.path.isabs(rel):
+        raise CellflowError(f"{path} is outside the workspace ({store.root}); Cellflow records artifacts inside it only")
+    if not os.path.isfile(real):
+        raise CellflowError(f"{path} does not exist")
+    h = hashlib.sha256()
+    with open(real, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return rel.replace(os.sep, "/"), h.hexdigest(), os.path.getsize(real)
+
+
+_active = []
+
+
+def start_run(experiment=None, run_name=None, **kwargs):
+    """Starts a run (in `experiment`, default "Default") and makes it the active run."""
+    store = _get_store()
+    run_id = uuid.uuid4().hex
+    commit = _git_commit(store.root)
+    name = experiment or os.environ.get("CELLFLOW_EXPERIMENT") or "Default"
+    pipeline = kwargs.get("pipeline") or os.environ.get("CELLFLOW_PIPELINE")
+    step_id = kwargs.get("step_id") or os.environ.get("CELLFLOW_STEP")
+    step_version = kwargs.get("step_version") or os.environ.get("CELLFLOW_STEP_VERSION")
+    step_version = int(step_version) if step_version else None
+    cell_hash = kwargs.get("cell_hash") or os.environ.get("CELLFLOW_CELL_HASH")
+
+    def insert(c):
+        now = _now()
+        c.execute("INSERT INTO experiments (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING", (name, now))
+        exp = c.execute("SELECT id FROM experiments WHERE name = ?", (name,)).fetchone()[0]
+        c.execute(
+            "INSERT INTO runs (id, experiment_id, name, status, start_time, pid, host, pipeline, step_id, step_version, cell_hash, git_commit) "
+            "VALUES (?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?, ?)",
+            (run_id, exp, run_name, now, os.getpid(), socket.gethostname(), pipeline, step_id, step_version, cell_hash, commit))
+        # The lineage chain, keyed as the editor keys it: cell hash -> step version -> run.
+        if step_id and step_version:
+            step = f"{pipeline or ''}#{step_id}@{step_version}"
+            link = ("INSERT INTO lineage (from_kind, from_id, to_kind, to_id, relation, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
+            c.execute(link, ("step-version", step, "run", run_id, "ran", now))
+            if cell_hash:
+                c.execute(link, ("cell-hash", cell_hash, "step-version", step, "promoted", now))
+
+    store.write(insert)
+    run = ActiveRun(store, run_id)
+    _active.append(run)
+    return run
+
+
+def active_run():
+    return _active[-1] if _active else None
+
+
+def _require_run():
+    if not _active:
+        raise CellflowError("no active run: call cellflow.start_run() first")
+    return _active[-1]
+
+
+def _end(run, status):
+    try:
+        run.end(status)
+    finally:
+        if run in _active:
+            _active.remove(run)
+
+
+def end_run(status="FINISHED"):
+    if _active:
+        _end(_active[-1], status)
+
+
+def log_param(key, value):
+    _require_run().log_params({key: value})
+
+
+def log_params(params):
+    _require_run().log_params(params)
+
+
+def log_metric(key, value, step=None):
+    _require_run().log_metrics({key: value}, step=step)
+
+
+def log_metrics(metrics, step=None):
+    _require_run().log_metrics(metrics, step=step)
+
+
+def set_tag(key, value):
+    _require_run().set_tags({key: value})
+
+
+def set_tags(tags):
+    _require_run().set_tags(tags)
+
+
+def log_artifact(path):
+    return _require_run().log_artifact(path)
+
+
+def register_model(artifact_path, name, run_id=None):
+    """Registers `artifact_path` as the next version of model `name`; returns the version number."""
+    store = _get_store()
+    if run_id is None and _active:
+        run_id = _active[-1].id
+    rel, digest, _size = _artifact(store, artifact_path)
+
+    def insert(c):
+        c.execute("INSERT INTO registered_models (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING", (name, _now()))
+        version = (c.execute("SELECT max(version) FROM model_versions WHERE model_name = ?", (name,)).fetchone()[0] or 0) + 1
+        c.execute(
+            "INSERT INTO model_versions (model_name, version, run_id, artifact_path, artifact_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (name, version, run_id, rel, digest, _now()))
+        if run_id:
+            c.execute(
+                "INSERT INTO lineage (from_kind, from_id, to_kind, to_id, relation, created_at) VALUES ('run', ?, 'model-version', ?, 'produced', ?) ON CONFLICT DO NOTHING",
+                (run_id, f"{name}@{version}", _now()))
+        return version
+
+    return store.write(insert)
+
+
+def set_alias(name, version, alias):
+    """Points `alias` (such as "staging") at a version of a model, moving it if it pointed elsewhere."""
+    store = _get_store()
+
+    def upsert(c):
+        if not c.execute("SELECT 1 FROM model_versions WHERE model_name = ? AND version = ?", (name, version)).fetchone():
+            raise CellflowError(f"no version {version} of model {name!r}")
+        c.execute("INSERT INTO model_aliases (model_name, alias, version) VALUES (?, ?, ?) "
+                  "ON CONFLICT (model_name, alias) DO UPDATE SET version = excluded.version", (name, alias, version))
+
+    store.write(upsert)
+
+
+@atexit.register
+def _finish():
+    # A run still open when the interpreter exits normally is finished, with its metrics flushed.
+    while _active:
+        _end(_active[-1], "FINISHED")

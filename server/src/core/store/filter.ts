@@ -1,0 +1,256 @@
+/**
+ * The run filter language: MLflow's (`metrics.acc > 0.9 and params.lr = "0.01"`) with `or`, `not`,
+ * parentheses, `in (…)` and `like`. It is parsed to a syntax tree here; search.ts turns the tree into
+ * parameterized SQL, so no text of a filter ever becomes SQL.
+ */
+export type Field =
+  | { kind: 'metric' | 'param' | 'tag'; key: string }
+  | { kind: 'attribute'; name: Attribute };
+
+export const ATTRIBUTES = ['id', 'name', 'status', 'experiment', 'start_time', 'end_time', 'pipeline', 'step_id', 'step_version', 'git_commit'] as const;
+export type Attribute = (typeof ATTRIBUTES)[number];
+
+export type Op = '=' | '!=' | '<' | '<=' | '>' | '>=' | 'like' | 'ilike' | 'not like';
+export type Value = string | number;
+
+export type Filter =
+  | { kind: 'and' | 'or'; left: Filter; right: Filter }
+  | { kind: 'not'; expr: Filter }
+  | { kind: 'compare'; field: Field; op: Op; value: Value }
+  | { kind: 'in'; field: Field; values: Value[]; negated: boolean };
+
+export class FilterError extends Error {
+  constructor(
+    readonly column: number,
+    detail: string,
+  ) {
+    super(`filter, column ${column}: ${detail}`);
+    this.name = 'FilterError';
+  }
+}
+
+type Token =
+  | { kind: 'word'; text: string; at: number }
+  | { kind: 'string'; text: string; at: number }
+  | { kind: 'number'; value: number; at: number }
+  | { kind: 'op'; text: string; at: number }
+  | { kind: 'punct'; text: '(' | ')' | ',' | '.'; at: number }
+  | { kind: 'end'; at: number };
+
+function tokenize(source: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < source.length) {
+    const c = source[i];
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
+    const at = i + 1;
+    if (c === '"' || c === "'" || c === '`') {
+      let text = '';
+      i++;
+      for (;;) {
+        if (i >= source.length) throw new FilterError(at, `the quoted text is not closed with ${c}`);
+        if (source[i] === '\\' && i + 1 < source.length) {
+          text += source[i + 1];
+          i += 2;
+        } else if (source[i] === c) {
+          i++;
+          break;
+        } else {
+          text += source[i++];
+        }
+      }
+      // A backquoted name is a key (`params.\`learning rate\``), never a value.
+      tokens.push(c === '`' ? { kind: 'word', text, at } : { kind: 'string', text, at });
+      continue;
+    }
+    const num = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?/.exec(source.slice(i));
+    if (num && (c !== '-' || tokens[tokens.length - 1]?.kind === 'op')) {
+      tokens.push({ kind: 'number', value: Number(num[0]), at });
+      i += num[0].length;
+      continue;
+    }
+    const op = /^(?:!=|<>|<=|>=|==|=|<|>)/.exec(source.slice(i));
+    if (op) {
+      tokens.push({ kind: 'op', text: op[0] === '<>' ? '!=' : op[0] === '==' ? '=' : op[0], at });
+      i += op[0].length;
+      continue;
+    }
+    if (c === '(' || c === ')' || c === ',' || c === '.') {
+      tokens.push({ kind: 'punct', text: c, at });
+      i++;
+      continue;
+    }
+    const word = /^[A-Za-z_][\w-]*/.exec(source.slice(i));
+    if (word) {
+      tokens.push({ kind: 'word', text: word[0], at });
+      i += word[0].length;
+      continue;
+    }
+    throw new FilterError(at, `unexpected \`${c}\``);
+  }
+  tokens.push({ kind: 'end', at: source.length + 1 });
+  return tokens;
+}
+
+class Parser {
+  private i = 0;
+  constructor(private readonly tokens: Token[]) {}
+
+  parse(): Filter {
+    const f = this.or();
+    const t = this.peek();
+    if (t.kind !== 'end') throw new FilterError(t.at, `expected \`and\`, \`or\` or the end, found ${describe(t)}`);
+    return f;
+  }
+
+  private peek(): Token {
+    return this.tokens[this.i];
+  }
+
+  private next(): Token {
+    return this.tokens[this.i++];
+  }
+
+  private keyword(word: string): boolean {
+    const t = this.peek();
+    if (t.kind === 'word' && t.text.toLowerCase() === word) {
+      this.i++;
+      return true;
+    }
+    return false;
+  }
+
+  private or(): Filter {
+    let left = this.and();
+    while (this.keyword('or')) left = { kind: 'or', left, right: this.and() };
+    return left;
+  }
+
+  private and(): Filter {
+    let left = this.not();
+    while (this.keyword('and')) left = { kind: 'and', left, right: this.not() };
+    return left;
+  }
+
+  private not(): Filter {
+    if (this.keyword('not')) return { kind: 'not', expr: this.not() };
+    return this.primary();
+  }
+
+  private primary(): Filter {
+    const t = this.peek();
+    if (t.kind === 'punct' && t.text === '(') {
+      this.i++;
+      const inner = this.or();
+      const close = this.next();
+      if (close.kind !== 'punct' || close.text !== ')') throw new FilterError(close.at, `expected \`)\`, found ${describe(close)}`);
+      return inner;
+    }
+    const field = this.field();
+    if (this.keyword('in')) return { kind: 'in', field, values: this.list(), negated: false };
+    if (this.keyword('not')) {
+      if (this.keyword('in')) return { kind: 'in', field, values: this.list(), negated: true };
+      if (this.keyword('like')) return { kind: 'compare', field, op: 'not like', value: this.value() };
+      throw new FilterError(this.peek().at, 'expected `in` or `like` after `not`');
+    }
+    if (this.keyword('like')) return { kind: 'compare', field, op: 'like', value: this.value() };
+    if (this.keyword('ilike')) return { kind: 'compare', field, op: 'ilike', value: this.value() };
+    const op = this.next();
+    if (op.kind !== 'op') throw new FilterError(op.at, `expected a comparison (=, !=, <, <=, >, >=, like, in) after ${fieldText(field)}, found ${describe(op)}`);
+    return { kind: 'compare', field, op: op.text as Op, value: this.value() };
+  }
+
+  /** A field and nothing after it (an order term). */
+  onlyField(): Field {
+    const field = this.field();
+    const t = this.peek();
+    if (t.kind !== 'end') throw new FilterError(t.at, `expected \`asc\`, \`desc\` or \`,\` after ${fieldText(field)}, found ${describe(t)}`);
+    return field;
+  }
+
+  field(): Field {
+    const t = this.next();
+    if (t.kind !== 'word') throw new FilterError(t.at, `expected a field such as metrics.acc, params.lr, tags.team or status, found ${describe(t)}`);
+    const dot = this.peek();
+    if (dot.kind === 'punct' && dot.text === '.') {
+      this.i++;
+      const key = this.next();
+      if (key.kind !== 'word' && key.kind !== 'string') throw new FilterError(key.at, `expected a name after \`${t.text}.\``);
+      const prefix = t.text.toLowerCase();
+      const kind = prefix === 'metrics' || prefix === 'metric' ? 'metric' : prefix === 'params' || prefix === 'param' ? 'param' : prefix === 'tags' || prefix === 'tag' ? 'tag' : prefix === 'attributes' || prefix === 'attribute' || prefix === 'attr' ? 'attribute' : undefined;
+      if (!kind) throw new FilterError(t.at, `unknown field kind \`${t.text}\`: use metrics., params., tags. or attributes.`);
+      if (kind === 'attribute') return attribute(key.text, key.at);
+      return { kind, key: key.text };
+    }
+    return attribute(t.text, t.at);
+  }
+
+  private value(): Value {
+    const t = this.next();
+    if (t.kind === 'string') return t.text;
+    if (t.kind === 'number') return t.value;
+    throw new FilterError(t.at, `expected a number or a quoted string, found ${describe(t)}`);
+  }
+
+  private list(): Value[] {
+    const open = this.next();
+    if (open.kind !== 'punct' || open.text !== '(') throw new FilterError(open.at, 'expected `(` to start the list');
+    const values = [this.value()];
+    for (;;) {
+      const t = this.next();
+      if (t.kind === 'punct' && t.text === ')') return values;
+      if (t.kind !== 'punct' || t.text !== ',') throw new FilterError(t.at, `expected \`,\` or \`)\` in the list, found ${describe(t)}`);
+      values.push(this.value());
+    }
+  }
+}
+
+const ATTRIBUTE_ALIASES: Record<string, Attribute> = { run_id: 'id', run_name: 'name', experiment_name: 'experiment', step: 'step_id' };
+
+function attribute(name: string, at: number): Field {
+  const n = name.toLowerCase();
+  const found = (ATTRIBUTES as readonly string[]).includes(n) ? (n as Attribute) : ATTRIBUTE_ALIASES[n];
+  if (!found) throw new FilterError(at, `unknown attribute \`${name}\`: use one of ${ATTRIBUTES.join(', ')}, or metrics., params., tags.`);
+  return { kind: 'attribute', name: found };
+}
+
+function fieldText(f: Field): string {
+  return f.kind === 'attribute' ? f.name : `${f.kind}s.${f.key}`;
+}
+
+function describe(t: Token): string {
+  switch (t.kind) {
+    case 'end':
+      return 'the end';
+    case 'number':
+      return `\`${t.value}\``;
+    case 'string':
+      return `"${t.text}"`;
+    default:
+      return `\`${t.text}\``;
+  }
+}
+
+export function parseFilter(source: string): Filter | undefined {
+  if (!source.trim()) return undefined;
+  return new Parser(tokenize(source)).parse();
+}
+
+export interface OrderBy {
+  field: Field;
+  descending: boolean;
+}
+
+/** `metrics.acc desc, start_time` → order terms. */
+export function parseOrderBy(source: string): OrderBy[] {
+  if (!source.trim()) return [];
+  return source.split(',').map((part) => {
+    const m = /^\s*(.+?)\s*(?:\s(asc|desc))?\s*$/i.exec(part);
+    if (!m) throw new FilterError(1, `cannot read the order \`${part}\``);
+    const field = new Parser(tokenize(m[1])).onlyField();
+    return { field, descending: (m[2] ?? 'asc').toLowerCase() === 'desc' };
+  });
+}

@@ -1,0 +1,372 @@
+import { createHash, randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type Database from 'better-sqlite3';
+import { openDatabase, StoreError, type OpenOptions } from './db';
+import { parseFilter, parseOrderBy } from './filter';
+import { gitCommit } from './git';
+import { filterSql, orderSql } from './search';
+
+export type RunStatus = 'RUNNING' | 'FINISHED' | 'FAILED' | 'KILLED';
+
+export interface RunSummary {
+  id: string;
+  experiment: string;
+  name: string | null;
+  status: RunStatus;
+  startTime: number;
+  endTime: number | null;
+  pipeline: string | null;
+  stepId: string | null;
+  stepVersion: number | null;
+  gitCommit: string | null;
+  params: Record<string, string>;
+  /** Latest value of each metric. */
+  metrics: Record<string, number>;
+  tags: Record<string, string>;
+}
+
+export interface MetricPoint {
+  value: number;
+  step: number;
+  timestamp: number;
+}
+
+export interface RunDetail extends RunSummary {
+  metricHistory: Record<string, MetricPoint[]>;
+  artifacts: Array<{ path: string; sha256: string; size: number }>;
+  modelVersions: Array<{ model: string; version: number }>;
+}
+
+export interface ModelVersion {
+  version: number;
+  runId: string | null;
+  artifactPath: string;
+  artifactSha256: string | null;
+  createdAt: number;
+  aliases: string[];
+}
+
+export interface ModelSummary {
+  name: string;
+  description: string | null;
+  createdAt: number;
+  versions: ModelVersion[];
+}
+
+export interface RunQuery {
+  filter?: string;
+  orderBy?: string;
+  experiment?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export interface StartRun {
+  experiment?: string;
+  name?: string;
+  pipeline?: string;
+  stepId?: string;
+  stepVersion?: number;
+  cellHash?: string;
+  /** The run's process; a run whose process is gone is shown as killed. */
+  pid?: number;
+}
+
+export interface LineageEdge {
+  fromKind: string;
+  fromId: string;
+  toKind: string;
+  toId: string;
+  relation: string;
+  /** 1 for a direct edge into the node asked about, 2 for the one before, and so on. */
+  depth: number;
+}
+
+export interface MetricInput {
+  key: string;
+  value: number;
+  step?: number;
+  timestamp?: number;
+}
+
+const DEFAULT_EXPERIMENT = 'Default';
+const HOST = os.hostname();
+
+/**
+ * The experiment store: runs, params, metrics, tags, artifacts, datasets, the model registry and
+ * lineage, in one SQLite file that the Python client writes too. Pure domain logic over
+ * better-sqlite3, shared by the language server and the CLI (never loaded in the extension host).
+ */
+export class Store {
+  readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(
+    readonly file: string,
+    /** Artifacts must be files inside this folder; their paths are stored relative to it. */
+    readonly workspaceRoot: string,
+    options: OpenOptions = {},
+  ) {
+    this.db = openDatabase(file, options);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
+    return s;
+  }
+
+  experimentId(name = DEFAULT_EXPERIMENT): number {
+    this.stmt('INSERT INTO experiments (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, Date.now());
+    return (this.stmt('SELECT id FROM experiments WHERE name = ?').get(name) as { id: number }).id;
+  }
+
+  startRun(input: StartRun = {}): string {
+    const id = randomUUID().replace(/-/g, '');
+    const commit = gitCommit(this.workspaceRoot) ?? null;
+    this.db.transaction(() => {
+      const experiment = this.experimentId(input.experiment ?? DEFAULT_EXPERIMENT);
+      this.stmt(
+        `INSERT INTO runs (id, experiment_id, name, status, start_time, pid, host, pipeline, step_id, step_version, cell_hash, git_commit)
+         VALUES (?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(id, experiment, input.name ?? null, Date.now(), input.pid ?? process.pid, HOST, input.pipeline ?? null, input.stepId ?? null, input.stepVersion ?? null, input.cellHash ?? null, commit);
+      if (input.stepId && input.stepVersion) this.link('step-version', `${input.pipeline ?? ''}#${input.stepId}@${input.stepVersion}`, 'run', id, 'ran');
+      if (input.cellHash && input.stepId && input.stepVersion) this.link('cell-hash', input.cellHash, 'step-version', `${input.pipeline ?? ''}#${input.stepId}@${input.stepVersion}`, 'promoted');
+    }).immediate();
+    return id;
+  }
+
+  endRun(runId: string, status: Exclude<RunStatus, 'RUNNING'> = 'FINISHED'): void {
+    const r = this.stmt("UPDATE runs SET status = ?, end_time = ? WHERE id = ? AND status = 'RUNNING'").run(status, Date.now(), runId);
+    if (r.changes === 0) this.requireRun(runId);
+  }
+
+  logParams(runId: string, params: Record<string, unknown>): void {
+    const insert = this.stmt('INSERT INTO params (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value');
+    this.db.transaction(() => {
+      for (const [k, v] of Object.entries(params)) insert.run(runId, k, String(v));
+    }).immediate();
+  }
+
+  setTags(runId: string, tags: Record<string, unknown>): void {
+    const insert = this.stmt('INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value');
+    this.db.transaction(() => {
+      for (const [k, v] of Object.entries(tags)) insert.run(runId, k, String(v));
+    }).immediate();
+  }
+
+  /** Many metrics in one transaction: the way to log fast. */
+  logMetrics(runId: string, metrics: MetricInput[]): void {
+    const insert = this.stmt('INSERT INTO metrics (run_id, key, value, step, timestamp) VALUES (?, ?, ?, ?, ?)');
+    const now = Date.now();
+    this.db.transaction(() => {
+      for (const m of metrics) {
+        if (typeof m.value !== 'number' || Number.isNaN(m.value)) throw new TypeError(`metric ${m.key}: value must be a number, not ${String(m.value)}`);
+        insert.run(runId, m.key, m.value, m.step ?? 0, m.timestamp ?? now);
+      }
+    }).immediate();
+  }
+
+  logMetric(runId: string, key: string, value: number, step?: number): void {
+    this.logMetrics(runId, [{ key, value, step }]);
+  }
+
+  /** Records a file the run produced, by workspace-relative path, hash and size; refuses anything outside the workspace. */
+  logArtifact(runId: string, file: string): { path: string; sha256: string; size: number } {
+    const rel = this.workspacePath(file);
+    const abs = path.join(this.workspaceRoot, rel);
+    const data = fs.readFileSync(abs);
+    const artifact = { path: rel, sha256: createHash('sha256').update(data).digest('hex'), size: data.length };
+    this.stmt('INSERT INTO artifacts (run_id, path, sha256, size) VALUES (?, ?, ?, ?) ON CONFLICT (run_id, path) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size').run(runId, artifact.path, artifact.sha256, artifact.size);
+    return artifact;
+  }
+
+  /** A workspace-relative POSIX path for a file inside the workspace (symbolic links resolved). */
+  workspacePath(file: string): string {
+    const root = fs.realpathSync(this.workspaceRoot);
+    let real: string;
+    try {
+      real = fs.realpathSync(path.resolve(this.workspaceRoot, file));
+    } catch {
+      throw new StoreError(file, 'does not exist');
+    }
+    const rel = path.relative(root, real);
+    if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) throw new StoreError(file, `is outside the workspace (${this.workspaceRoot}); Cellflow records artifacts inside it only`);
+    return rel.split(path.sep).join('/');
+  }
+
+  /** A new version of a registered model (created when new) from a run's artifact. */
+  registerModel(name: string, artifactPath: string, runId?: string): ModelVersion {
+    if (!/^[\w.-]+$/.test(name)) throw new TypeError(`a model name uses letters, digits, _, . and - only: ${JSON.stringify(name)}`);
+    const rel = this.workspacePath(artifactPath);
+    const sha = createHash('sha256').update(fs.readFileSync(path.join(this.workspaceRoot, rel))).digest('hex');
+    return this.db.transaction(() => {
+      if (runId) this.requireRun(runId);
+      this.stmt('INSERT INTO registered_models (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, Date.now());
+      const next = ((this.stmt('SELECT max(version) AS v FROM model_versions WHERE model_name = ?').get(name) as { v: number | null }).v ?? 0) + 1;
+      const createdAt = Date.now();
+      this.stmt('INSERT INTO model_versions (model_name, version, run_id, artifact_path, artifact_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(name, next, runId ?? null, rel, sha, createdAt);
+      if (runId) this.link('run', runId, 'model-version', `${name}@${next}`, 'produced');
+      return { version: next, runId: runId ?? null, artifactPath: rel, artifactSha256: sha, createdAt, aliases: [] };
+    }).immediate();
+  }
+
+  /** Points an alias (`staging`, `production`) at a version, moving it from wherever it was. */
+  setAlias(name: string, version: number, alias: string): void {
+    if (!/^[A-Za-z][\w-]*$/.test(alias)) throw new TypeError(`an alias starts with a letter and uses letters, digits, _ and -: ${JSON.stringify(alias)}`);
+    this.db.transaction(() => {
+      const exists = this.stmt('SELECT 1 FROM model_versions WHERE model_name = ? AND version = ?').get(name, version);
+      if (!exists) throw new StoreError(`${name}@${version}`, 'no such model version');
+      this.stmt('INSERT INTO model_aliases (model_name, alias, version) VALUES (?, ?, ?) ON CONFLICT (model_name, alias) DO UPDATE SET version = excluded.version').run(name, alias, version);
+    }).immediate();
+  }
+
+  link(fromKind: string, fromId: string, toKind: string, toId: string, relation: string): void {
+    this.stmt('INSERT INTO lineage (from_kind, from_id, to_kind, to_id, relation, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING').run(fromKind, fromId, toKind, toId, relation, Date.now());
+  }
+
+  /**
+   * What a node came from, nearest first: for a model version, the run that produced it, the step
+   * version that run ran, and the cell hash that step was promoted from.
+   */
+  lineageOf(kind: string, id: string): LineageEdge[] {
+    return this.stmt(
+      `WITH RECURSIVE up (from_kind, from_id, to_kind, to_id, relation, depth) AS (
+         SELECT from_kind, from_id, to_kind, to_id, relation, 1 FROM lineage WHERE to_kind = ? AND to_id = ?
+         UNION
+         SELECT l.from_kind, l.from_id, l.to_kind, l.to_id, l.relation, up.depth + 1
+         FROM lineage l JOIN up ON l.to_kind = up.from_kind AND l.to_id = up.from_id WHERE up.depth < 16
+       )
+       SELECT from_kind AS fromKind, from_id AS fromId, to_kind AS toKind, to_id AS toId, relation, min(depth) AS depth
+       FROM up GROUP BY fromKind, fromId, toKind, toId, relation ORDER BY depth, fromKind, fromId`,
+    ).all(kind, id) as LineageEdge[];
+  }
+
+  /** Runs that say RUNNING but whose process on this host is gone were killed: mark them so. */
+  reconcileKilled(): number {
+    const running = this.stmt("SELECT id, pid FROM runs WHERE status = 'RUNNING' AND host = ?").all(HOST) as Array<{ id: string; pid: number | null }>;
+    const dead = running.filter((r) => r.pid !== null && !alive(r.pid));
+    if (!dead.length) return 0;
+    const mark = this.stmt("UPDATE runs SET status = 'KILLED', end_time = ? WHERE id = ? AND status = 'RUNNING'");
+    this.db.transaction(() => {
+      for (const r of dead) mark.run(Date.now(), r.id);
+    }).immediate();
+    return dead.length;
+  }
+
+  /** Runs matching a filter, ordered and paged, each with its params, latest metrics and tags. */
+  searchRuns(query: RunQuery = {}): { runs: RunSummary[]; nextOffset?: number } {
+    if (!this.db.readonly) this.reconcileKilled();
+    const where: string[] = [];
+    const params: Array<string | number> = [];
+    const filter = parseFilter(query.filter ?? '');
+    if (filter) {
+      const f = filterSql(filter);
+      where.push(f.text);
+      params.push(...f.params);
+    }
+    if (query.experiment) {
+      where.push('e.name = ?');
+      params.push(query.experiment);
+    }
+    const order = orderSql(parseOrderBy(query.orderBy ?? ''));
+    const limit = Math.max(1, Math.min(query.limit ?? 100, 10_000));
+    const offset = Math.max(0, query.offset ?? 0);
+    const rows = this.db
+      .prepare(
+        `SELECT r.id, e.name AS experiment, r.name, r.status, r.start_time, r.end_time, r.pipeline, r.step_id, r.step_version, r.git_commit
+         FROM runs r JOIN experiments e ON e.id = r.experiment_id
+         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY ${order.text} LIMIT ? OFFSET ?`,
+      )
+      .all(...params, ...order.params, limit + 1, offset) as RunRow[];
+    const more = rows.length > limit;
+    const page = rows.slice(0, limit).map(toSummary);
+    this.fillRunData(page);
+    return { runs: page, ...(more ? { nextOffset: offset + limit } : {}) };
+  }
+
+  getRun(runId: string): RunDetail {
+    if (!this.db.readonly) this.reconcileKilled();
+    const row = this.stmt(
+      `SELECT r.id, e.name AS experiment, r.name, r.status, r.start_time, r.end_time, r.pipeline, r.step_id, r.step_version, r.git_commit
+       FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?`,
+    ).get(runId) as RunRow | undefined;
+    if (!row) throw new StoreError(runId, 'no such run');
+    const [summary] = [toSummary(row)];
+    this.fillRunData([summary]);
+    const metricHistory: Record<string, MetricPoint[]> = {};
+    for (const m of this.stmt('SELECT key, value, step, timestamp FROM metrics WHERE run_id = ? ORDER BY key, step, timestamp').all(runId) as Array<{ key: string } & MetricPoint>) {
+      (metricHistory[m.key] ??= []).push({ value: m.value, step: m.step, timestamp: m.timestamp });
+    }
+    const artifacts = this.stmt('SELECT path, sha256, size FROM artifacts WHERE run_id = ? ORDER BY path').all(runId) as RunDetail['artifacts'];
+    const modelVersions = (this.stmt('SELECT model_name AS model, version FROM model_versions WHERE run_id = ? ORDER BY model_name, version').all(runId) as RunDetail['modelVersions']);
+    return { ...summary, metricHistory, artifacts, modelVersions };
+  }
+
+  listModels(): ModelSummary[] {
+    const models = this.stmt('SELECT name, description, created_at AS createdAt FROM registered_models ORDER BY name').all() as Array<Omit<ModelSummary, 'versions'>>;
+    const versions = this.stmt('SELECT model_name, version, run_id, artifact_path, artifact_sha256, created_at FROM model_versions ORDER BY model_name, version DESC').all() as Array<{ model_name: string; version: number; run_id: string | null; artifact_path: string; artifact_sha256: string | null; created_at: number }>;
+    const aliases = this.stmt('SELECT model_name, alias, version FROM model_aliases ORDER BY alias').all() as Array<{ model_name: string; alias: string; version: number }>;
+    return models.map((m) => ({
+      ...m,
+      versions: versions
+        .filter((v) => v.model_name === m.name)
+        .map((v) => ({ version: v.version, runId: v.run_id, artifactPath: v.artifact_path, artifactSha256: v.artifact_sha256, createdAt: v.created_at, aliases: aliases.filter((a) => a.model_name === m.name && a.version === v.version).map((a) => a.alias) })),
+    }));
+  }
+
+  private requireRun(runId: string): void {
+    if (!this.stmt('SELECT 1 FROM runs WHERE id = ?').get(runId)) throw new StoreError(runId, 'no such run');
+  }
+
+  /** Params, latest metrics and tags for a page of runs, in three queries. */
+  private fillRunData(runs: RunSummary[]): void {
+    if (!runs.length) return;
+    const byId = new Map(runs.map((r) => [r.id, r]));
+    const marks = runs.map(() => '?').join(', ');
+    const ids = runs.map((r) => r.id);
+    for (const p of this.db.prepare(`SELECT run_id, key, value FROM params WHERE run_id IN (${marks})`).all(...ids) as KV[]) byId.get(p.run_id)!.params[p.key] = p.value;
+    for (const t of this.db.prepare(`SELECT run_id, key, value FROM tags WHERE run_id IN (${marks})`).all(...ids) as KV[]) byId.get(t.run_id)!.tags[t.key] = t.value;
+    for (const m of this.db.prepare(`SELECT run_id, key, value FROM latest_metrics WHERE run_id IN (${marks})`).all(...ids) as Array<{ run_id: string; key: string; value: number }>) byId.get(m.run_id)!.metrics[m.key] = m.value;
+  }
+}
+
+interface RunRow {
+  id: string;
+  experiment: string;
+  name: string | null;
+  status: RunStatus;
+  start_time: number;
+  end_time: number | null;
+  pipeline: string | null;
+  step_id: string | null;
+  step_version: number | null;
+  git_commit: string | null;
+}
+
+interface KV {
+  run_id: string;
+  key: string;
+  value: string;
+}
+
+function toSummary(r: RunRow): RunSummary {
+  return { id: r.id, experiment: r.experiment, name: r.name, status: r.status, startTime: r.start_time, endTime: r.end_time, pipeline: r.pipeline, stepId: r.step_id, stepVersion: r.step_version, gitCommit: r.git_commit, params: {}, metrics: {}, tags: {} };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists, it is just not ours to signal.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,60 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Store } from '../../server/src/core/store/store';
+import { DIST } from './paths';
+
+/** Debian's Python, which has the packages; the python3 on PATH may not. */
+export const PYTHON = '/usr/bin/python3';
+export const PYTHON_PATH = path.join(DIST, 'python');
+
+/** An empty workspace folder in the temp directory, with its store path. */
+export function scratchWorkspace(): { dir: string; db: string; open: () => Store; cleanup: () => void } {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'cellflow-store-')));
+  const db = path.join(dir, '.cellflow', 'cellflow.db');
+  const opened: Store[] = [];
+  return {
+    dir,
+    db,
+    open: () => {
+      const s = new Store(db, dir);
+      opened.push(s);
+      return s;
+    },
+    cleanup: () => {
+      for (const s of opened) if (s.db.open) s.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface PythonResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function pythonEnv(cwd: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  // The test's own CELLFLOW_* variables must not leak into the script's store choice.
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CELLFLOW_')));
+  return { ...base, PYTHONPATH: PYTHON_PATH, PYTHONDONTWRITEBYTECODE: '1', CELLFLOW_WORKSPACE: cwd, ...env };
+}
+
+/** Runs a Python script that uses the built `cellflow` client, as a step or notebook would. */
+export function python(script: string, cwd: string, env: NodeJS.ProcessEnv = {}): PythonResult {
+  const r = spawnSync(PYTHON, ['-c', script], { cwd, encoding: 'utf8', env: pythonEnv(cwd, env), timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The same, in the background. */
+export function spawnPython(script: string, cwd: string, env: NodeJS.ProcessEnv = {}): ChildProcess {
+  return spawn(PYTHON, ['-c', script], { cwd, env: pythonEnv(cwd, env), stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Resolves with the exit code (or signal) once the child is gone, with what it wrote to stderr. */
+export function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stderr })));
+}
