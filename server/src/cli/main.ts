@@ -1,9 +1,12 @@
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CELLFLOW_VERSION } from '../core/version';
 import { FileProblem } from '../core/fileProblem';
 import { runLint } from './lintCommand';
 import { runPipelineShow } from './pipelineCommand';
 import { runPromote } from './promoteCommand';
+import { modelsAlias, modelsList, runsList, runsShow } from './storeCommands';
+import { FilterError } from '../core/store/filter';
 
 const HELP = `cellflow ${CELLFLOW_VERSION}: notebook cells to versioned, linted, runnable ML pipelines
 
@@ -15,6 +18,19 @@ Usage:
                                       <list>: 0-based indices among all cells, ranges (3-5) or cell ids.
   cellflow pipeline show <file.cellflow.yaml> [--json]
                                       The steps, their dependencies, and whether their cells changed.
+  cellflow runs list [--filter <expr>] [--order-by <terms>] [--experiment <name>]
+                     [--limit <n>] [--offset <n>] [--json]
+                                      Logged runs with their params and latest metrics. <expr>:
+                                      metrics.acc > 0.9 and (params.lr = "0.01" or tags.team = "a");
+                                      <terms>: metrics.acc desc, start_time.
+  cellflow runs show <run-id> [--json]
+                                      One run (an id or a unique prefix), with its metric history.
+  cellflow models list [--json]       Registered models, their versions and aliases.
+  cellflow models alias <name> <version> <alias>
+                                      Point an alias (staging, production) at a version.
+  cellflow python-path                The folder to put on PYTHONPATH for \`import cellflow\`.
+  Store commands take --store <file>; else CELLFLOW_STORE, else .cellflow/cellflow.db in the
+  workspace (the nearest folder up holding .cellflow/ or .git).
   cellflow --version                  Print the version.
   cellflow --help                     Print this help.
 
@@ -65,10 +81,56 @@ export async function main(argv: string[]): Promise<number> {
       }
       return userErrors(async () => runPipelineShow(positionals[0], values.json ?? false));
     }
+    case 'runs': {
+      const [sub, ...args] = rest;
+      const { values, positionals } = parseArgs({
+        args,
+        allowPositionals: true,
+        options: {
+          filter: { type: 'string' },
+          'order-by': { type: 'string' },
+          experiment: { type: 'string' },
+          limit: { type: 'string' },
+          offset: { type: 'string' },
+          store: { type: 'string' },
+          json: { type: 'boolean', default: false },
+        },
+      });
+      const json = values.json ?? false;
+      if (sub === 'list' && positionals.length === 0) {
+        const limit = wholeNumber(values.limit, '--limit');
+        const offset = wholeNumber(values.offset, '--offset');
+        if (limit === null || offset === null) return 2;
+        return userErrors(async () => runsList({ filter: values.filter, orderBy: values['order-by'], experiment: values.experiment, limit, offset, store: values.store, json }));
+      }
+      if (sub === 'show' && positionals.length === 1) return userErrors(async () => runsShow(positionals[0], { store: values.store, json }));
+      process.stderr.write('usage: cellflow runs list [--filter <expr>] [--order-by <terms>] [--json] | cellflow runs show <run-id> [--json]\n');
+      return 2;
+    }
+    case 'models': {
+      const [sub, ...args] = rest;
+      const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { store: { type: 'string' }, json: { type: 'boolean', default: false } } });
+      if (sub === 'list' && positionals.length === 0) return userErrors(async () => modelsList({ store: values.store, json: values.json ?? false }));
+      if (sub === 'alias' && positionals.length === 3) return userErrors(async () => modelsAlias(positionals[0], positionals[1], positionals[2], { store: values.store }));
+      process.stderr.write('usage: cellflow models list [--json] | cellflow models alias <name> <version> <alias>\n');
+      return 2;
+    }
+    case 'python-path':
+      // dist/cli/cellflow.js -> dist/python, where the build puts the client.
+      process.stdout.write(`${path.resolve(__dirname, '..', 'python')}\n`);
+      return 0;
     default:
       process.stderr.write(`cellflow: unknown command '${command}'. Run 'cellflow --help'.\n`);
       return 2;
   }
+}
+
+/** A whole-number option, or null (with a message) when it is not one. */
+function wholeNumber(text: string | undefined, name: string): number | undefined | null {
+  if (text === undefined) return undefined;
+  if (/^\d+$/.test(text)) return Number(text);
+  process.stderr.write(`cellflow: ${name} takes a whole number, not "${text}"\n`);
+  return null;
 }
 
 /** Problems with the user's files print as one clear line and exit 2; anything else is a bug. */
@@ -76,7 +138,7 @@ async function userErrors(run: () => Promise<number>): Promise<number> {
   try {
     return await run();
   } catch (err) {
-    if (err instanceof FileProblem || (err instanceof Error && err.message.startsWith('--cells'))) {
+    if (err instanceof FileProblem || err instanceof FilterError || err instanceof TypeError || (err instanceof Error && err.message.startsWith('--cells'))) {
       process.stderr.write(`cellflow: ${err.message}\n`);
       return 2;
     }

@@ -322,6 +322,16 @@ export class Store {
     }));
   }
 
+  /** A run id from the id or a unique prefix of it (at least 4 characters), as the CLI prints them. */
+  resolveRunId(idOrPrefix: string): string {
+    if (this.stmt('SELECT 1 FROM runs WHERE id = ?').get(idOrPrefix)) return idOrPrefix;
+    if (!/^[0-9a-f]{4,}$/i.test(idOrPrefix)) throw new StoreError(idOrPrefix, 'no such run');
+    const found = this.stmt('SELECT id FROM runs WHERE id GLOB ? LIMIT 2').all(`${idOrPrefix.toLowerCase()}*`) as Array<{ id: string }>;
+    if (found.length === 0) throw new StoreError(idOrPrefix, 'no such run');
+    if (found.length > 1) throw new StoreError(idOrPrefix, 'names more than one run; give more of the id');
+    return found[0].id;
+  }
+
   private requireRun(runId: string): void {
     if (!this.stmt('SELECT 1 FROM runs WHERE id = ?').get(runId)) throw new StoreError(runId, 'no such run');
   }

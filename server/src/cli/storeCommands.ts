@@ -1,0 +1,149 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { findWorkspaceRoot, storePath } from '../core/store/location';
+import { Store, type ModelSummary, type RunSummary } from '../core/store/store';
+
+export interface StoreOptions {
+  /** --store: the store file, else CELLFLOW_STORE, else .cellflow/cellflow.db in the workspace. */
+  store?: string;
+}
+
+/** The workspace's store, or undefined when nothing has been logged here yet. */
+function openStore(options: StoreOptions): Store | undefined {
+  const root = findWorkspaceRoot(process.cwd());
+  const file = options.store ? path.resolve(options.store) : storePath(root);
+  if (!fs.existsSync(file)) return undefined;
+  return new Store(file, root, { create: false });
+}
+
+function noStore(what: string, json: boolean, empty: unknown): number {
+  if (json) process.stdout.write(`${JSON.stringify(empty)}\n`);
+  else process.stdout.write(`No ${what} yet: nothing has been logged in this workspace.\n`);
+  return 0;
+}
+
+function withStore<T>(options: StoreOptions, use: (store: Store) => T): T | undefined {
+  const store = openStore(options);
+  if (!store) return undefined;
+  try {
+    return use(store);
+  } finally {
+    store.close();
+  }
+}
+
+export interface RunsListOptions extends StoreOptions {
+  filter?: string;
+  orderBy?: string;
+  experiment?: string;
+  limit?: number;
+  offset?: number;
+  json: boolean;
+}
+
+/** `cellflow runs list`: one line per run, or a JSON array of runs with params and latest metrics. */
+export function runsList(options: RunsListOptions): number {
+  const page = withStore(options, (s) => s.searchRuns({ filter: options.filter, orderBy: options.orderBy, experiment: options.experiment, limit: options.limit, offset: options.offset }));
+  if (!page) return noStore('runs', options.json, []);
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(page.runs.map(runJson), null, 2)}\n`);
+    return 0;
+  }
+  if (!page.runs.length) {
+    process.stdout.write('No runs match.\n');
+    return 0;
+  }
+  const rows = page.runs.map((r) => [r.id.slice(0, 8), r.experiment, r.name ?? '-', r.status, new Date(r.startTime).toISOString().slice(0, 19).replace('T', ' '), keyValues(r.metrics, formatNumber), keyValues(r.params, String)]);
+  process.stdout.write(table(['RUN', 'EXPERIMENT', 'NAME', 'STATUS', 'STARTED (UTC)', 'METRICS', 'PARAMS'], rows));
+  if (page.nextOffset !== undefined) process.stdout.write(`More runs: --offset ${page.nextOffset}\n`);
+  return 0;
+}
+
+/** `cellflow runs show <id>`: a run with its metric history, artifacts and model versions. */
+export function runsShow(id: string, options: StoreOptions & { json: boolean }): number {
+  const detail = withStore(options, (s) => s.getRun(s.resolveRunId(id)));
+  if (!detail) {
+    process.stderr.write(`cellflow: ${id}: no such run (nothing has been logged in this workspace)\n`);
+    return 2;
+  }
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ ...runJson(detail), metricHistory: detail.metricHistory, artifacts: detail.artifacts, modelVersions: detail.modelVersions }, null, 2)}\n`);
+    return 0;
+  }
+  const out = [
+    `run ${detail.id}${detail.name ? ` (${detail.name})` : ''}: ${detail.status}`,
+    `  experiment: ${detail.experiment}`,
+    `  started: ${new Date(detail.startTime).toISOString()}${detail.endTime ? `, ended: ${new Date(detail.endTime).toISOString()}` : ''}`,
+    ...(detail.stepId ? [`  step: ${detail.pipeline ?? ''}#${detail.stepId} v${detail.stepVersion ?? '?'}`] : []),
+    ...(detail.gitCommit ? [`  git commit: ${detail.gitCommit}`] : []),
+    `  params: ${keyValues(detail.params, String) || '-'}`,
+    `  metrics: ${Object.entries(detail.metricHistory).map(([k, h]) => `${k}=${formatNumber(detail.metrics[k])} (${h.length} point${h.length === 1 ? '' : 's'})`).join(', ') || '-'}`,
+    `  tags: ${keyValues(detail.tags, String) || '-'}`,
+    ...detail.artifacts.map((a) => `  artifact: ${a.path} (${a.size} bytes, sha256 ${a.sha256.slice(0, 12)})`),
+    ...detail.modelVersions.map((m) => `  model version: ${m.model} v${m.version}`),
+  ];
+  process.stdout.write(`${out.join('\n')}\n`);
+  return 0;
+}
+
+/** `cellflow models list`: registered models, their versions and aliases. */
+export function modelsList(options: StoreOptions & { json: boolean }): number {
+  const models = withStore(options, (s) => s.listModels());
+  if (!models) return noStore('models', options.json, []);
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(models, null, 2)}\n`);
+    return 0;
+  }
+  if (!models.length) {
+    process.stdout.write('No registered models.\n');
+    return 0;
+  }
+  process.stdout.write(models.map(modelText).join(''));
+  return 0;
+}
+
+/** `cellflow models alias <name> <version> <alias>`: sets or moves an alias. */
+export function modelsAlias(name: string, versionText: string, alias: string, options: StoreOptions): number {
+  const version = Number(versionText.replace(/^v/i, ''));
+  if (!Number.isInteger(version) || version < 1) {
+    process.stderr.write(`cellflow: the version is a whole number such as 3, not "${versionText}"\n`);
+    return 2;
+  }
+  const done = withStore(options, (s) => {
+    s.setAlias(name, version, alias);
+    return true;
+  });
+  if (!done) {
+    process.stderr.write(`cellflow: no model "${name}": nothing has been logged in this workspace\n`);
+    return 2;
+  }
+  process.stdout.write(`${name} v${version} is now "${alias}"\n`);
+  return 0;
+}
+
+function runJson(r: RunSummary) {
+  return { id: r.id, experiment: r.experiment, name: r.name, status: r.status, startTime: r.startTime, endTime: r.endTime, pipeline: r.pipeline, stepId: r.stepId, stepVersion: r.stepVersion, gitCommit: r.gitCommit, params: r.params, metrics: r.metrics, tags: r.tags };
+}
+
+function modelText(m: ModelSummary): string {
+  const versions = m.versions.map((v) => `  v${v.version}${v.aliases.length ? ` [${v.aliases.join(', ')}]` : ''}  ${v.artifactPath}${v.runId ? `  run ${v.runId.slice(0, 8)}` : ''}\n`);
+  return `${m.name}\n${versions.join('')}`;
+}
+
+function keyValues<T>(o: Record<string, T>, show: (v: T) => string): string {
+  return Object.entries(o)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${show(v)}`)
+    .join(' ');
+}
+
+function formatNumber(n: number | undefined): string {
+  if (n === undefined) return '-';
+  return Number.isInteger(n) ? String(n) : Number(n.toPrecision(6)).toString();
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
+  return `${[line(header), ...rows.map(line)].join('\n')}\n`;
+}
