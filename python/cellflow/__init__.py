@@ -18,6 +18,7 @@ other writers (WAL, busy timeout, retries), so several processes can log at once
 
 import atexit
 import hashlib
+import numbers
 import os
 import socket
 import sqlite3
@@ -25,7 +26,7 @@ import threading
 import time
 import uuid
 
-from ._schema import MIGRATIONS, SCHEMA_VERSION
+from ._schema import LATEST_METRIC_UPSERT, MIGRATIONS, SCHEMA_VERSION
 
 __all__ = [
     "start_run", "end_run", "active_run", "log_param", "log_params", "log_metric", "log_metrics",
@@ -210,9 +211,10 @@ def _now():
 class ActiveRun:
     """A run being logged; a context manager that ends it FINISHED, or FAILED on an exception."""
 
-    def __init__(self, store, run_id):
+    def __init__(self, store, run_id, rid):
         self._store = store
         self.id = run_id
+        self._rid = rid
         self.info = self
         self._pending = []
         self._last_flush = time.monotonic()
@@ -224,22 +226,30 @@ class ActiveRun:
         return self.id
 
     def log_params(self, params):
-        rows = [(self.id, str(k), str(v)) for k, v in params.items()]
+        rows = [(self._rid, str(k), str(v)) for k, v in params.items()]
         self._store.write(lambda c: c.executemany(
-            "INSERT INTO params (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value", rows))
+            "INSERT INTO params (run, key, value) VALUES (?, ?, ?) ON CONFLICT (run, key) DO UPDATE SET value = excluded.value", rows))
 
     def set_tags(self, tags):
-        rows = [(self.id, str(k), str(v)) for k, v in tags.items()]
+        rows = [(self._rid, str(k), str(v)) for k, v in tags.items()]
         self._store.write(lambda c: c.executemany(
-            "INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value", rows))
+            "INSERT INTO tags (run, key, value) VALUES (?, ?, ?) ON CONFLICT (run, key) DO UPDATE SET value = excluded.value", rows))
+
+    def log_metric(self, key, value, step=None):
+        # The hot path of a training loop: one tuple appended, the batch written when full or old.
+        if type(value) is not float or value != value:
+            value = _metric_value(key, value)
+        row = (self._rid, key if type(key) is str else str(key), value, int(step) if step else 0, int(time.time() * 1000))
+        with self._lock:
+            self._pending.append(row)
+            due = len(self._pending) >= _METRIC_BATCH or time.monotonic() - self._last_flush >= _FLUSH_SECONDS
+        if due:
+            self.flush()
 
     def log_metrics(self, metrics, step=None):
         now = _now()
-        rows = []
-        for key, value in metrics.items():
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
-                raise CellflowError(f"metric {key!r}: value must be a number, not {value!r}")
-            rows.append((self.id, str(key), float(value), int(step or 0), now))
+        step = int(step) if step else 0
+        rows = [(self._rid, str(key), _metric_value(key, value), step, now) for key, value in metrics.items()]
         with self._lock:
             self._pending.extend(rows)
             due = len(self._pending) >= _METRIC_BATCH or time.monotonic() - self._last_flush >= _FLUSH_SECONDS
@@ -250,16 +260,27 @@ class ActiveRun:
         with self._lock:
             rows, self._pending = self._pending, []
             self._last_flush = time.monotonic()
-        if rows:
-            self._store.write(lambda c: c.executemany(
-                "INSERT INTO metrics (run_id, key, value, step, timestamp) VALUES (?, ?, ?, ?, ?)", rows))
+        if not rows:
+            return
+        # Each key's newest value in the batch (highest step, then last logged) updates latest_metrics once.
+        latest = {}
+        for row in rows:
+            seen = latest.get(row[1])
+            if seen is None or row[3] > seen[3] or (row[3] == seen[3] and row[4] >= seen[4]):
+                latest[row[1]] = row
+
+        def insert(c):
+            c.executemany("INSERT INTO metrics (run, key, value, step, timestamp) VALUES (?, ?, ?, ?, ?)", rows)
+            c.executemany(LATEST_METRIC_UPSERT, list(latest.values()))
+
+        self._store.write(insert)
 
     def log_artifact(self, path):
         rel, digest, size = _artifact(self._store, path)
         self._store.write(lambda c: c.execute(
-            "INSERT INTO artifacts (run_id, path, sha256, size) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (run_id, path) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size",
-            (self.id, rel, digest, size)))
+            "INSERT INTO artifacts (run, path, sha256, size) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (run, path) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size",
+            (self._rid, rel, digest, size)))
         return rel
 
     def end(self, status="FINISHED"):
@@ -276,6 +297,16 @@ class ActiveRun:
     def __exit__(self, exc_type, exc, tb):
         _end(self, "FAILED" if exc_type is not None else "FINISHED")
         return False
+
+
+def _metric_value(key, value):
+    """A metric value as a float: Python and NumPy numbers are; bools, text and NaN are refused."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise CellflowError(f"metric {key!r}: value must be a number, not {value!r}")
+    value = float(value)
+    if value != value:
+        raise CellflowError(f"metric {key!r}: value must be a number, not NaN")
+    return value
 
 
 def _artifact(store, path):
@@ -312,10 +343,10 @@ def start_run(experiment=None, run_name=None, **kwargs):
         now = _now()
         c.execute("INSERT INTO experiments (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING", (name, now))
         exp = c.execute("SELECT id FROM experiments WHERE name = ?", (name,)).fetchone()[0]
-        c.execute(
+        rid = c.execute(
             "INSERT INTO runs (id, experiment_id, name, status, start_time, pid, host, pipeline, step_id, step_version, cell_hash, git_commit) "
             "VALUES (?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?, ?)",
-            (run_id, exp, run_name, now, os.getpid(), socket.gethostname(), pipeline, step_id, step_version, cell_hash, commit))
+            (run_id, exp, run_name, now, os.getpid(), socket.gethostname(), pipeline, step_id, step_version, cell_hash, commit)).lastrowid
         # The lineage chain, keyed as the editor keys it: cell hash -> step version -> run.
         if step_id and step_version:
             step = f"{pipeline or ''}#{step_id}@{step_version}"
@@ -324,9 +355,10 @@ def start_run(experiment=None, run_name=None, **kwargs):
             c.execute(link, ("step-version", step, "run", run_id, "ran", now))
             if cell_hash:
                 c.execute(link, ("cell-hash", cell_hash, "step-version", step, "promoted", now))
+        return rid
 
-    store.write(insert)
-    run = ActiveRun(store, run_id)
+    rid = store.write(insert)
+    run = ActiveRun(store, run_id, rid)
     _active.append(run)
     return run
 
@@ -363,7 +395,7 @@ def log_params(params):
 
 
 def log_metric(key, value, step=None):
-    _require_run().log_metrics({key: value}, step=step)
+    (_active[-1] if _active else _require_run()).log_metric(key, value, step)
 
 
 def log_metrics(metrics, step=None):
@@ -390,11 +422,17 @@ def register_model(artifact_path, name, run_id=None):
     rel, digest, _size = _artifact(store, artifact_path)
 
     def insert(c):
+        rid = None
+        if run_id:
+            found = c.execute("SELECT rid FROM runs WHERE id = ?", (run_id,)).fetchone()
+            if not found:
+                raise CellflowError(f"no run {run_id!r}")
+            rid = found[0]
         c.execute("INSERT INTO registered_models (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING", (name, _now()))
         version = (c.execute("SELECT max(version) FROM model_versions WHERE model_name = ?", (name,)).fetchone()[0] or 0) + 1
         c.execute(
-            "INSERT INTO model_versions (model_name, version, run_id, artifact_path, artifact_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (name, version, run_id, rel, digest, _now()))
+            "INSERT INTO model_versions (model_name, version, run, artifact_path, artifact_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (name, version, rid, rel, digest, _now()))
         if run_id:
             c.execute(
                 "INSERT INTO lineage (from_kind, from_id, to_kind, to_id, relation, created_at) VALUES ('run', ?, 'model-version', ?, 'produced', ?) ON CONFLICT DO NOTHING",

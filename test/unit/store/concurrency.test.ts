@@ -39,7 +39,7 @@ describe('the store under concurrent writers', function () {
     const db = new BetterSqlite3(ws.db, { readonly: true });
     try {
       assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
-      const runs = db.prepare("SELECT r.id, r.name, r.status, (SELECT count(*) FROM metrics m WHERE m.run_id = r.id) AS n, l.step FROM runs r JOIN latest_metrics l ON l.run_id = r.id AND l.key = 'loss'").all() as Array<{ name: string; status: string; n: number; step: number }>;
+      const runs = db.prepare("SELECT r.id, r.name, r.status, (SELECT count(*) FROM metrics m WHERE m.run = r.rid) AS n, l.step FROM runs r JOIN latest_metrics l ON l.run = r.rid AND l.key = 'loss'").all() as Array<{ name: string; status: string; n: number; step: number }>;
       assert.equal(runs.length, 8);
       assert.equal(runs.filter((r) => r.name === 'python').length, 4);
       for (const r of runs) assert.deepEqual([r.status, r.n, r.step], ['FINISHED', 10_000, 9_999], r.name);

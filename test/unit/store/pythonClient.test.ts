@@ -25,6 +25,8 @@ with cellflow.start_run(experiment="churn", run_name="baseline") as run:
     for step in range(2500):
         cellflow.log_metric("loss", 1 / (step + 1), step=step)
     cellflow.log_metrics({"acc": 0.9, "f1": 0.8})
+    import numpy
+    cellflow.log_metric("half", numpy.float32(0.5))
     print(cellflow.log_artifact("model.pkl"))
     print(cellflow.register_model("model.pkl", "churn"))
     cellflow.set_alias("churn", 1, "staging")
@@ -39,7 +41,7 @@ print(run.info.run_id)
     assert.deepEqual([detail.experiment, detail.name, detail.status], ['churn', 'baseline', 'FINISHED']);
     assert.deepEqual(detail.params, { lr: '0.01', model: 'logreg', C: '1' });
     assert.deepEqual(detail.tags, { team: 'growth' });
-    assert.deepEqual(detail.metrics, { loss: 1 / 2500, acc: 0.9, f1: 0.8 });
+    assert.deepEqual(detail.metrics, { loss: 1 / 2500, acc: 0.9, f1: 0.8, half: 0.5 });
     assert.equal(detail.metricHistory.loss.length, 2500);
     assert.equal(detail.artifacts[0].size, 7);
     assert.deepEqual(ws.open().listModels()[0].versions.map((v) => [v.version, v.runId, v.aliases]), [[1, runId, ['staging']]]);

@@ -118,7 +118,7 @@ describe('experiment store', () => {
       store.endRun(run, 'FAILED');
       store.endRun(run, 'FINISHED');
       assert.equal(store.getRun(run).status, 'FAILED');
-      assert.throws(() => store.logMetrics('missing', [{ key: 'x', value: 1 }]), /FOREIGN KEY/);
+      assert.throws(() => store.logMetrics('missing', [{ key: 'x', value: 1 }]), /missing: no such run/);
     });
 
     it('shows a run whose process was killed as KILLED once the process is gone', async () => {

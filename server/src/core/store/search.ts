@@ -29,20 +29,30 @@ export function likeToGlob(pattern: string): string {
 /**
  * A filter as a WHERE condition over `runs r JOIN experiments e`. Metrics compare their latest value
  * (one indexed row per run and key); params and tags compare as text, or as numbers when the filter
- * gives a number. Each comparison becomes `r.id IN (indexed subquery)`, which SQLite answers from the
- * (key, value, run_id) indexes.
+ * gives a number.
+ *
+ * How each comparison is written decides the plan. `r.rid IN (subquery on the (key, value, run)
+ * index)` lets SQLite start from the runs that match it, but builds the whole set first; `EXISTS
+ * (lookup by run and key)` checks one candidate at a time. Metric thresholds usually pick out few runs
+ * and drive; a param or tag (a learning rate, a model family) usually matches a large share, so where
+ * a metric comparison in the same `and` can drive, params and tags are checked per candidate instead
+ * (measured over 100,000 runs: about a third faster); alone, they drive.
  */
 export function filterSql(filter: Filter): Sql {
   const params: Array<string | number> = [];
-  const walk = (f: Filter): string => {
+  const walk = (f: Filter, probe: boolean): string => {
     switch (f.kind) {
-      case 'and':
+      case 'and': {
+        const terms = conjuncts(f);
+        const canDrive = terms.some(drives);
+        return `(${terms.map((t) => walk(t, canDrive && !drives(t))).join(' AND ')})`;
+      }
       case 'or':
-        return `(${walk(f.left)} ${f.kind.toUpperCase()} ${walk(f.right)})`;
+        return `(${walk(f.left, false)} OR ${walk(f.right, false)})`;
       case 'not':
-        return `(NOT ${walk(f.expr)})`;
+        return `(NOT ${walk(f.expr, false)})`;
       case 'compare':
-        return compare(f.field, f.op, f.value, params);
+        return compare(f.field, f.op, f.value, params, probe);
       case 'in': {
         const marks = f.values.map(() => '?').join(', ');
         const inner = (target: string) => `${target} ${f.negated ? 'NOT IN' : 'IN'} (${marks})`;
@@ -50,18 +60,34 @@ export function filterSql(filter: Filter): Sql {
           params.push(...f.values);
           return inner(COLUMNS[f.field.name]);
         }
-        const table = TABLES[f.field.kind];
         params.push(f.field.key, ...f.values);
-        return `r.id IN (SELECT run_id FROM ${table} WHERE key = ? AND ${inner('value')})`;
+        return membership(TABLES[f.field.kind], inner('value'), probe);
       }
     }
   };
-  return { text: walk(filter), params };
+  return { text: walk(filter, false), params };
+}
+
+function conjuncts(f: Filter): Filter[] {
+  return f.kind === 'and' ? [...conjuncts(f.left), ...conjuncts(f.right)] : [f];
+}
+
+/** A term SQLite can start from: a metric comparison, or an `or` of such. */
+function drives(f: Filter): boolean {
+  if (f.kind === 'or') return drives(f.left) && drives(f.right);
+  if (f.kind === 'compare') return f.field.kind === 'metric' && f.op !== '!=';
+  if (f.kind === 'in') return f.field.kind === 'metric' && !f.negated;
+  return false;
+}
+
+/** Runs having a row of `table` with the key (the first parameter) that meets `condition` on `value`. */
+function membership(table: string, condition: string, probe: boolean): string {
+  return probe ? `EXISTS (SELECT 1 FROM ${table} WHERE run = r.rid AND key = ? AND ${condition})` : `r.rid IN (SELECT run FROM ${table} WHERE key = ? AND ${condition})`;
 }
 
 const TABLES = { metric: 'latest_metrics', param: 'params', tag: 'tags' } as const;
 
-function compare(field: Field, op: Op, value: Value, params: Array<string | number>): string {
+function compare(field: Field, op: Op, value: Value, params: Array<string | number>, probe: boolean): string {
   const sqlOp = SQL_OPS[op];
   const like = op === 'like' || op === 'ilike' || op === 'not like';
   if (like && typeof value !== 'string') throw new FilterError(1, `\`${op}\` needs a quoted pattern, not ${value}`);
@@ -75,7 +101,7 @@ function compare(field: Field, op: Op, value: Value, params: Array<string | numb
   params.push(field.key, v);
   // Params and tags are text; a number in the filter compares them as numbers.
   const column = field.kind !== 'metric' && typeof value === 'number' ? 'CAST(value AS REAL)' : 'value';
-  return `r.id IN (SELECT run_id FROM ${TABLES[field.kind]} WHERE key = ? AND ${target(column)})`;
+  return membership(TABLES[field.kind], target(column), probe);
 }
 
 /** ORDER BY terms; a run without the metric or param sorts last either way. */
@@ -85,8 +111,9 @@ export function orderSql(order: OrderBy[]): Sql {
     const dir = descending ? 'DESC' : 'ASC';
     if (field.kind === 'attribute') return `${COLUMNS[field.name]} ${dir}`;
     params.push(field.key);
-    return `(SELECT value FROM ${TABLES[field.kind]} WHERE run_id = r.id AND key = ?) ${dir} NULLS LAST`;
+    return `(SELECT value FROM ${TABLES[field.kind]} WHERE run = r.rid AND key = ?) ${dir} NULLS LAST`;
   });
-  terms.push('r.start_time DESC', 'r.id');
+  // rid follows start order, and the start_time index holds it: newest first needs no sort.
+  terms.push('r.start_time DESC', 'r.rid DESC');
   return { text: terms.join(', '), params };
 }

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type Database from 'better-sqlite3';
 import { openDatabase, StoreError, type OpenOptions } from './db';
+import { LATEST_METRIC_UPSERT } from './schema';
 import { parseFilter, parseOrderBy } from './filter';
 import { gitCommit } from './git';
 import { filterSql, orderSql } from './search';
@@ -92,6 +93,11 @@ export interface MetricInput {
 }
 
 const DEFAULT_EXPERIMENT = 'Default';
+const ROWS_PER_INSERT = 100;
+
+function multiRowInsert(rows: number): string {
+  return `INSERT INTO metrics (run, key, value, step, timestamp) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?)').join(', ')}`;
+}
 const HOST = os.hostname();
 
 /**
@@ -102,6 +108,8 @@ const HOST = os.hostname();
 export class Store {
   readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
+  /** Run UUID -> rid; a run's rid never changes. */
+  private readonly rids = new Map<string, number>();
 
   constructor(
     readonly file: string,
@@ -144,32 +152,52 @@ export class Store {
 
   endRun(runId: string, status: Exclude<RunStatus, 'RUNNING'> = 'FINISHED'): void {
     const r = this.stmt("UPDATE runs SET status = ?, end_time = ? WHERE id = ? AND status = 'RUNNING'").run(status, Date.now(), runId);
-    if (r.changes === 0) this.requireRun(runId);
+    if (r.changes === 0) this.rid(runId);
   }
 
   logParams(runId: string, params: Record<string, unknown>): void {
-    const insert = this.stmt('INSERT INTO params (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value');
+    const rid = this.rid(runId);
+    const insert = this.stmt('INSERT INTO params (run, key, value) VALUES (?, ?, ?) ON CONFLICT (run, key) DO UPDATE SET value = excluded.value');
     this.db.transaction(() => {
-      for (const [k, v] of Object.entries(params)) insert.run(runId, k, String(v));
+      for (const [k, v] of Object.entries(params)) insert.run(rid, k, String(v));
     }).immediate();
   }
 
   setTags(runId: string, tags: Record<string, unknown>): void {
-    const insert = this.stmt('INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value');
+    const rid = this.rid(runId);
+    const insert = this.stmt('INSERT INTO tags (run, key, value) VALUES (?, ?, ?) ON CONFLICT (run, key) DO UPDATE SET value = excluded.value');
     this.db.transaction(() => {
-      for (const [k, v] of Object.entries(tags)) insert.run(runId, k, String(v));
+      for (const [k, v] of Object.entries(tags)) insert.run(rid, k, String(v));
     }).immediate();
   }
 
-  /** Many metrics in one transaction: the way to log fast. */
+  /** Many metrics in one transaction, with each key's latest value upserted once: the way to log fast. */
   logMetrics(runId: string, metrics: MetricInput[]): void {
-    const insert = this.stmt('INSERT INTO metrics (run_id, key, value, step, timestamp) VALUES (?, ?, ?, ?, ?)');
     const now = Date.now();
+    const latest = new Map<string, { value: number; step: number; timestamp: number }>();
+    for (const m of metrics) {
+      if (typeof m.value !== 'number' || Number.isNaN(m.value)) throw new TypeError(`metric ${m.key}: value must be a number, not ${String(m.value)}`);
+      const step = m.step ?? 0;
+      const timestamp = m.timestamp ?? now;
+      const seen = latest.get(m.key);
+      if (!seen || step > seen.step || (step === seen.step && timestamp >= seen.timestamp)) latest.set(m.key, { value: m.value, step, timestamp });
+    }
+    const rid = this.rid(runId);
+    const upsert = this.stmt(LATEST_METRIC_UPSERT);
     this.db.transaction(() => {
-      for (const m of metrics) {
-        if (typeof m.value !== 'number' || Number.isNaN(m.value)) throw new TypeError(`metric ${m.key}: value must be a number, not ${String(m.value)}`);
-        insert.run(runId, m.key, m.value, m.step ?? 0, m.timestamp ?? now);
+      // Rows go in ROWS_PER_INSERT at a time: one call into SQLite per row costs more than the row.
+      const full = this.stmt(multiRowInsert(ROWS_PER_INSERT));
+      const args: Array<string | number> = [];
+      for (let i = 0; i < metrics.length; i += ROWS_PER_INSERT) {
+        const n = Math.min(ROWS_PER_INSERT, metrics.length - i);
+        args.length = 0;
+        for (let j = i; j < i + n; j++) {
+          const m = metrics[j];
+          args.push(rid, m.key, m.value, m.step ?? 0, m.timestamp ?? now);
+        }
+        (n === ROWS_PER_INSERT ? full : this.stmt(multiRowInsert(n))).run(args);
       }
+      for (const [key, m] of latest) upsert.run(rid, key, m.value, m.step, m.timestamp);
     }).immediate();
   }
 
@@ -183,7 +211,7 @@ export class Store {
     const abs = path.join(this.workspaceRoot, rel);
     const data = fs.readFileSync(abs);
     const artifact = { path: rel, sha256: createHash('sha256').update(data).digest('hex'), size: data.length };
-    this.stmt('INSERT INTO artifacts (run_id, path, sha256, size) VALUES (?, ?, ?, ?) ON CONFLICT (run_id, path) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size').run(runId, artifact.path, artifact.sha256, artifact.size);
+    this.stmt('INSERT INTO artifacts (run, path, sha256, size) VALUES (?, ?, ?, ?) ON CONFLICT (run, path) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size').run(this.rid(runId), artifact.path, artifact.sha256, artifact.size);
     return artifact;
   }
 
@@ -207,11 +235,11 @@ export class Store {
     const rel = this.workspacePath(artifactPath);
     const sha = createHash('sha256').update(fs.readFileSync(path.join(this.workspaceRoot, rel))).digest('hex');
     return this.db.transaction(() => {
-      if (runId) this.requireRun(runId);
+      const rid = runId ? this.rid(runId) : null;
       this.stmt('INSERT INTO registered_models (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, Date.now());
       const next = ((this.stmt('SELECT max(version) AS v FROM model_versions WHERE model_name = ?').get(name) as { v: number | null }).v ?? 0) + 1;
       const createdAt = Date.now();
-      this.stmt('INSERT INTO model_versions (model_name, version, run_id, artifact_path, artifact_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(name, next, runId ?? null, rel, sha, createdAt);
+      this.stmt('INSERT INTO model_versions (model_name, version, run, artifact_path, artifact_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(name, next, rid, rel, sha, createdAt);
       if (runId) this.link('run', runId, 'model-version', `${name}@${next}`, 'produced');
       return { version: next, runId: runId ?? null, artifactPath: rel, artifactSha256: sha, createdAt, aliases: [] };
     }).immediate();
@@ -278,41 +306,51 @@ export class Store {
     const order = orderSql(parseOrderBy(query.orderBy ?? ''));
     const limit = Math.max(1, Math.min(query.limit ?? 100, 10_000));
     const offset = Math.max(0, query.offset ?? 0);
-    const rows = this.db
+    // The page's rids first, so that the sort carries one integer per candidate rather than whole rows.
+    const rids = this.db
       .prepare(
-        `SELECT r.id, e.name AS experiment, r.name, r.status, r.start_time, r.end_time, r.pipeline, r.step_id, r.step_version, r.git_commit
-         FROM runs r JOIN experiments e ON e.id = r.experiment_id
+        `SELECT r.rid FROM runs r JOIN experiments e ON e.id = r.experiment_id
          ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
          ORDER BY ${order.text} LIMIT ? OFFSET ?`,
       )
-      .all(...params, ...order.params, limit + 1, offset) as RunRow[];
-    const more = rows.length > limit;
-    const page = rows.slice(0, limit).map(toSummary);
-    this.fillRunData(page);
-    return { runs: page, ...(more ? { nextOffset: offset + limit } : {}) };
+      .pluck()
+      .all(...params, ...order.params, limit + 1, offset) as number[];
+    const more = rids.length > limit;
+    const page = rids.slice(0, limit);
+    const byRid = new Map(this.runRows(page).map((r) => [r.rid, r]));
+    return { runs: this.fillRunData(page.map((rid) => byRid.get(rid)!)), ...(more ? { nextOffset: offset + limit } : {}) };
+  }
+
+  private runRows(rids: number[]): RunRow[] {
+    if (!rids.length) return [];
+    return this.db
+      .prepare(
+        `SELECT r.rid, r.id, e.name AS experiment, r.name, r.status, r.start_time, r.end_time, r.pipeline, r.step_id, r.step_version, r.git_commit
+         FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.rid IN (${rids.map(() => '?').join(', ')})`,
+      )
+      .all(...rids) as RunRow[];
   }
 
   getRun(runId: string): RunDetail {
     if (!this.db.readonly) this.reconcileKilled();
     const row = this.stmt(
-      `SELECT r.id, e.name AS experiment, r.name, r.status, r.start_time, r.end_time, r.pipeline, r.step_id, r.step_version, r.git_commit
+      `SELECT r.rid, r.id, e.name AS experiment, r.name, r.status, r.start_time, r.end_time, r.pipeline, r.step_id, r.step_version, r.git_commit
        FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?`,
     ).get(runId) as RunRow | undefined;
     if (!row) throw new StoreError(runId, 'no such run');
-    const [summary] = [toSummary(row)];
-    this.fillRunData([summary]);
+    const summary = this.fillRunData([row])[0];
     const metricHistory: Record<string, MetricPoint[]> = {};
-    for (const m of this.stmt('SELECT key, value, step, timestamp FROM metrics WHERE run_id = ? ORDER BY key, step, timestamp').all(runId) as Array<{ key: string } & MetricPoint>) {
+    for (const m of this.stmt('SELECT key, value, step, timestamp FROM metrics WHERE run = ? ORDER BY key, step, timestamp').all(row.rid) as Array<{ key: string } & MetricPoint>) {
       (metricHistory[m.key] ??= []).push({ value: m.value, step: m.step, timestamp: m.timestamp });
     }
-    const artifacts = this.stmt('SELECT path, sha256, size FROM artifacts WHERE run_id = ? ORDER BY path').all(runId) as RunDetail['artifacts'];
-    const modelVersions = (this.stmt('SELECT model_name AS model, version FROM model_versions WHERE run_id = ? ORDER BY model_name, version').all(runId) as RunDetail['modelVersions']);
+    const artifacts = this.stmt('SELECT path, sha256, size FROM artifacts WHERE run = ? ORDER BY path').all(row.rid) as RunDetail['artifacts'];
+    const modelVersions = this.stmt('SELECT model_name AS model, version FROM model_versions WHERE run = ? ORDER BY model_name, version').all(row.rid) as RunDetail['modelVersions'];
     return { ...summary, metricHistory, artifacts, modelVersions };
   }
 
   listModels(): ModelSummary[] {
     const models = this.stmt('SELECT name, description, created_at AS createdAt FROM registered_models ORDER BY name').all() as Array<Omit<ModelSummary, 'versions'>>;
-    const versions = this.stmt('SELECT model_name, version, run_id, artifact_path, artifact_sha256, created_at FROM model_versions ORDER BY model_name, version DESC').all() as Array<{ model_name: string; version: number; run_id: string | null; artifact_path: string; artifact_sha256: string | null; created_at: number }>;
+    const versions = this.stmt('SELECT v.model_name, v.version, r.id AS run_id, v.artifact_path, v.artifact_sha256, v.created_at FROM model_versions v LEFT JOIN runs r ON r.rid = v.run ORDER BY v.model_name, v.version DESC').all() as Array<{ model_name: string; version: number; run_id: string | null; artifact_path: string; artifact_sha256: string | null; created_at: number }>;
     const aliases = this.stmt('SELECT model_name, alias, version FROM model_aliases ORDER BY alias').all() as Array<{ model_name: string; alias: string; version: number }>;
     return models.map((m) => ({
       ...m,
@@ -332,23 +370,33 @@ export class Store {
     return found[0].id;
   }
 
-  private requireRun(runId: string): void {
-    if (!this.stmt('SELECT 1 FROM runs WHERE id = ?').get(runId)) throw new StoreError(runId, 'no such run');
+  /** The rid of a run, by its UUID. */
+  private rid(runId: string): number {
+    let rid = this.rids.get(runId);
+    if (rid === undefined) {
+      const row = this.stmt('SELECT rid FROM runs WHERE id = ?').get(runId) as { rid: number } | undefined;
+      if (!row) throw new StoreError(runId, 'no such run');
+      this.rids.set(runId, (rid = row.rid));
+    }
+    return rid;
   }
 
-  /** Params, latest metrics and tags for a page of runs, in three queries. */
-  private fillRunData(runs: RunSummary[]): void {
-    if (!runs.length) return;
-    const byId = new Map(runs.map((r) => [r.id, r]));
-    const marks = runs.map(() => '?').join(', ');
-    const ids = runs.map((r) => r.id);
-    for (const p of this.db.prepare(`SELECT run_id, key, value FROM params WHERE run_id IN (${marks})`).all(...ids) as KV[]) byId.get(p.run_id)!.params[p.key] = p.value;
-    for (const t of this.db.prepare(`SELECT run_id, key, value FROM tags WHERE run_id IN (${marks})`).all(...ids) as KV[]) byId.get(t.run_id)!.tags[t.key] = t.value;
-    for (const m of this.db.prepare(`SELECT run_id, key, value FROM latest_metrics WHERE run_id IN (${marks})`).all(...ids) as Array<{ run_id: string; key: string; value: number }>) byId.get(m.run_id)!.metrics[m.key] = m.value;
+  /** Summaries of a page of runs with their params, latest metrics and tags, in three queries. */
+  private fillRunData(rows: RunRow[]): RunSummary[] {
+    const runs = rows.map(toSummary);
+    if (!runs.length) return runs;
+    const byRid = new Map(rows.map((r, i) => [r.rid, runs[i]]));
+    const marks = rows.map(() => '?').join(', ');
+    const rids = rows.map((r) => r.rid);
+    for (const p of this.db.prepare(`SELECT run, key, value FROM params WHERE run IN (${marks})`).all(...rids) as KV[]) byRid.get(p.run)!.params[p.key] = p.value;
+    for (const t of this.db.prepare(`SELECT run, key, value FROM tags WHERE run IN (${marks})`).all(...rids) as KV[]) byRid.get(t.run)!.tags[t.key] = t.value;
+    for (const m of this.db.prepare(`SELECT run, key, value FROM latest_metrics WHERE run IN (${marks})`).all(...rids) as Array<{ run: number; key: string; value: number }>) byRid.get(m.run)!.metrics[m.key] = m.value;
+    return runs;
   }
 }
 
 interface RunRow {
+  rid: number;
   id: string;
   experiment: string;
   name: string | null;
@@ -362,7 +410,7 @@ interface RunRow {
 }
 
 interface KV {
-  run_id: string;
+  run: number;
   key: string;
   value: string;
 }
