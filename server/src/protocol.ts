@@ -5,6 +5,8 @@
  * extension's activation bundle and webview bundles pull in no JSON-RPC code.
  */
 
+import type { ExperimentSummary, LineageEdge, ModelSummary, ModelVersion, RunDetail, RunSummary } from './core/store/types';
+
 /** A custom request: the method, with the types of its params and result. */
 export interface RequestSpec<P, R> {
   readonly method: string;
@@ -153,3 +155,66 @@ export const NotebookClosedNotification = notification<{ path: string }>('cellfl
 
 /** Argument of `cellflow.repromoteFromPipeline`, the quick fix for a stale step. */
 export type { RepromoteFromPipeline } from './core/pipeline/features/codeActions';
+
+// ---- Experiment store (client -> server requests; one store per workspace folder) ----
+
+export type { ExperimentSummary, LineageEdge, MetricPoint, ModelSummary, ModelVersion, RunDetail, RunStatus, RunSummary } from './core/store/types';
+
+export interface StoreScope {
+  /** Absolute path of the workspace folder whose store is meant. */
+  folder: string;
+}
+
+/** A store's contents, or why there are none: not logged yet, or a file Cellflow will not use. */
+export interface StoreState {
+  storePath: string;
+  exists: boolean;
+  /** The store exists but cannot be used (not SQLite, damaged, from a newer Cellflow): the message. */
+  problem?: string;
+}
+
+export const ExperimentsRequest = request<StoreScope, StoreState & { experiments: ExperimentSummary[] }>('cellflow/experiments');
+
+export interface RunsParams extends StoreScope {
+  experiment?: string;
+  filter?: string;
+  orderBy?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export const RunsRequest = request<RunsParams, { runs: RunSummary[]; nextOffset?: number }>('cellflow/runs');
+
+/** Runs with metric histories cut to at most maxPoints points per key (default 1000). */
+export const RunDetailsRequest = request<StoreScope & { runIds: string[]; maxPoints?: number }, { runs: RunDetail[] }>('cellflow/runDetails');
+
+export const ModelsRequest = request<StoreScope, StoreState & { models: ModelSummary[] }>('cellflow/models');
+
+/** What a node came from: kind is 'model-version' (id `name@version`), 'run', 'step-version' or 'cell-hash'. */
+export const LineageRequest = request<StoreScope & { kind: string; id: string }, { edges: LineageEdge[] }>('cellflow/lineage');
+
+export const RegisterModelRequest = request<StoreScope & { name: string; artifactPath: string; runId?: string }, ModelVersion>('cellflow/registerModel');
+
+export const SetAliasRequest = request<StoreScope & { name: string; version: number; alias: string }, null>('cellflow/setAlias');
+
+/** The runs named (or matching the filter) as CSV text, for the client to save where the user says. */
+export const ExportRunsCsvRequest = request<StoreScope & { runIds?: string[]; experiment?: string; filter?: string }, { csv: string; count: number }>('cellflow/exportRunsCsv');
+
+/** server -> client: a folder's store changed (any writer, any process); views refresh. */
+export const StoreChangedNotification = notification<StoreScope>('cellflow/storeChanged');
+
+// ---- Compare webview messages (extension host <-> webview) ----
+
+export interface CompareRun {
+  id: string;
+  label: string;
+  status: RunSummary['status'];
+  experiment: string;
+  params: Record<string, string>;
+  metrics: Record<string, number>;
+  history: Record<string, Array<[step: number, value: number]>>;
+}
+
+export type CompareToWebview = { type: 'runs'; runs: CompareRun[]; truncatedTo?: number } | { type: 'error'; message: string };
+
+export type CompareFromWebview = { type: 'ready' } | { type: 'openRun'; runId: string } | { type: 'exportCsv' };

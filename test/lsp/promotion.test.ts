@@ -38,7 +38,7 @@ describe('promotion over LSP', () => {
     const before = fs.readFileSync(pipelinePath, 'utf8');
     const r = await lsp.request(PromoteRequest, { notebook: nb, cells: [4], pipelinePath });
     assert.equal(r.status, 'created');
-    assert.deepEqual(r.files.map((f) => path.relative(ws.dir, f.path)), ['churn.cellflow.yaml', path.join('steps', 'load_data.py'), 'churn.cellflow.lock']);
+    assert.deepEqual(r.files.map((f) => path.relative(ws.dir, f.path)), [path.join('steps', 'load_data.py'), 'churn.cellflow.lock', 'churn.cellflow.yaml']);
     assert.equal(fs.readFileSync(pipelinePath, 'utf8'), before, 'the client applies the edit, not the server');
   });
 
@@ -47,7 +47,7 @@ describe('promotion over LSP', () => {
     const pipelineUri = URI.file(pipelinePath).toString();
     await lsp.open(pipelineUri, fs.readFileSync(pipelinePath, 'utf8').replace('steps: []', 'params:\n  C: 2.0\nsteps: []'));
     const r = await lsp.request(PromoteRequest, { notebook: nb, cells: [8, 10], stepId: 'train', pipelinePath });
-    assert.match(r.files[1].content, /C=2/, 'the param value comes from the unsaved pipeline text');
+    assert.match(r.files[0].content, /C=2/, 'the param value comes from the unsaved pipeline text');
   });
 
   it('lists a notebook\'s steps with where their cells are, and notices a changed cell', async () => {

@@ -20,7 +20,7 @@ import {
   type TextDocumentContentChangeEvent,
 } from 'vscode-languageserver-protocol/node';
 import { URI } from 'vscode-uri';
-import type { NotificationSpec, RequestSpec } from '../../server/src/protocol';
+import { StoreChangedNotification, type NotificationSpec, type RequestSpec } from '../../server/src/protocol';
 import { DIST } from './paths';
 import { waitFor } from './waitFor';
 
@@ -36,6 +36,8 @@ export class LspClient {
   private readonly waiters: Array<{ uri: string; count: number; resolve: (p: PublishDiagnosticsParams) => void }> = [];
   private readonly versions = new Map<string, number>();
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** cellflow/storeChanged notifications received, oldest first. */
+  readonly storeChanges: Array<{ folder: string }> = [];
 
   /**
    * `server`: another server to speak to (yaml-language-server in the benchmark); `configuration`
@@ -70,6 +72,7 @@ export class LspClient {
     this.connection.onRequest('client/registerCapability', () => null);
     this.connection.onRequest('window/workDoneProgress/create', () => null);
     this.connection.onNotification('window/logMessage', () => undefined);
+    this.connection.onNotification(StoreChangedNotification.method, (p: unknown) => this.storeChanges.push(p as { folder: string }));
     this.connection.listen();
   }
 

@@ -7,6 +7,7 @@ import { NotebookChangedNotification, NotebookClosedNotification, ServerStatusRe
 import { DiagnosticsScheduler, PIPELINE_LANGUAGE } from './diagnostics';
 import { FEATURE_CAPABILITIES, registerFeatures } from './features';
 import { ServerFiles } from './lintContext';
+import { registerExperiments } from './experiments';
 import { registerPromotion } from './promotion';
 import { onRequest } from './requests';
 import { Workspace } from './workspace';
@@ -31,8 +32,15 @@ function dieWith(reason: string): never {
 
 let folderChanges = false;
 
+const experiments = registerExperiments(connection);
+const setFolders = (uris: string[]) => {
+  workspace.setFolders(uris);
+  experiments.setFolders(uris);
+};
+connection.onShutdown(() => experiments.dispose());
+
 connection.onInitialize((params) => {
-  workspace.setFolders(params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []));
+  setFolders(params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []));
   folderChanges = params.capabilities.workspace?.workspaceFolders === true;
   return {
     serverInfo: { name: 'cellflow-language-server', version: CELLFLOW_VERSION },
@@ -47,7 +55,7 @@ connection.onInitialize((params) => {
 connection.onInitialized(() => {
   if (folderChanges) {
     connection.workspace.onDidChangeWorkspaceFolders((e) => {
-      workspace.setFolders([...workspace.folderUris().filter((u) => !e.removed.some((r) => r.uri === u)), ...e.added.map((a) => a.uri)]);
+      setFolders([...workspace.folderUris().filter((u) => !e.removed.some((r) => r.uri === u)), ...e.added.map((a) => a.uri)]);
     });
   }
   connection.console.info(`Cellflow language server ${CELLFLOW_VERSION} on node ${process.version} (ABI ${process.versions.modules}), pid ${process.pid}`);

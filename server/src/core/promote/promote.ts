@@ -117,7 +117,7 @@ export function promote(input: PromoteInput, analyzer: NotebookAnalyzer): Promot
         files.push({ path: lockPath, content: serializeLock(lock) });
       }
     }
-    if (!sameCells) files.unshift({ path: input.pipelinePath, content: doc.toString() });
+    if (!sameCells) files.push({ path: input.pipelinePath, content: doc.toString() });
     const status = stale ? 'restored' : sameCells ? 'unchanged' : 'relocated';
     return { status, step: entry, files, warnings: plan.warnings };
   }
@@ -180,10 +180,12 @@ export function promote(input: PromoteInput, analyzer: NotebookAnalyzer): Promot
   return {
     status: existing ? 'new-version' : 'created',
     step: entry,
+    // The pipeline file comes last: editors and watchers react to it, and by then the code and the
+    // lock that it refers to are already written.
     files: [
-      { path: input.pipelinePath, content: doc.toString() },
       { path: codePath, content },
       { path: lockPath, content: serializeLock(lock as Lock) },
+      { path: input.pipelinePath, content: doc.toString() },
     ],
     warnings: plan.warnings,
   };

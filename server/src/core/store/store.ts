@@ -7,54 +7,11 @@ import { openDatabase, StoreError, type OpenOptions } from './db';
 import { LATEST_METRIC_UPSERT } from './schema';
 import { parseFilter, parseOrderBy } from './filter';
 import { gitCommit } from './git';
+import { downsample } from './downsample';
 import { filterSql, orderSql } from './search';
+import type { ExperimentSummary, LineageEdge, MetricPoint, ModelSummary, ModelVersion, RunDetail, RunStatus, RunSummary } from './types';
 
-export type RunStatus = 'RUNNING' | 'FINISHED' | 'FAILED' | 'KILLED';
-
-export interface RunSummary {
-  id: string;
-  experiment: string;
-  name: string | null;
-  status: RunStatus;
-  startTime: number;
-  endTime: number | null;
-  pipeline: string | null;
-  stepId: string | null;
-  stepVersion: number | null;
-  gitCommit: string | null;
-  params: Record<string, string>;
-  /** Latest value of each metric. */
-  metrics: Record<string, number>;
-  tags: Record<string, string>;
-}
-
-export interface MetricPoint {
-  value: number;
-  step: number;
-  timestamp: number;
-}
-
-export interface RunDetail extends RunSummary {
-  metricHistory: Record<string, MetricPoint[]>;
-  artifacts: Array<{ path: string; sha256: string; size: number }>;
-  modelVersions: Array<{ model: string; version: number }>;
-}
-
-export interface ModelVersion {
-  version: number;
-  runId: string | null;
-  artifactPath: string;
-  artifactSha256: string | null;
-  createdAt: number;
-  aliases: string[];
-}
-
-export interface ModelSummary {
-  name: string;
-  description: string | null;
-  createdAt: number;
-  versions: ModelVersion[];
-}
+export type * from './types';
 
 export interface RunQuery {
   filter?: string;
@@ -73,16 +30,6 @@ export interface StartRun {
   cellHash?: string;
   /** The run's process; a run whose process is gone is shown as killed. */
   pid?: number;
-}
-
-export interface LineageEdge {
-  fromKind: string;
-  fromId: string;
-  toKind: string;
-  toId: string;
-  relation: string;
-  /** 1 for a direct edge into the node asked about, 2 for the one before, and so on. */
-  depth: number;
 }
 
 export interface MetricInput {
@@ -346,6 +293,23 @@ export class Store {
     const artifacts = this.stmt('SELECT path, sha256, size FROM artifacts WHERE run = ? ORDER BY path').all(row.rid) as RunDetail['artifacts'];
     const modelVersions = this.stmt('SELECT model_name AS model, version FROM model_versions WHERE run = ? ORDER BY model_name, version').all(row.rid) as RunDetail['modelVersions'];
     return { ...summary, metricHistory, artifacts, modelVersions };
+  }
+
+  listExperiments(): ExperimentSummary[] {
+    if (!this.db.readonly) this.reconcileKilled();
+    return this.stmt(
+      `SELECT e.name, count(r.rid) AS runs, max(r.start_time) AS lastStart
+       FROM experiments e LEFT JOIN runs r ON r.experiment_id = e.id GROUP BY e.id ORDER BY lastStart DESC NULLS LAST, e.name`,
+    ).all() as ExperimentSummary[];
+  }
+
+  /** Runs with their metric histories, each key cut to at most `maxPoints` points for drawing. */
+  runDetails(runIds: string[], maxPoints = 1000): RunDetail[] {
+    return runIds.map((id) => {
+      const detail = this.getRun(id);
+      for (const key of Object.keys(detail.metricHistory)) detail.metricHistory[key] = downsample(detail.metricHistory[key], maxPoints);
+      return detail;
+    });
   }
 
   listModels(): ModelSummary[] {

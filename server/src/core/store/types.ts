@@ -1,0 +1,67 @@
+/**
+ * What the store holds, as plain data: the shapes the CLI prints, the language server sends and the
+ * webviews draw. No imports, so the protocol module can re-export them to every process.
+ */
+export type RunStatus = 'RUNNING' | 'FINISHED' | 'FAILED' | 'KILLED';
+
+export interface RunSummary {
+  id: string;
+  experiment: string;
+  name: string | null;
+  status: RunStatus;
+  startTime: number;
+  endTime: number | null;
+  pipeline: string | null;
+  stepId: string | null;
+  stepVersion: number | null;
+  gitCommit: string | null;
+  params: Record<string, string>;
+  /** Latest value of each metric. */
+  metrics: Record<string, number>;
+  tags: Record<string, string>;
+}
+
+export interface MetricPoint {
+  value: number;
+  step: number;
+  timestamp: number;
+}
+
+export interface RunDetail extends RunSummary {
+  metricHistory: Record<string, MetricPoint[]>;
+  artifacts: Array<{ path: string; sha256: string; size: number }>;
+  modelVersions: Array<{ model: string; version: number }>;
+}
+
+export interface ModelVersion {
+  version: number;
+  runId: string | null;
+  artifactPath: string;
+  artifactSha256: string | null;
+  createdAt: number;
+  aliases: string[];
+}
+
+export interface ModelSummary {
+  name: string;
+  description: string | null;
+  createdAt: number;
+  versions: ModelVersion[];
+}
+
+export interface LineageEdge {
+  fromKind: string;
+  fromId: string;
+  toKind: string;
+  toId: string;
+  relation: string;
+  /** 1 for a direct edge into the node asked about, 2 for the one before, and so on. */
+  depth: number;
+}
+
+export interface ExperimentSummary {
+  name: string;
+  runs: number;
+  /** Start time of its newest run, if any. */
+  lastStart: number | null;
+}

@@ -1,0 +1,69 @@
+import { ErrorCodes, ResponseError, type Connection } from 'vscode-languageserver/node';
+import { URI } from 'vscode-uri';
+import { FileProblem } from '../core/fileProblem';
+import { runsToCsv } from '../core/store/csv';
+import { FilterError } from '../core/store/filter';
+import {
+  ExperimentsRequest,
+  ExportRunsCsvRequest,
+  LineageRequest,
+  ModelsRequest,
+  RegisterModelRequest,
+  RunDetailsRequest,
+  RunsRequest,
+  SetAliasRequest,
+  StoreChangedNotification,
+} from '../protocol';
+import { onRequest } from './requests';
+import { folderKey, StoreRegistry } from './stores';
+
+/** Most runs one export or comparison reads. */
+const MAX_RUNS = 10_000;
+
+/**
+ * The experiment store over LSP: the Runs and Model Registry views, the compare webview and the
+ * store commands ask here; the server owns the only native SQLite binding in the editor.
+ */
+export function registerExperiments(connection: Connection): { setFolders(uris: string[]): void; dispose(): void } {
+  const stores = new StoreRegistry((folder) => void connection.sendNotification(StoreChangedNotification.method, { folder }));
+  const handle = <P extends { folder: string }, R>(spec: Parameters<typeof onRequest<P, R>>[1], fn: (p: P) => R) =>
+    onRequest(connection, spec, (params: P) => {
+      try {
+        return fn({ ...params, folder: folderKey(params.folder) });
+      } catch (err) {
+        // The user's data or input, said plainly; anything else is a bug and goes up as one.
+        if (err instanceof FileProblem || err instanceof FilterError || err instanceof TypeError) throw new ResponseError(ErrorCodes.InvalidParams, err.message);
+        throw err;
+      }
+    });
+
+  handle(ExperimentsRequest, ({ folder }) => {
+    const { state, store } = stores.open(folder);
+    return { ...state, experiments: store ? store.listExperiments() : [] };
+  });
+  handle(RunsRequest, ({ folder, ...query }) => {
+    const { store } = stores.open(folder);
+    return store ? store.searchRuns(query) : { runs: [] };
+  });
+  handle(RunDetailsRequest, ({ folder, runIds, maxPoints }) => ({ runs: stores.require(folder).runDetails(runIds.slice(0, MAX_RUNS), maxPoints) }));
+  handle(ModelsRequest, ({ folder }) => {
+    const { state, store } = stores.open(folder);
+    return { ...state, models: store ? store.listModels() : [] };
+  });
+  handle(LineageRequest, ({ folder, kind, id }) => ({ edges: stores.require(folder).lineageOf(kind, id) }));
+  handle(RegisterModelRequest, ({ folder, name, artifactPath, runId }) => stores.require(folder).registerModel(name, artifactPath, runId));
+  handle(SetAliasRequest, ({ folder, name, version, alias }) => {
+    stores.require(folder).setAlias(name, version, alias);
+    return null;
+  });
+  handle(ExportRunsCsvRequest, ({ folder, runIds, experiment, filter }) => {
+    const store = stores.require(folder);
+    const runs = runIds ? runIds.slice(0, MAX_RUNS).map((id) => store.getRun(id)) : store.searchRuns({ experiment, filter, limit: MAX_RUNS }).runs;
+    return { csv: runsToCsv(runs), count: runs.length };
+  });
+
+  return {
+    setFolders: (uris) => stores.setFolders(uris.map((u) => folderKey(URI.parse(u).fsPath))),
+    dispose: () => stores.dispose(),
+  };
+}
