@@ -23,11 +23,17 @@ const common = {
   alias: { 'web-tree-sitter': './node_modules/web-tree-sitter/tree-sitter.cjs' },
 };
 
+// Webview scripts run in the browser; their CSS (uPlot's included) is bundled beside them, so the page
+// loads only files from dist/media.
+const webview = { ...common, platform: 'browser', format: 'iife', target: 'chrome120', mainFields: ['browser', 'module', 'main'], alias: {} };
+
 const bundles = [
-  // Two client bundles: activation loads only the small first one; the language client comes right after.
-  { entryPoints: { extension: 'client/src/extension.ts', languageServer: 'client/src/languageServer.ts' }, outdir: 'dist/client', external: ['vscode', ...native] },
+  // Client bundles: activation loads only the small first one; the language client and the experiment
+  // views come right after.
+  { entryPoints: { extension: 'client/src/extension.ts', languageServer: 'client/src/languageServer.ts', experiments: 'client/src/experiments/experimentCommands.ts' }, outdir: 'dist/client', external: ['vscode', ...native] },
   { entryPoints: { server: 'server/src/lsp/main.ts' }, outdir: 'dist/server', external: native },
   { entryPoints: { cellflow: 'server/src/cli/main.ts' }, outdir: 'dist/cli', external: native, banner: { js: '#!/usr/bin/env node' } },
+  { ...webview, entryPoints: { compare: 'media/compare/main.ts' }, outdir: 'dist/media' },
 ];
 
 async function generateSchema() {

@@ -1,7 +1,11 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { NotebookStep, RepromoteFromPipeline, ServerStatus } from '../../server/src/protocol';
+import type { CompareToWebview, NotebookStep, RepromoteFromPipeline, ServerStatus } from '../../server/src/protocol';
 import { registerCommands } from './commands';
+import { EXPERIMENT_COMMANDS } from './experiments/commandIds';
+import type { Experiments } from './experiments/experimentCommands';
+import type { RegistryTree } from './experiments/registryTree';
+import type { RunsTree } from './experiments/runsTree';
 import type { LanguageServerController } from './languageServer';
 import { promoteAndApply, promoteFromEditor } from './promoteCommand';
 import { NotebookSync } from './notebookSync';
@@ -15,6 +19,8 @@ export interface CellflowApi {
   serverStatus(): Promise<ServerStatus>;
   /** The steps promoted from a notebook, as its cell status bar shows them. */
   notebookSteps(notebook: vscode.NotebookDocument): Promise<NotebookStep[]>;
+  /** The Runs and Model Registry views' data, and what the Compare Runs page was last given to draw. */
+  experiments(): { runs: RunsTree; registry: RegistryTree; compared(): CompareToWebview | undefined };
 }
 
 let server: LanguageServerController | undefined;
@@ -43,6 +49,18 @@ export function activate(context: vscode.ExtensionContext): CellflowApi {
   });
 
   registerCommands(context, ready, log);
+  // The Runs and Model Registry views, and their commands, are a bundle of their own too: loaded with
+  // the language client, or by the first of their commands, whichever comes first.
+  let experiments: Experiments | undefined;
+  const loadExperiments = (): Experiments => {
+    if (!experiments) {
+      const { registerExperiments } = require(path.join(__dirname, 'experiments.js')) as typeof import('./experiments/experimentCommands');
+      experiments = registerExperiments(context, ready);
+    }
+    return experiments;
+  };
+  void ready.then(() => loadExperiments());
+  for (const id of EXPERIMENT_COMMANDS) context.subscriptions.push(vscode.commands.registerCommand(id, (...args: unknown[]) => loadExperiments().execute(id, args)));
   const steps = new StepStatusBar(ready);
   context.subscriptions.push(
     steps,
@@ -82,6 +100,10 @@ export function activate(context: vscode.ExtensionContext): CellflowApi {
     onDidChangeServerState: stateChanged.event,
     serverStatus: () => ready.then((c) => c.status()),
     notebookSteps: (notebook) => steps.steps(notebook),
+    experiments: () => {
+      const e = loadExperiments();
+      return { runs: e.runs, registry: e.registry, compared: () => e.compared() };
+    },
   };
 }
 

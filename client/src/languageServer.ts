@@ -18,6 +18,8 @@ export class LanguageServerController implements vscode.Disposable {
   private current: ServerState = { kind: 'starting' };
   private readonly changed = new vscode.EventEmitter<ServerState>();
   readonly onDidChangeState = this.changed.event;
+  /** Server notifications the UI listens to, registered again on every client a restart makes. */
+  private readonly listeners: Array<{ method: string; handler: (params: unknown) => void; live?: { dispose(): void } }> = [];
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -95,6 +97,7 @@ export class LanguageServerController implements vscode.Disposable {
     };
     client = new LanguageClient('cellflow', 'Cellflow Language Server', serverOptions, clientOptions);
     this.client = client;
+    for (const l of this.listeners) l.live = client.onNotification(l.method, l.handler);
     try {
       await client.start();
     } catch (err) {
@@ -143,6 +146,18 @@ export class LanguageServerController implements vscode.Disposable {
   /** A custom notification; dropped while the server is not running (it is re-sent what it needs on start). */
   notify<P>(spec: NotificationSpec<P>, params: P): void {
     if (this.client && this.current.kind === 'running') void this.client.sendNotification(spec.method, params);
+  }
+
+  /** Listens to a server notification for as long as the returned disposable lives, across restarts. */
+  onNotification<P>(spec: NotificationSpec<P>, handler: (params: P) => void): vscode.Disposable {
+    const entry: (typeof this.listeners)[number] = { method: spec.method, handler: handler as (params: unknown) => void };
+    this.listeners.push(entry);
+    entry.live = this.client?.onNotification(spec.method, entry.handler);
+    return new vscode.Disposable(() => {
+      entry.live?.dispose();
+      const i = this.listeners.indexOf(entry);
+      if (i >= 0) this.listeners.splice(i, 1);
+    });
   }
 
   /** Resolves once a start has finished, either way. */

@@ -5,7 +5,7 @@
  * extension's activation bundle and webview bundles pull in no JSON-RPC code.
  */
 
-import type { ExperimentSummary, LineageEdge, ModelSummary, ModelVersion, RunDetail, RunSummary } from './core/store/types';
+import type { ExperimentSummary, LineageEdge, ModelSummary, ModelVersion, RunDetail, RunOutputs, RunSummary } from './core/store/types';
 
 /** A custom request: the method, with the types of its params and result. */
 export interface RequestSpec<P, R> {
@@ -158,7 +158,7 @@ export type { RepromoteFromPipeline } from './core/pipeline/features/codeActions
 
 // ---- Experiment store (client -> server requests; one store per workspace folder) ----
 
-export type { ExperimentSummary, LineageEdge, MetricPoint, ModelSummary, ModelVersion, RunDetail, RunStatus, RunSummary } from './core/store/types';
+export type { ExperimentSummary, LineageEdge, MetricPoint, ModelSummary, ModelVersion, RunDetail, RunOutputs, RunStatus, RunSummary } from './core/store/types';
 
 export interface StoreScope {
   /** Absolute path of the workspace folder whose store is meant. */
@@ -187,6 +187,9 @@ export const RunsRequest = request<RunsParams, { runs: RunSummary[]; nextOffset?
 
 /** Runs with metric histories cut to at most maxPoints points per key (default 1000). */
 export const RunDetailsRequest = request<StoreScope & { runIds: string[]; maxPoints?: number }, { runs: RunDetail[] }>('cellflow/runDetails');
+
+/** A run's artifacts and the model versions registered from it, without its metric history. */
+export const RunOutputsRequest = request<StoreScope & { runId: string }, RunOutputs>('cellflow/runOutputs');
 
 export const ModelsRequest = request<StoreScope, StoreState & { models: ModelSummary[] }>('cellflow/models');
 

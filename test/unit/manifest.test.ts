@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { EXPERIMENT_COMMANDS } from '../../client/src/experiments/commandIds';
 import { SETTINGS } from '../../server/src/protocol';
 import { CELLFLOW_VERSION } from '../../server/src/core/version';
 import { PIPELINE_FILE_PATTERN } from '../../server/src/core/pipeline/files';
@@ -59,9 +60,27 @@ describe('extension manifest', () => {
 
   it('contributes a title for every command it registers', () => {
     const source = ['commands.ts', 'extension.ts'].map((f) => fs.readFileSync(path.join(ROOT, 'client', 'src', f), 'utf8')).join('\n');
-    const registered = [...source.matchAll(/registerCommand\('([^']+)'/g)].map((m) => m[1]).sort();
+    const registered = [...[...source.matchAll(/registerCommand\('([^']+)'/g)].map((m) => m[1]), ...EXPERIMENT_COMMANDS].sort();
     const contributed = (manifest.contributes.commands as Array<{ command: string; title: string }>).map((c) => c.command).sort();
     assert.deepEqual(registered, contributed);
+  });
+  it('has a Cellflow sidebar with the Runs and Model Registry views, and menus that name contributed commands only', () => {
+    const container = manifest.contributes.viewsContainers.activitybar.find((v: { id: string }) => v.id === 'cellflow');
+    assert.ok(container && fs.existsSync(path.join(ROOT, container.icon)), 'the container and its icon');
+    assert.deepEqual(manifest.contributes.views.cellflow.map((v: { id: string; name: string }) => [v.id, v.name]), [['cellflow.runs', 'Runs'], ['cellflow.registry', 'Model Registry']]);
+    const commands = new Set((manifest.contributes.commands as Array<{ command: string }>).map((c) => c.command));
+    for (const [menu, items] of Object.entries(manifest.contributes.menus as Record<string, Array<{ command: string }>>)) {
+      for (const item of items) assert.ok(commands.has(item.command), `${menu} names ${item.command}`);
+    }
+    const itemMenu = manifest.contributes.menus['view/item/context'] as Array<{ command: string; when: string }>;
+    assert.ok(itemMenu.some((m) => m.command === 'cellflow.compareRuns' && m.when.includes('view == cellflow.runs')), 'compare from the Runs view');
+    assert.ok(itemMenu.some((m) => m.command === 'cellflow.setAlias' && m.when.includes('viewItem == cellflow.modelVersion')), 'set an alias on a version');
+  });
+
+  it('packs the webview assets and the Python client into the .vsix, and not their sources', () => {
+    const rules = fs.readFileSync(path.join(ROOT, '.vscodeignore'), 'utf8').split('\n');
+    for (const r of ['!dist/client/experiments.js', '!dist/media/*.js', '!dist/media/*.css', '!dist/python/**']) assert.ok(rules.includes(r), r);
+    assert.ok(!rules.includes('!media/**'), 'webview TypeScript stays out');
   });
 });
 

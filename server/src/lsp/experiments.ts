@@ -10,6 +10,7 @@ import {
   ModelsRequest,
   RegisterModelRequest,
   RunDetailsRequest,
+  RunOutputsRequest,
   RunsRequest,
   SetAliasRequest,
   StoreChangedNotification,
@@ -46,6 +47,7 @@ export function registerExperiments(connection: Connection): { setFolders(uris: 
     return store ? store.searchRuns(query) : { runs: [] };
   });
   handle(RunDetailsRequest, ({ folder, runIds, maxPoints }) => ({ runs: stores.require(folder).runDetails(runIds.slice(0, MAX_RUNS), maxPoints) }));
+  handle(RunOutputsRequest, ({ folder, runId }) => stores.require(folder).runOutputs(runId));
   handle(ModelsRequest, ({ folder }) => {
     const { state, store } = stores.open(folder);
     return { ...state, models: store ? store.listModels() : [] };

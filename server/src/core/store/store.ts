@@ -9,7 +9,7 @@ import { parseFilter, parseOrderBy } from './filter';
 import { gitCommit } from './git';
 import { downsample } from './downsample';
 import { filterSql, orderSql } from './search';
-import type { ExperimentSummary, LineageEdge, MetricPoint, ModelSummary, ModelVersion, RunDetail, RunStatus, RunSummary } from './types';
+import type { ExperimentSummary, LineageEdge, MetricPoint, ModelSummary, ModelVersion, RunDetail, RunOutputs, RunStatus, RunSummary } from './types';
 
 export type * from './types';
 
@@ -290,9 +290,18 @@ export class Store {
     for (const m of this.stmt('SELECT key, value, step, timestamp FROM metrics WHERE run = ? ORDER BY key, step, timestamp').all(row.rid) as Array<{ key: string } & MetricPoint>) {
       (metricHistory[m.key] ??= []).push({ value: m.value, step: m.step, timestamp: m.timestamp });
     }
-    const artifacts = this.stmt('SELECT path, sha256, size FROM artifacts WHERE run = ? ORDER BY path').all(row.rid) as RunDetail['artifacts'];
-    const modelVersions = this.stmt('SELECT model_name AS model, version FROM model_versions WHERE run = ? ORDER BY model_name, version').all(row.rid) as RunDetail['modelVersions'];
-    return { ...summary, metricHistory, artifacts, modelVersions };
+    return { ...summary, metricHistory, ...this.outputsOf(row.rid) };
+  }
+
+  /** What a run left behind: its artifacts and the model versions registered from it. */
+  runOutputs(runId: string): RunOutputs {
+    return this.outputsOf(this.rid(runId));
+  }
+
+  private outputsOf(rid: number): RunOutputs {
+    const artifacts = this.stmt('SELECT path, sha256, size FROM artifacts WHERE run = ? ORDER BY path').all(rid) as RunOutputs['artifacts'];
+    const modelVersions = this.stmt('SELECT model_name AS model, version FROM model_versions WHERE run = ? ORDER BY model_name, version').all(rid) as RunOutputs['modelVersions'];
+    return { artifacts, modelVersions };
   }
 
   listExperiments(): ExperimentSummary[] {

@@ -27,10 +27,13 @@ export interface MetricPoint {
   timestamp: number;
 }
 
-export interface RunDetail extends RunSummary {
-  metricHistory: Record<string, MetricPoint[]>;
+export interface RunOutputs {
   artifacts: Array<{ path: string; sha256: string; size: number }>;
   modelVersions: Array<{ model: string; version: number }>;
+}
+
+export interface RunDetail extends RunSummary, RunOutputs {
+  metricHistory: Record<string, MetricPoint[]>;
 }
 
 export interface ModelVersion {

@@ -1,0 +1,270 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { type CompareToWebview, ExportRunsCsvRequest, ModelsRequest, RegisterModelRequest, RunOutputsRequest, RunsRequest, SetAliasRequest, type ModelSummary, type RunSummary } from '../../../server/src/protocol';
+import type { ExperimentCommand } from './commandIds';
+import { ComparePanel, MAX_COMPARED_RUNS } from './comparePanel';
+import { RegistryTree, type RegistryNode } from './registryTree';
+import { RunsTree, type RunsNode } from './runsTree';
+import { errorMessage, formatNumber, StoreAccess, type StoreServer } from './storeAccess';
+
+/** Aliases offered before any exist; the user can type any other. */
+const COMMON_ALIASES = ['staging', 'production', 'champion', 'challenger'];
+
+interface ExperimentViews {
+  runs: RunsTree;
+  registry: RegistryTree;
+  runsView: vscode.TreeView<RunsNode>;
+  registryView: vscode.TreeView<RegistryNode>;
+  stores: StoreAccess;
+}
+
+/** What the activation bundle gets back: the views' data (for tests) and the commands to run. */
+export interface Experiments {
+  runs: RunsTree;
+  registry: RegistryTree;
+  execute(id: ExperimentCommand, args: unknown[]): unknown;
+  /** What the Compare Runs page was last given to draw. */
+  compared(): CompareToWebview | undefined;
+}
+
+/** The Runs and Model Registry views and the commands over the experiment store. */
+export function registerExperiments(context: vscode.ExtensionContext, server: Promise<StoreServer>): Experiments {
+  const stores = new StoreAccess(server);
+  const runs = new RunsTree(stores);
+  const registry = new RegistryTree(stores);
+  const runsView = vscode.window.createTreeView('cellflow.runs', { treeDataProvider: runs, canSelectMany: true, showCollapseAll: true });
+  const registryView = vscode.window.createTreeView('cellflow.registry', { treeDataProvider: registry, showCollapseAll: true });
+  const views: ExperimentViews = { runs, registry, runsView, registryView, stores };
+
+  const revealRun = async (folder: string, runId: string) => {
+    const node = await runs.nodeForRun(folder, runId);
+    if (!node) {
+      void vscode.window.showWarningMessage(`Cellflow: run ${runId} is not in the store any more.`);
+      return;
+    }
+    await vscode.commands.executeCommand('cellflow.runs.focus');
+    await runsView.reveal(node, { select: true, focus: true, expand: false });
+  };
+  const exportCsv = async (folder: string, runIds: string[]) => void (await guard(() => exportRuns(stores, folder, { runIds })));
+
+  context.subscriptions.push(stores, runs, registry, runsView, registryView);
+  const commands: Record<ExperimentCommand, (...args: any[]) => unknown> = {
+    'cellflow.refreshExperiments': () => stores.refresh(),
+    'cellflow.showMoreRuns': (node: Extract<RunsNode, { kind: 'more' }>) => runs.showMore(node),
+    'cellflow.compareRuns': (node?: RunsNode, selected?: RunsNode[]) => guard(() => compareRuns(context, views, revealRun, exportCsv, node, selected)),
+    'cellflow.exportRunsCsv': (node?: RunsNode, selected?: RunsNode[]) => guard(() => exportFromView(views, node, selected)),
+    'cellflow.registerModel': (node?: RunsNode) => guard(() => registerModel(views, node)),
+    'cellflow.setAlias': (node?: RegistryNode) => guard(() => setAlias(views, node)),
+    'cellflow.revealRun': (args: { folder: string; runId: string }) => guard(() => revealRun(args.folder, args.runId)),
+    'cellflow.revealModelVersion': (args: { folder: string; model: string; version: number }) =>
+      guard(async () => {
+        const node = await registry.nodeForVersion(args.folder, args.model, args.version);
+        if (!node) return;
+        await vscode.commands.executeCommand('cellflow.registry.focus');
+        await registryView.reveal(node, { select: true, focus: true, expand: true });
+      }),
+    'cellflow.openStep': (args: { folder: string; pipeline: string; stepId: string }) => guard(() => openStep(args)),
+    'cellflow.copyPythonPath': async () => {
+      const dir = context.asAbsolutePath(path.join('dist', 'python'));
+      await vscode.env.clipboard.writeText(dir);
+      void vscode.window.showInformationMessage(`Cellflow: copied ${dir}. Put it on PYTHONPATH (export PYTHONPATH="${dir}") and \`import cellflow\`.`);
+      return dir;
+    },
+  };
+  return { ...views, execute: (id, args) => commands[id](...args), compared: () => ComparePanel.active?.lastSent };
+}
+
+/** Runs a command body, turning a failure into one error message instead of an unhandled rejection. */
+async function guard<T>(body: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await body();
+  } catch (err) {
+    void vscode.window.showErrorMessage(`Cellflow: ${errorMessage(err)}`);
+    return undefined;
+  }
+}
+
+type RunNode = Extract<RunsNode, { kind: 'run' }>;
+
+function selectedRuns(views: ExperimentViews, node?: RunsNode, selected?: RunsNode[]): RunNode[] {
+  const picked = selected?.length ? selected : node ? [node] : [...views.runsView.selection];
+  return picked.filter((n): n is RunNode => n.kind === 'run');
+}
+
+async function compareRuns(
+  context: vscode.ExtensionContext,
+  views: ExperimentViews,
+  revealRun: (folder: string, runId: string) => Promise<void>,
+  exportCsv: (folder: string, runIds: string[]) => Promise<void>,
+  node?: RunsNode,
+  selected?: RunsNode[],
+): Promise<ComparePanel | undefined> {
+  let chosen = selectedRuns(views, node, selected);
+  const folder = chosen[0]?.folder ?? (await pickFolder(views.stores));
+  if (!folder) return undefined;
+  if (chosen.some((r) => r.folder !== folder)) {
+    void vscode.window.showWarningMessage('Cellflow: runs of one workspace folder are compared at a time; showing those of the first.');
+    chosen = chosen.filter((r) => r.folder === folder);
+  }
+  let ids = chosen.map((r) => r.run.id);
+  if (ids.length < 2) {
+    const picked = await pickRuns(views.stores, folder, ids, true);
+    if (!picked) return undefined;
+    ids = picked;
+  }
+  if (ids.length < 2) {
+    void vscode.window.showInformationMessage('Cellflow: pick two or more runs to compare.');
+    return undefined;
+  }
+  if (ids.length > MAX_COMPARED_RUNS) void vscode.window.showWarningMessage(`Cellflow: comparing the first ${MAX_COMPARED_RUNS} of ${ids.length} runs.`);
+  return ComparePanel.show(context, views.stores, folder, ids, { revealRun, exportCsv });
+}
+
+async function exportFromView(views: ExperimentViews, node?: RunsNode, selected?: RunsNode[]): Promise<vscode.Uri | undefined> {
+  const chosen = selectedRuns(views, node, selected);
+  if (chosen.length) return exportRuns(views.stores, chosen[0].folder, { runIds: chosen.filter((r) => r.folder === chosen[0].folder).map((r) => r.run.id) });
+  if (node?.kind === 'experiment') return exportRuns(views.stores, node.folder, { experiment: node.experiment.name });
+  const folder = node && 'folder' in node ? node.folder : await pickFolder(views.stores);
+  return folder ? exportRuns(views.stores, folder, {}) : undefined;
+}
+
+/** Asks where to save, then writes the runs as CSV there. */
+async function exportRuns(stores: StoreAccess, folder: string, which: { runIds?: string[]; experiment?: string }): Promise<vscode.Uri | undefined> {
+  const { csv, count } = await stores.request(ExportRunsCsvRequest, { folder, ...which });
+  const name = `${(which.experiment ?? 'runs').replace(/[^\w.-]+/g, '_')}.csv`;
+  const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(folder, name)), filters: { CSV: ['csv'] }, title: `Export ${count} run${count === 1 ? '' : 's'} to CSV` });
+  if (!target) return undefined;
+  await vscode.workspace.fs.writeFile(target, Buffer.from(csv, 'utf8'));
+  void vscode.window.showInformationMessage(`Cellflow: exported ${count} run${count === 1 ? '' : 's'} to ${vscode.workspace.asRelativePath(target)}.`, 'Open').then((c) => c && vscode.window.showTextDocument(target));
+  return target;
+}
+
+/** Registers a run's artifact as a new version of a model (a new model if the name is new). */
+async function registerModel(views: ExperimentViews, node?: RunsNode): Promise<{ name: string; version: number } | undefined> {
+  const { stores } = views;
+  // From an artifact row, a run row, the Runs view's selection, or else a pick of the newest runs.
+  const fromRun = node?.kind === 'run' ? node : selectedRuns(views)[0];
+  const folder = node?.kind === 'artifact' ? node.folder : (fromRun?.folder ?? (await pickFolder(stores)));
+  if (!folder) return undefined;
+  const runId = node?.kind === 'artifact' ? node.runId : (fromRun?.run.id ?? (await pickRuns(stores, folder, [], false))?.[0]);
+  if (!runId) return undefined;
+  let artifactPath = node?.kind === 'artifact' ? node.artifact.path : undefined;
+  if (!artifactPath) {
+    const { artifacts } = await stores.request(RunOutputsRequest, { folder, runId });
+    if (!artifacts.length) {
+      void vscode.window.showWarningMessage('Cellflow: this run logged no artifacts. Log the model file with cellflow.log_artifact(path) in the run, then register it.');
+      return undefined;
+    }
+    const picked = await vscode.window.showQuickPick(
+      artifacts.map((a) => ({ label: a.path, description: `${a.size} bytes`, detail: `sha256 ${a.sha256}` })),
+      { title: 'Register Model Version: which artifact?', placeHolder: 'The file this model version is' },
+    );
+    if (!picked) return undefined;
+    artifactPath = picked.label;
+  }
+  const models = (await stores.request(ModelsRequest, { folder })).models;
+  const name = await pickModelName(models, artifactPath);
+  if (!name) return undefined;
+  const version = await stores.request(RegisterModelRequest, { folder, name, artifactPath, runId });
+  const choice = await vscode.window.showInformationMessage(`Cellflow: registered ${name} v${version.version} from ${artifactPath}.`, 'Set Alias…');
+  if (choice) await setAliasFor(stores, folder, models.find((m) => m.name === name)?.versions ?? [], name, version.version);
+  return { name, version: version.version };
+}
+
+async function pickModelName(models: ModelSummary[], artifactPath: string): Promise<string | undefined> {
+  const suggested = path.basename(artifactPath).replace(/\.[^.]+$/, '').replace(/[^\w.-]+/g, '_');
+  const validate = (v: string) => (/^[\w.-]+$/.test(v) ? undefined : 'Letters, digits, _, . and - only.');
+  if (!models.length) return vscode.window.showInputBox({ title: 'Register Model Version: model name', value: suggested, validateInput: validate });
+  const NEW = '$(add) New model…';
+  const picked = await vscode.window.showQuickPick([...models.map((m) => ({ label: m.name, description: `${m.versions.length} version${m.versions.length === 1 ? '' : 's'}` })), { label: NEW }], {
+    title: 'Register Model Version: which model?',
+  });
+  if (!picked) return undefined;
+  return picked.label === NEW ? vscode.window.showInputBox({ title: 'Register Model Version: new model name', value: suggested, validateInput: validate }) : picked.label;
+}
+
+async function setAlias(views: ExperimentViews, node?: RegistryNode): Promise<{ name: string; version: number; alias: string } | undefined> {
+  const { stores } = views;
+  if (node?.kind === 'version') return setAliasFor(stores, node.folder, views.registry.cachedModels(node.folder).find((m) => m.name === node.model)?.versions ?? [node.version], node.model, node.version.version);
+  const folder = node && 'folder' in node ? node.folder : await pickFolder(stores);
+  if (!folder) return undefined;
+  const { models } = await stores.request(ModelsRequest, { folder });
+  if (!models.length) {
+    void vscode.window.showInformationMessage('Cellflow: no model is registered yet. Register a run artifact first.');
+    return undefined;
+  }
+  const model =
+    node?.kind === 'model'
+      ? node.model
+      : models.length === 1
+        ? models[0]
+        : (await vscode.window.showQuickPick(models.map((m) => ({ label: m.name, model: m })), { title: 'Set Alias: which model?' }))?.model;
+  if (!model) return undefined;
+  const version = await vscode.window.showQuickPick(
+    model.versions.map((v) => ({ label: `v${v.version}`, description: v.aliases.map((a) => `@${a}`).join(' '), detail: v.artifactPath, version: v.version })),
+    { title: `Set Alias: which version of ${model.name}?` },
+  );
+  return version ? setAliasFor(stores, folder, model.versions, model.name, version.version) : undefined;
+}
+
+/** Points an alias at a version: the model's aliases (and where they point now), common ones, or any typed. */
+async function setAliasFor(stores: StoreAccess, folder: string, versions: ModelSummary['versions'], name: string, version: number): Promise<{ name: string; version: number; alias: string } | undefined> {
+  const current = new Map(versions.flatMap((v) => v.aliases.map((a) => [a, v.version] as const)));
+  const names = [...new Set([...current.keys(), ...COMMON_ALIASES])];
+  const quick = vscode.window.createQuickPick<vscode.QuickPickItem>();
+  quick.title = `Set Alias for ${name} v${version}`;
+  quick.placeholder = 'Pick an alias or type a new one';
+  const base = names.map((a) => ({ label: a, description: current.has(a) ? (current.get(a) === version ? 'already here' : `now on v${current.get(a)}`) : undefined }));
+  quick.items = base;
+  quick.onDidChangeValue((value) => {
+    quick.items = value && !names.includes(value) ? [{ label: value, description: 'new alias' }, ...base] : base;
+  });
+  const alias = await new Promise<string | undefined>((resolve) => {
+    quick.onDidAccept(() => resolve(quick.selectedItems[0]?.label ?? (quick.value || undefined)));
+    quick.onDidHide(() => resolve(undefined));
+    quick.show();
+  });
+  quick.dispose();
+  if (!alias) return undefined;
+  await stores.request(SetAliasRequest, { folder, name, version, alias });
+  const was = current.get(alias);
+  void vscode.window.showInformationMessage(`Cellflow: ${name}@${alias} → v${version}${was !== undefined && was !== version ? ` (was v${was})` : ''}.`);
+  return { name, version, alias };
+}
+
+async function openStep(args: { folder: string; pipeline: string; stepId: string }): Promise<void> {
+  const uri = vscode.Uri.file(path.resolve(args.folder, args.pipeline));
+  const doc = await vscode.workspace.openTextDocument(uri);
+  const line = doc.getText().split(/\r?\n/).findIndex((l) => new RegExp(`^\\s*(-\\s+)?id:\\s*['"]?${args.stepId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}['"]?\\s*$`).test(l));
+  const at = new vscode.Position(Math.max(0, line), 0);
+  await vscode.window.showTextDocument(doc, { selection: new vscode.Range(at, at) });
+}
+
+async function pickFolder(stores: StoreAccess): Promise<string | undefined> {
+  const folders = stores.folders();
+  if (folders.length <= 1) {
+    if (!folders.length) void vscode.window.showInformationMessage('Cellflow: open a folder first; its experiment store is .cellflow/cellflow.db.');
+    return folders[0];
+  }
+  return (await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Which workspace folder\'s experiment store?' }))?.uri.fsPath;
+}
+
+/** The store's newest runs to pick from, those given already ticked. */
+async function pickRuns(stores: StoreAccess, folder: string, preselected: string[], many: boolean): Promise<string[] | undefined> {
+  const { runs } = await stores.request(RunsRequest, { folder, limit: MAX_COMPARED_RUNS, orderBy: 'start_time desc' });
+  if (!runs.length) {
+    void vscode.window.showInformationMessage('Cellflow: no runs are logged in this workspace yet.');
+    return undefined;
+  }
+  const items = runs.map((r) => ({ label: r.name ?? r.id.slice(0, 8), description: `${r.experiment} · ${r.status.toLowerCase()}`, detail: keyMetrics(r), picked: preselected.includes(r.id), id: r.id }));
+  if (!many) {
+    const one = await vscode.window.showQuickPick(items, { title: 'Which run?', matchOnDescription: true });
+    return one && [one.id];
+  }
+  const picked = await vscode.window.showQuickPick(items, { title: 'Compare Runs: pick two or more', canPickMany: true, matchOnDescription: true, matchOnDetail: true });
+  return picked?.map((p) => p.id);
+}
+
+function keyMetrics(r: RunSummary): string {
+  return Object.keys(r.metrics).sort().slice(0, 4).map((k) => `${k} ${formatNumber(r.metrics[k])}`).join(' · ');
+}

@@ -1,0 +1,204 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { LineageRequest, ModelsRequest, type LineageEdge, type ModelSummary, type ModelVersion } from '../../../server/src/protocol';
+import { errorMessage, type StoreAccess } from './storeAccess';
+
+export type RegistryNode =
+  | { kind: 'folder'; folder: string }
+  | { kind: 'problem'; folder: string; message: string }
+  | { kind: 'model'; folder: string; model: ModelSummary }
+  | { kind: 'version'; folder: string; model: string; version: ModelVersion }
+  | { kind: 'alias'; folder: string; model: string; version: number; alias: string }
+  | { kind: 'artifact'; folder: string; model: string; version: number; artifactPath: string; sha256: string | null }
+  | { kind: 'lineage'; folder: string; model: string; version: number; edge: LineageEdge }
+  | { kind: 'error'; message: string };
+
+/**
+ * Models → versions (aliases beside them) → the version's aliases, artifact, and lineage back to the
+ * run, step version and notebook cell it came from.
+ */
+export class RegistryTree implements vscode.TreeDataProvider<RegistryNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<RegistryNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly subscription: vscode.Disposable;
+  /** The latest models per folder, for getParent and for commands that pick a version. */
+  private readonly models = new Map<string, ModelSummary[]>();
+
+  constructor(private readonly stores: StoreAccess) {
+    this.subscription = stores.onDidChange(() => this.changed.fire(undefined));
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+
+  async getChildren(node?: RegistryNode): Promise<RegistryNode[]> {
+    try {
+      if (!node) {
+        const folders = this.stores.folders();
+        return folders.length === 1 ? this.modelNodes(folders[0]) : folders.map((folder) => ({ kind: 'folder', folder }));
+      }
+      switch (node.kind) {
+        case 'folder':
+          return this.modelNodes(node.folder);
+        case 'model':
+          return node.model.versions.map((version) => ({ kind: 'version', folder: node.folder, model: node.model.name, version }));
+        case 'version': {
+          const { folder, model, version } = node;
+          const { edges } = await this.stores.request(LineageRequest, { folder, kind: 'model-version', id: `${model}@${version.version}` });
+          return [
+            ...version.aliases.map((alias): RegistryNode => ({ kind: 'alias', folder, model, version: version.version, alias })),
+            { kind: 'artifact', folder, model, version: version.version, artifactPath: version.artifactPath, sha256: version.artifactSha256 },
+            ...edges.map((edge): RegistryNode => ({ kind: 'lineage', folder, model, version: version.version, edge })),
+          ];
+        }
+        default:
+          return [];
+      }
+    } catch (err) {
+      return [{ kind: 'error', message: errorMessage(err) }];
+    }
+  }
+
+  getParent(node: RegistryNode): RegistryNode | undefined {
+    if (node.kind === 'version') {
+      const model = this.models.get(node.folder)?.find((m) => m.name === node.model);
+      return model ? { kind: 'model', folder: node.folder, model } : undefined;
+    }
+    if ((node.kind === 'model' || node.kind === 'problem') && this.stores.folders().length > 1) return { kind: 'folder', folder: node.folder };
+    return undefined;
+  }
+
+  getTreeItem(node: RegistryNode): vscode.TreeItem {
+    const None = vscode.TreeItemCollapsibleState.None;
+    switch (node.kind) {
+      case 'folder': {
+        const item = new vscode.TreeItem(path.basename(node.folder), vscode.TreeItemCollapsibleState.Expanded);
+        item.id = `folder:${node.folder}`;
+        item.iconPath = vscode.ThemeIcon.Folder;
+        return item;
+      }
+      case 'problem': {
+        const item = new vscode.TreeItem('The experiment store cannot be read', None);
+        item.id = `problem:${node.folder}`;
+        item.description = node.message;
+        item.tooltip = node.message;
+        item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
+        return item;
+      }
+      case 'error': {
+        const item = new vscode.TreeItem(node.message, None);
+        item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+        return item;
+      }
+      case 'model': {
+        const item = new vscode.TreeItem(node.model.name, vscode.TreeItemCollapsibleState.Expanded);
+        item.id = `model:${node.folder}:${node.model.name}`;
+        const n = node.model.versions.length;
+        item.description = `${n} version${n === 1 ? '' : 's'}`;
+        item.tooltip = node.model.description ?? undefined;
+        item.iconPath = new vscode.ThemeIcon('package');
+        item.contextValue = 'cellflow.model';
+        return item;
+      }
+      case 'version': {
+        const v = node.version;
+        const item = new vscode.TreeItem(`v${v.version}`, vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `version:${node.folder}:${node.model}@${v.version}`;
+        item.description = [...v.aliases.map((a) => `@${a}`), new Date(v.createdAt).toLocaleString()].join(' · ');
+        item.tooltip = `${node.model} v${v.version}\n${v.artifactPath}${v.artifactSha256 ? `\nsha256 ${v.artifactSha256}` : ''}${v.runId ? `\nfrom run ${v.runId}` : ''}`;
+        item.iconPath = new vscode.ThemeIcon(v.aliases.length ? 'verified' : 'versions');
+        item.contextValue = 'cellflow.modelVersion';
+        return item;
+      }
+      case 'alias': {
+        const item = new vscode.TreeItem(`@${node.alias}`, None);
+        item.id = `alias:${node.folder}:${node.model}:${node.alias}`;
+        item.iconPath = new vscode.ThemeIcon('tag');
+        item.contextValue = 'cellflow.alias';
+        return item;
+      }
+      case 'artifact': {
+        const item = new vscode.TreeItem(node.artifactPath, None);
+        item.id = `versionArtifact:${node.folder}:${node.model}@${node.version}`;
+        item.resourceUri = vscode.Uri.file(path.join(node.folder, node.artifactPath));
+        item.description = 'artifact';
+        item.tooltip = node.sha256 ? `sha256 ${node.sha256}` : undefined;
+        item.command = { command: 'vscode.open', title: 'Open', arguments: [item.resourceUri] };
+        return item;
+      }
+      case 'lineage':
+        return lineageItem(node);
+    }
+  }
+
+  /** The version's node, once its model is loaded; for revealing it from the Runs view. */
+  async nodeForVersion(folder: string, model: string, version: number): Promise<RegistryNode | undefined> {
+    if (!this.models.has(folder)) await this.modelNodes(folder);
+    const v = this.models.get(folder)?.find((m) => m.name === model)?.versions.find((x) => x.version === version);
+    return v ? { kind: 'version', folder, model, version: v } : undefined;
+  }
+
+  cachedModels(folder: string): ModelSummary[] {
+    return this.models.get(folder) ?? [];
+  }
+
+  private async modelNodes(folder: string): Promise<RegistryNode[]> {
+    const state = await this.stores.request(ModelsRequest, { folder });
+    if (state.problem) return [{ kind: 'problem', folder, message: state.problem }];
+    this.models.set(folder, state.models);
+    return state.models.map((model) => ({ kind: 'model', folder, model }));
+  }
+}
+
+/** One step back along the chain: the run that produced the version, the step version it ran, the cell. */
+function lineageItem(node: Extract<RegistryNode, { kind: 'lineage' }>): vscode.TreeItem {
+  const { edge, folder } = node;
+  const item = new vscode.TreeItem(lineageLabel(edge.fromKind, edge.fromId), vscode.TreeItemCollapsibleState.None);
+  item.id = `lineage:${folder}:${node.model}@${node.version}:${edge.fromKind}:${edge.fromId}:${edge.toId}`;
+  item.description = `${edge.relation} ${lineageLabel(edge.toKind, edge.toId)}`;
+  item.tooltip = `${edge.fromKind} ${edge.fromId}\n${edge.relation} ${edge.toKind} ${edge.toId}`;
+  switch (edge.fromKind) {
+    case 'run':
+      item.iconPath = new vscode.ThemeIcon('play-circle');
+      item.contextValue = 'cellflow.lineageRun';
+      item.command = { command: 'cellflow.revealRun', title: 'Show Run', arguments: [{ folder, runId: edge.fromId }] };
+      break;
+    case 'step-version': {
+      item.iconPath = new vscode.ThemeIcon('symbol-method');
+      const step = parseStepVersion(edge.fromId);
+      if (step?.pipeline) item.command = { command: 'cellflow.openStep', title: 'Open Step', arguments: [{ folder, pipeline: step.pipeline, stepId: step.stepId }] };
+      break;
+    }
+    case 'cell-hash':
+      item.iconPath = new vscode.ThemeIcon('notebook');
+      break;
+    default:
+      item.iconPath = new vscode.ThemeIcon('circle-small');
+  }
+  return item;
+}
+
+function lineageLabel(kind: string, id: string): string {
+  switch (kind) {
+    case 'run':
+      return `run ${id.slice(0, 8)}`;
+    case 'step-version': {
+      const s = parseStepVersion(id);
+      return s ? `step ${s.stepId} v${s.version}` : `step ${id}`;
+    }
+    case 'cell-hash':
+      return `cell ${id.replace(/^sha256:/, '').slice(0, 12)}`;
+    case 'model-version':
+      return id.replace(/@(\d+)$/, ' v$1');
+    default:
+      return `${kind} ${id}`;
+  }
+}
+
+/** `pipeline.cellflow.yaml#step@3`, as the store keys a step version. */
+export function parseStepVersion(id: string): { pipeline: string; stepId: string; version: number } | undefined {
+  const m = /^(.*)#([^#@]+)@(\d+)$/.exec(id);
+  return m ? { pipeline: m[1], stepId: m[2], version: Number(m[3]) } : undefined;
+}

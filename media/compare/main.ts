@@ -1,0 +1,143 @@
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import './compare.css';
+import type { CompareFromWebview, CompareRun, CompareToWebview } from '../../server/src/protocol';
+import { alignSeries, chartedMetrics, formatValue, metricRows, paramRows, type CompareRow } from './model';
+
+declare function acquireVsCodeApi(): { postMessage(message: CompareFromWebview): void; getState(): unknown; setState(state: unknown): void };
+
+const vscode = acquireVsCodeApi();
+const app = document.getElementById('app')!;
+const charts: uPlot[] = [];
+let shown: Extract<CompareToWebview, { type: 'runs' }> | undefined;
+let onlyDifferences = (vscode.getState() as { onlyDifferences?: boolean } | undefined)?.onlyDifferences ?? false;
+
+window.addEventListener('message', (event: MessageEvent<CompareToWebview>) => {
+  const message = event.data;
+  if (message.type === 'runs') {
+    shown = message;
+    render();
+  } else if (message.type === 'error') {
+    clear();
+    app.append(el('p', { class: 'error', role: 'alert' }, message.message));
+  }
+});
+
+// The theme's colours are CSS variables the charts read when drawn: redraw when the theme changes.
+new MutationObserver(() => shown && render()).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+window.addEventListener('resize', () => {
+  for (const c of charts) c.setSize(chartSize(c.root.parentElement!));
+});
+
+vscode.postMessage({ type: 'ready' });
+
+function render(): void {
+  if (!shown) return;
+  const { runs, truncatedTo } = shown;
+  clear();
+  const colours = runColours(runs.length);
+  const header = el('header', {}, el('h1', {}, `Comparing ${runs.length} run${runs.length === 1 ? '' : 's'}`));
+  if (truncatedTo) header.append(el('p', { class: 'note' }, `Only the first ${truncatedTo} selected runs are shown.`));
+  const toggle = el('input', { type: 'checkbox', id: 'only-differences' }) as HTMLInputElement;
+  toggle.checked = onlyDifferences;
+  toggle.addEventListener('change', () => {
+    onlyDifferences = toggle.checked;
+    vscode.setState({ onlyDifferences });
+    render();
+  });
+  const exportButton = el('button', { type: 'button' }, 'Export CSV');
+  exportButton.addEventListener('click', () => vscode.postMessage({ type: 'exportCsv' }));
+  header.append(el('div', { class: 'toolbar' }, el('label', {}, toggle, ' Only rows that differ'), exportButton));
+  app.append(header);
+  app.append(legend(runs, colours));
+  app.append(table('Params', runs, paramRows(runs), colours, false));
+  app.append(table('Metrics (latest value)', runs, metricRows(runs), colours, true));
+  const keys = chartedMetrics(runs);
+  const section = el('section', { class: 'charts' }, el('h2', {}, 'Metrics over steps'));
+  if (!keys.length) section.append(el('p', { class: 'empty' }, 'No metric was logged at more than one step.'));
+  app.append(section);
+  for (const key of keys) section.append(chart(runs, key, colours));
+}
+
+function clear(): void {
+  for (const c of charts.splice(0)) c.destroy();
+  app.replaceChildren();
+}
+
+function legend(runs: CompareRun[], colours: string[]): HTMLElement {
+  const list = el('ol', { class: 'legend', 'aria-label': 'Runs' });
+  runs.forEach((run, i) => {
+    const open = el('button', { type: 'button', class: 'link', title: `Show ${run.id} in the Runs view` }, run.label);
+    open.addEventListener('click', () => vscode.postMessage({ type: 'openRun', runId: run.id }));
+    const swatch = el('span', { class: 'swatch', 'aria-hidden': 'true' });
+    swatch.style.background = colours[i];
+    list.append(el('li', {}, swatch, open, el('span', { class: `status status-${run.status.toLowerCase()}` }, run.status.toLowerCase()), el('span', { class: 'muted' }, run.experiment)));
+  });
+  return list;
+}
+
+function table(title: string, runs: CompareRun[], rows: CompareRow[], colours: string[], numeric: boolean): HTMLElement {
+  const section = el('section', {}, el('h2', {}, title));
+  const visible = onlyDifferences ? rows.filter((r) => r.differs) : rows;
+  if (!visible.length) {
+    section.append(el('p', { class: 'empty' }, rows.length ? 'Every run has the same values.' : 'None logged.'));
+    return section;
+  }
+  const head = el('tr', {}, el('th', { scope: 'col' }, 'key'));
+  runs.forEach((run, i) => {
+    const th = el('th', { scope: 'col', title: run.id }, run.label);
+    th.style.borderBottomColor = colours[i];
+    head.append(th);
+  });
+  const body = el('tbody');
+  for (const row of visible) {
+    // Differences are marked in text as well as colour: a sign before the key.
+    const tr = el('tr', { class: row.differs ? 'differs' : '' }, el('th', { scope: 'row' }, row.differs ? el('span', { class: 'marker', title: 'values differ' }, '≠ ') : '', row.key));
+    row.values.forEach((v, i) => {
+      const cls = [numeric ? 'num' : '', v === undefined ? 'missing' : '', i === row.lowest ? 'lowest' : '', i === row.highest ? 'highest' : ''].filter(Boolean).join(' ');
+      tr.append(el('td', { class: cls, title: v === undefined ? 'not logged' : String(v) }, formatValue(v)));
+    });
+    body.append(tr);
+  }
+  section.append(el('div', { class: 'scroll' }, el('table', {}, el('thead', {}, head), body)));
+  return section;
+}
+
+function chart(runs: CompareRun[], key: string, colours: string[]): HTMLElement {
+  const box = el('figure', { class: 'chart', 'aria-label': `${key} over steps, ${runs.length} runs` });
+  const { xs, ys, binned } = alignSeries(runs, key);
+  box.append(el('figcaption', {}, key, binned ? el('span', { class: 'muted' }, ' (steps binned)') : ''));
+  const css = getComputedStyle(document.body);
+  const fg = css.getPropertyValue('--vscode-charts-foreground').trim() || css.getPropertyValue('--vscode-foreground').trim();
+  const grid = css.getPropertyValue('--vscode-charts-lines').trim() || 'rgba(128,128,128,0.25)';
+  const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+  const opts: uPlot.Options = {
+    ...chartSize(app),
+    scales: { x: { time: false } },
+    axes: [{ ...axis, label: 'step' }, { ...axis }],
+    legend: { show: runs.length <= 12 },
+    cursor: { drag: { x: true, y: false } },
+    series: [{ label: 'step' }, ...runs.map((r, i) => ({ label: r.label, stroke: colours[i], width: 1.5, spanGaps: true, points: { show: false } }))],
+  };
+  // The figure has to be in the document before uPlot measures it.
+  queueMicrotask(() => charts.push(new uPlot(opts, [xs, ...ys] as uPlot.AlignedData, box)));
+  return box;
+}
+
+function chartSize(container: HTMLElement): { width: number; height: number } {
+  return { width: Math.max(320, Math.min(container.clientWidth - 16, 900)), height: 240 };
+}
+
+/** The theme's chart colours first, then evenly spread hues for the rest. */
+function runColours(n: number): string[] {
+  const css = getComputedStyle(document.body);
+  const theme = ['blue', 'orange', 'green', 'purple', 'red', 'yellow'].map((c) => css.getPropertyValue(`--vscode-charts-${c}`).trim()).filter(Boolean);
+  return Array.from({ length: n }, (_, i) => (i < theme.length ? theme[i] : `hsl(${Math.round((i * 137.508) % 360)}, 65%, 55%)`));
+}
+
+function el(tag: string, attrs: Record<string, string> = {}, ...children: Array<Node | string>): HTMLElement {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) if (v !== '') node.setAttribute(k, v);
+  node.append(...children);
+  return node;
+}
