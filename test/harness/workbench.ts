@@ -31,14 +31,23 @@ export interface Workbench {
  * development and its tests are passed through the workbench URL's `payload`, as vscode-remote URIs
  * on the page's own host, the way VS Code's own smoke tests do it.
  */
-/** Opens a file by name through Quick Open (Ctrl+P), as a user would. */
-export async function quickOpen(page: Page, name: string): Promise<void> {
-  await page.keyboard.press('Escape');
-  await page.keyboard.press('Control+P');
+/**
+ * Opens a file by name through Quick Open (Ctrl+P), as a user would. Quick Open caches the file list
+ * for a while, so a file written moments ago may be missing from it: reopen it until the file is listed.
+ */
+export async function quickOpen(page: Page, name: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill(name);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
+  for (;;) {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+P');
+    await input.waitFor();
+    await input.fill(name);
+    const listed = await row.waitFor({ timeout: Math.max(1_000, Math.min(5_000, deadline - Date.now())) }).then(() => true, () => false);
+    if (listed) break;
+    if (Date.now() > deadline) throw new Error(`Quick Open did not list ${name} within ${timeoutMs} ms`);
+  }
   await page.keyboard.press('Enter');
 }
 

@@ -1,0 +1,116 @@
+import * as assert from 'node:assert/strict';
+import * as cp from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Page } from 'playwright-core';
+import { startCodeServer, type CodeServer } from '../harness/codeServer';
+import { copyExamples } from '../harness/runSuite';
+import { openWorkbench, type Workbench } from '../harness/workbench';
+import { DIST, ROOT } from '../support/paths';
+import { RESULTS } from './editor.test';
+
+/** Logs to the workspace's store from Python, as a user's training script would. */
+function python(workspace: string, code: string): string {
+  return cp.execFileSync('/usr/bin/python3', ['-c', code], { cwd: workspace, env: { ...process.env, PYTHONPATH: path.join(DIST, 'python'), CELLFLOW_WORKSPACE: workspace, CELLFLOW_STORE: '' }, encoding: 'utf8' });
+}
+
+const logRun = (name: string, c: number, aucs: number[]) => `
+import cellflow
+with cellflow.start_run(experiment="churn", run_name="${name}"):
+    cellflow.log_params({"C": ${c}, "solver": "lbfgs"})
+    for step, auc in enumerate(${JSON.stringify(aucs)}):
+        cellflow.log_metric("roc_auc", auc, step=step)
+        cellflow.log_metric("loss", 1 - auc, step=step)
+`;
+
+/** A row of a sidebar tree, by its label. */
+function treeRow(page: Page, view: string, label: string) {
+  return page.locator(`.pane:has(.pane-header[aria-label^="${view}"]) .monaco-list-row`, { has: page.locator('.label-name', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\@]/g, '\\$&')}$`) }) }).first();
+}
+
+describe('the Cellflow sidebar through the UI (code-server + chromium)', () => {
+  let server: CodeServer;
+  let workspace: string;
+  let wb: Workbench;
+
+  before(async () => {
+    server = await startCodeServer();
+    workspace = copyExamples();
+    python(workspace, logRun('baseline', 1.0, [0.7, 0.74, 0.77, 0.78]));
+    python(workspace, logRun('strong-reg', 0.1, [0.68, 0.71, 0.73, 0.74]));
+    fs.mkdirSync(path.join(workspace, 'models'), { recursive: true });
+    fs.writeFileSync(path.join(workspace, 'models', 'churn.onnx'), 'placeholder model bytes');
+    python(workspace, `
+import cellflow
+with cellflow.start_run(experiment="churn", run_name="exported"):
+    cellflow.log_metric("roc_auc", 0.78)
+    cellflow.log_artifact("models/churn.onnx")
+    cellflow.set_alias("churn", cellflow.register_model("models/churn.onnx", "churn"), "staging")
+`);
+    wb = await openWorkbench(server, { folder: workspace, extensionDevelopmentPath: ROOT });
+    await wb.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  });
+  after(async () => {
+    await wb?.close();
+    await server?.stop();
+    fs.rmSync(workspace, { recursive: true, force: true });
+  });
+
+  it('shows logged runs in the Runs view, and a run another process logs appears while it is open', async () => {
+    const { page } = wb;
+    await page.locator('.activitybar .action-item a[aria-label^="Cellflow"]').click();
+    const experiment = treeRow(page, 'Runs', 'churn');
+    await experiment.waitFor({ timeout: 60_000 });
+    assert.match(await experiment.innerText(), /3 runs/);
+    await experiment.click();
+    const baseline = treeRow(page, 'Runs', 'baseline');
+    await baseline.waitFor({ timeout: 20_000 });
+    assert.match(await baseline.innerText(), /loss 0\.22 · roc_auc 0\.78/);
+    assert.equal(await baseline.locator('.codicon-pass').count(), 1, 'a finished run has the passed icon');
+
+    python(workspace, logRun('late', 3.0, [0.75, 0.79]));
+    const late = treeRow(page, 'Runs', 'late');
+    await late.waitFor({ timeout: 20_000 });
+    assert.match(await experiment.innerText(), /4 runs/);
+    fs.mkdirSync(RESULTS, { recursive: true });
+    await page.screenshot({ path: path.join(RESULTS, 'experiments-runs-view.png') });
+  });
+
+  it('shows the registered version with its alias in the Model Registry view, and moves an alias from its inline action', async () => {
+    const { page } = wb;
+    const version = treeRow(page, 'Model Registry', 'v1');
+    await version.waitFor({ timeout: 20_000 });
+    assert.match(await version.innerText(), /@staging/);
+    await version.hover();
+    await version.locator('.action-label[aria-label="Set Model Alias"]').click();
+    const input = page.locator('.quick-input-widget input');
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Set Alias for churn v1' }).waitFor({ timeout: 20_000 });
+    await input.fill('production');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'production' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('.pane:has(.pane-header[aria-label^="Model Registry"]) .monaco-list-row', { hasText: '@production' }).first().waitFor({ timeout: 20_000 });
+    const db = path.join(workspace, '.cellflow', 'cellflow.db');
+    const aliases = cp.execFileSync('node', [path.join(DIST, 'cli', 'cellflow.js'), 'models', 'list', '--json', '--store', db], { encoding: 'utf8' });
+    assert.deepEqual(JSON.parse(aliases)[0].versions[0].aliases, ['production', 'staging']);
+    await page.screenshot({ path: path.join(RESULTS, 'experiments-registry-view.png') });
+  });
+
+  it('compares two selected runs: params side by side, differences marked, a chart per metric', async () => {
+    const { page } = wb;
+    await treeRow(page, 'Runs', 'baseline').click();
+    await treeRow(page, 'Runs', 'strong-reg').click({ modifiers: ['Control'] });
+    await treeRow(page, 'Runs', 'strong-reg').click({ button: 'right' });
+    await page.locator('.context-view .action-label', { hasText: 'Compare Runs' }).click();
+    // The webview's page sits two iframes deep.
+    const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    await frame.locator('h1', { hasText: 'Comparing 2 runs' }).waitFor({ timeout: 30_000 });
+    const cRow = frame.locator('tr', { has: frame.locator('th', { hasText: /^≠ C$/ }) });
+    assert.equal(await cRow.getAttribute('class'), 'differs', 'the differing param is marked');
+    assert.deepEqual(await cRow.locator('td').allInnerTexts(), ['1', '0.1']);
+    const solver = frame.locator('tr', { has: frame.locator('th', { hasText: /^solver$/ }) });
+    assert.equal(await solver.getAttribute('class'), null, 'an equal param is not marked');
+    await frame.locator('figure.chart canvas').nth(1).waitFor({ timeout: 20_000 });
+    assert.deepEqual(await frame.locator('figure.chart figcaption').allInnerTexts(), ['loss', 'roc_auc']);
+    await page.screenshot({ path: path.join(RESULTS, 'experiments-compare.png') });
+  });
+});
