@@ -59,7 +59,7 @@ export function activate(context: vscode.ExtensionContext): CellflowApi {
     }
     return experiments;
   };
-  void ready.then(() => loadExperiments());
+  void ready.then(() => loadExperiments()).catch((err: unknown) => log.error(`Loading the experiment views: ${err instanceof Error ? err.stack ?? err.message : String(err)}`));
   for (const id of EXPERIMENT_COMMANDS) context.subscriptions.push(vscode.commands.registerCommand(id, (...args: unknown[]) => loadExperiments().execute(id, args)));
   const steps = new StepStatusBar(ready);
   context.subscriptions.push(

@@ -8,7 +8,9 @@ declare function acquireVsCodeApi(): { postMessage(message: CompareFromWebview):
 
 const vscode = acquireVsCodeApi();
 const app = document.getElementById('app')!;
-const charts: uPlot[] = [];
+/** The charts drawn, by metric key, and what they were drawn for: a redraw of the same runs and keys updates them in place. */
+const charts = new Map<string, uPlot>();
+let drawnFor = '';
 let shown: Extract<CompareToWebview, { type: 'runs' }> | undefined;
 let onlyDifferences = (vscode.getState() as { onlyDifferences?: boolean } | undefined)?.onlyDifferences ?? false;
 
@@ -24,18 +26,24 @@ window.addEventListener('message', (event: MessageEvent<CompareToWebview>) => {
 });
 
 // The theme's colours are CSS variables the charts read when drawn: redraw when the theme changes.
-new MutationObserver(() => shown && render()).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+new MutationObserver(() => render(true)).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 window.addEventListener('resize', () => {
-  for (const c of charts) c.setSize(chartSize(c.root.parentElement!));
+  for (const c of charts.values()) c.setSize(chartSize(app));
 });
 
 vscode.postMessage({ type: 'ready' });
 
-function render(): void {
+/**
+ * Draws the runs. New data for the same runs and metrics (a run still logging) keeps the page: the
+ * tables are rebuilt and the charts given the new data, so scroll position and layout stay.
+ */
+function render(force = false): void {
   if (!shown) return;
   const { runs, truncatedTo } = shown;
-  clear();
+  const keys = chartedMetrics(runs);
+  const structure = JSON.stringify([runs.map((r) => r.id), keys]);
   const colours = runColours(runs.length);
+  const summary = el('div', { id: 'summary' });
   const header = el('header', {}, el('h1', {}, `Comparing ${runs.length} run${runs.length === 1 ? '' : 's'}`));
   if (truncatedTo) header.append(el('p', { class: 'note' }, `Only the first ${truncatedTo} selected runs are shown.`));
   const toggle = el('input', { type: 'checkbox', id: 'only-differences' }) as HTMLInputElement;
@@ -48,11 +56,19 @@ function render(): void {
   const exportButton = el('button', { type: 'button' }, 'Export CSV');
   exportButton.addEventListener('click', () => vscode.postMessage({ type: 'exportCsv' }));
   header.append(el('div', { class: 'toolbar' }, el('label', {}, toggle, ' Only rows that differ'), exportButton));
-  app.append(header);
-  app.append(legend(runs, colours));
-  app.append(table('Params', runs, paramRows(runs), colours, false));
-  app.append(table('Metrics (latest value)', runs, metricRows(runs), colours, true));
-  const keys = chartedMetrics(runs);
+  summary.append(header, legend(runs, colours), table('Params', runs, paramRows(runs), colours, false), table('Metrics (latest value)', runs, metricRows(runs), colours, true));
+
+  if (!force && structure === drawnFor && document.getElementById('summary')) {
+    document.getElementById('summary')!.replaceWith(summary);
+    for (const key of keys) {
+      const { xs, ys } = alignSeries(runs, key);
+      charts.get(key)?.setData([xs, ...ys] as uPlot.AlignedData);
+    }
+    return;
+  }
+  clear();
+  drawnFor = structure;
+  app.append(summary);
   const section = el('section', { class: 'charts' }, el('h2', {}, 'Metrics over steps'));
   if (!keys.length) section.append(el('p', { class: 'empty' }, 'No metric was logged at more than one step.'));
   app.append(section);
@@ -60,7 +76,9 @@ function render(): void {
 }
 
 function clear(): void {
-  for (const c of charts.splice(0)) c.destroy();
+  for (const c of charts.values()) c.destroy();
+  charts.clear();
+  drawnFor = '';
   app.replaceChildren();
 }
 
@@ -120,7 +138,7 @@ function chart(runs: CompareRun[], key: string, colours: string[]): HTMLElement 
     series: [{ label: 'step' }, ...runs.map((r, i) => ({ label: r.label, stroke: colours[i], width: 1.5, spanGaps: true, points: { show: false } }))],
   };
   // The figure has to be in the document before uPlot measures it.
-  queueMicrotask(() => charts.push(new uPlot(opts, [xs, ...ys] as uPlot.AlignedData, box)));
+  queueMicrotask(() => charts.set(key, new uPlot(opts, [xs, ...ys] as uPlot.AlignedData, box)));
   return box;
 }
 

@@ -58,8 +58,13 @@ export function alignSeries(runs: CompareRun[], key: string, maxCells = MAX_CELL
   let binned = false;
   if (steps.size * Math.max(1, runs.length) > maxCells) {
     const all = [...steps];
-    const lo = Math.min(...all);
-    const hi = Math.max(...all);
+    // A loop, not Math.min(...all): spreading 100,000 arguments can overflow the stack.
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const x of all) {
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+    }
     const bins = Math.max(2, Math.floor(maxCells / Math.max(1, runs.length)));
     const width = (hi - lo) / (bins - 1) || 1;
     bin = (step: number) => lo + Math.round((step - lo) / width) * width;

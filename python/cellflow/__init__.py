@@ -310,8 +310,10 @@ def _metric_value(key, value):
 
 
 def _artifact(store, path):
+    # A relative path is the caller's, as open() reads it: from the working directory, which may be a
+    # folder below the workspace root. What is recorded is relative to the root.
     root = os.path.realpath(store.root)
-    real = os.path.realpath(os.path.join(store.root, path))
+    real = os.path.realpath(os.path.abspath(path))
     rel = os.path.relpath(real, root)
     if rel == "." or rel.startswith("..") or os.path.isabs(rel):
         raise CellflowError(f"{path} is outside the workspace ({store.root}); Cellflow records artifacts inside it only")

@@ -168,6 +168,8 @@ export interface StoreScope {
 /** A store's contents, or why there are none: not logged yet, or a file Cellflow will not use. */
 export interface StoreState {
   storePath: string;
+  /** The folder the store's artifact and pipeline paths are relative to (the folder, or a repository root above it). */
+  root: string;
   exists: boolean;
   /** The store exists but cannot be used (not SQLite, damaged, from a newer Cellflow): the message. */
   problem?: string;
@@ -201,7 +203,7 @@ export const RegisterModelRequest = request<StoreScope & { name: string; artifac
 export const SetAliasRequest = request<StoreScope & { name: string; version: number; alias: string }, null>('cellflow/setAlias');
 
 /** The runs named (or matching the filter) as CSV text, for the client to save where the user says. */
-export const ExportRunsCsvRequest = request<StoreScope & { runIds?: string[]; experiment?: string; filter?: string }, { csv: string; count: number }>('cellflow/exportRunsCsv');
+export const ExportRunsCsvRequest = request<StoreScope & { runIds?: string[]; experiment?: string; filter?: string }, { csv: string; count: number; capped?: number }>('cellflow/exportRunsCsv');
 
 /** server -> client: a folder's store changed (any writer, any process); views refresh. */
 export const StoreChangedNotification = notification<StoreScope>('cellflow/storeChanged');

@@ -51,6 +51,19 @@ export async function quickOpen(page: Page, name: string, timeoutMs = 30_000): P
   await page.keyboard.press('Enter');
 }
 
+/**
+ * Runs a command by its title from the Command Palette (F1), as a user would. No Escape first: in a
+ * focused tree or list, Escape clears the selection the command may act on.
+ */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 20_000 });
+  await page.keyboard.press('Enter');
+}
+
 /** Debian's chromium, headless, with the flags this closed network and root need. */
 export async function launchChromium(): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`chromium not found at ${CHROMIUM}: run npm run setup`);

@@ -41,7 +41,7 @@ describe('the experiment store over LSP', () => {
 
   it('has no store until something is logged, then tells the client of writes by another process', async () => {
     const empty = await lsp.request(ExperimentsRequest, { folder });
-    assert.deepEqual(empty, { storePath: ws.db, exists: false, experiments: [] });
+    assert.deepEqual(empty, { storePath: ws.db, root: ws.dir, exists: false, experiments: [] });
     assert.ok(!fs.existsSync(ws.db), 'asking does not create a store');
     const runId = logRun('first');
     await waitFor(() => lsp.storeChanges.some((c) => c.folder === folder), 'a storeChanged notification for the folder');
@@ -54,6 +54,29 @@ describe('the experiment store over LSP', () => {
     logRun('second');
     await waitFor(() => lsp.storeChanges.length > seen, 'a second storeChanged notification');
     assert.equal((await lsp.request(RunsRequest, { folder, filter: 'name = "second"' })).runs.length, 1);
+  });
+
+  it('reads the store at the repository root when the folder opened is inside a repository, as Python run there writes it', async () => {
+    fs.mkdirSync(path.join(ws.dir, '.git'));
+    const sub = path.join(ws.dir, 'projects', 'churn');
+    fs.mkdirSync(path.join(sub, 'models'), { recursive: true });
+    fs.writeFileSync(path.join(sub, 'models', 'm.onnx'), 'bytes');
+    const inner = new LspClient();
+    try {
+      await inner.initialize(sub);
+      // No CELLFLOW_WORKSPACE: the client finds the root the way the server must.
+      const r = python('import cellflow\nwith cellflow.start_run(experiment="churn") as run:\n    cellflow.log_artifact("models/m.onnx")\n    print(run.id)\n', sub, { CELLFLOW_WORKSPACE: '' });
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(fs.existsSync(ws.db), 'Python put the store at the repository root');
+      const state = await inner.request(ExperimentsRequest, { folder: sub });
+      assert.equal(state.storePath, ws.db);
+      assert.equal(state.root, ws.dir);
+      assert.deepEqual(state.experiments.map((e) => e.name), ['churn']);
+      const version = await inner.request(RegisterModelRequest, { folder: sub, name: 'churn', artifactPath: 'projects/churn/models/m.onnx', runId: r.stdout.trim() });
+      assert.equal(version.artifactPath, 'projects/churn/models/m.onnx', 'artifact paths are relative to the root, as the client logged them');
+    } finally {
+      inner.kill();
+    }
   });
 
   it('sends metric histories cut down for drawing, keeping the first, last and extreme points', async () => {

@@ -5,8 +5,9 @@ import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { startCodeServer, type CodeServer } from '../harness/codeServer';
 import { copyExamples } from '../harness/runSuite';
-import { openWorkbench, type Workbench } from '../harness/workbench';
+import { openWorkbench, runCommand, type Workbench } from '../harness/workbench';
 import { DIST, ROOT } from '../support/paths';
+import { waitFor } from '../support/waitFor';
 import { RESULTS } from './editor.test';
 
 /** Logs to the workspace's store from Python, as a user's training script would. */
@@ -49,6 +50,10 @@ with cellflow.start_run(experiment="churn", run_name="exported"):
 `);
     wb = await openWorkbench(server, { folder: workspace, extensionDevelopmentPath: ROOT });
     await wb.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  });
+  afterEach(async function () {
+    // What the screen showed when a test failed, for CI logs that cannot show it.
+    if (this.currentTest?.state === 'failed' && wb) await wb.page.screenshot({ path: path.join(RESULTS, `failed-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}.png`) }).catch(() => undefined);
   });
   after(async () => {
     await wb?.close();
@@ -97,10 +102,18 @@ with cellflow.start_run(experiment="churn", run_name="exported"):
 
   it('compares two selected runs: params side by side, differences marked, a chart per metric', async () => {
     const { page } = wb;
-    await treeRow(page, 'Runs', 'baseline').click();
-    await treeRow(page, 'Runs', 'strong-reg').click({ modifiers: ['Control'] });
-    await treeRow(page, 'Runs', 'strong-reg').click({ button: 'right' });
-    await page.locator('.context-view .action-label', { hasText: 'Compare Runs' }).click();
+    const baseline = treeRow(page, 'Runs', 'baseline');
+    const strong = treeRow(page, 'Runs', 'strong-reg');
+    // Select baseline, then extend the selection to the row above it (strong-reg) from the keyboard;
+    // a click that lands while the tree re-renders (a store change) can be lost, so until both are.
+    const bothSelected = async () => (await baseline.getAttribute('aria-selected')) === 'true' && (await strong.getAttribute('aria-selected')) === 'true';
+    await waitFor(async () => {
+      await baseline.click();
+      await page.keyboard.press('Shift+ArrowUp');
+      return bothSelected();
+    }, 'two runs selected in the Runs view', 30_000);
+    // The palette command compares what the Runs view has selected.
+    await runCommand(page, 'Cellflow: Compare Runs');
     // The webview's page sits two iframes deep.
     const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
     await frame.locator('h1', { hasText: 'Comparing 2 runs' }).waitFor({ timeout: 30_000 });

@@ -18,6 +18,7 @@ export class ComparePanel implements vscode.Disposable {
   private pending: CompareToWebview | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
   private refreshTimer: NodeJS.Timeout | undefined;
+  private loads = 0;
   /** The last message sent, for the editor tests (what the page was given to draw). */
   lastSent: CompareToWebview | undefined;
 
@@ -94,14 +95,20 @@ export class ComparePanel implements vscode.Disposable {
     }
   }
 
+  /** A throttle, not a debounce: runs that log without pause still redraw every so often. */
   private scheduleRefresh(): void {
-    clearTimeout(this.refreshTimer);
-    this.refreshTimer = setTimeout(() => void this.load(), 300);
+    this.refreshTimer ??= setTimeout(() => {
+      this.refreshTimer = undefined;
+      void this.load();
+    }, 300);
   }
 
   private async load(): Promise<void> {
+    // A slow answer for an earlier selection must not replace a newer one.
+    const seq = ++this.loads;
     try {
       const { runs } = await this.stores.request(RunDetailsRequest, { folder: this.folder, runIds: this.runIds, maxPoints: POINTS_PER_SERIES });
+      if (seq !== this.loads) return;
       const compared: CompareRun[] = runs.map((r) => ({
         id: r.id,
         label: r.name ?? r.id.slice(0, 8),
@@ -113,7 +120,7 @@ export class ComparePanel implements vscode.Disposable {
       }));
       this.send({ type: 'runs', runs: compared, ...(this.truncatedTo ? { truncatedTo: this.truncatedTo } : {}) });
     } catch (err) {
-      this.send({ type: 'error', message: errorMessage(err) });
+      if (seq === this.loads) this.send({ type: 'error', message: errorMessage(err) });
     }
   }
 

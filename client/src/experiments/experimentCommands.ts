@@ -46,12 +46,13 @@ export function registerExperiments(context: vscode.ExtensionContext, server: Pr
     await runsView.reveal(node, { select: true, focus: true, expand: false });
   };
   const exportCsv = async (folder: string, runIds: string[]) => void (await guard(() => exportRuns(stores, folder, { runIds })));
+  const showRun = async (folder: string, runId: string) => void (await guard(() => revealRun(folder, runId)));
 
-  context.subscriptions.push(stores, runs, registry, runsView, registryView);
+  context.subscriptions.push(stores, runs, registry, runsView, registryView, { dispose: () => ComparePanel.active?.dispose() });
   const commands: Record<ExperimentCommand, (...args: any[]) => unknown> = {
     'cellflow.refreshExperiments': () => stores.refresh(),
     'cellflow.showMoreRuns': (node: Extract<RunsNode, { kind: 'more' }>) => runs.showMore(node),
-    'cellflow.compareRuns': (node?: RunsNode, selected?: RunsNode[]) => guard(() => compareRuns(context, views, revealRun, exportCsv, node, selected)),
+    'cellflow.compareRuns': (node?: RunsNode, selected?: RunsNode[]) => guard(() => compareRuns(context, views, showRun, exportCsv, node, selected)),
     'cellflow.exportRunsCsv': (node?: RunsNode, selected?: RunsNode[]) => guard(() => exportFromView(views, node, selected)),
     'cellflow.registerModel': (node?: RunsNode) => guard(() => registerModel(views, node)),
     'cellflow.setAlias': (node?: RegistryNode) => guard(() => setAlias(views, node)),
@@ -59,11 +60,14 @@ export function registerExperiments(context: vscode.ExtensionContext, server: Pr
     'cellflow.revealModelVersion': (args: { folder: string; model: string; version: number }) =>
       guard(async () => {
         const node = await registry.nodeForVersion(args.folder, args.model, args.version);
-        if (!node) return;
+        if (!node) {
+          void vscode.window.showWarningMessage(`Cellflow: ${args.model} v${args.version} is not in the registry any more.`);
+          return;
+        }
         await vscode.commands.executeCommand('cellflow.registry.focus');
         await registryView.reveal(node, { select: true, focus: true, expand: true });
       }),
-    'cellflow.openStep': (args: { folder: string; pipeline: string; stepId: string }) => guard(() => openStep(args)),
+    'cellflow.openStep': (args: { root: string; pipeline: string; stepId: string }) => guard(() => openStep(args)),
     'cellflow.copyPythonPath': async () => {
       const dir = context.asAbsolutePath(path.join('dist', 'python'));
       await vscode.env.clipboard.writeText(dir);
@@ -122,7 +126,11 @@ async function compareRuns(
 
 async function exportFromView(views: ExperimentViews, node?: RunsNode, selected?: RunsNode[]): Promise<vscode.Uri | undefined> {
   const chosen = selectedRuns(views, node, selected);
-  if (chosen.length) return exportRuns(views.stores, chosen[0].folder, { runIds: chosen.filter((r) => r.folder === chosen[0].folder).map((r) => r.run.id) });
+  if (chosen.length) {
+    const folder = chosen[0].folder;
+    if (chosen.some((r) => r.folder !== folder)) void vscode.window.showWarningMessage('Cellflow: runs of one workspace folder are exported at a time; exporting those of the first.');
+    return exportRuns(views.stores, folder, { runIds: chosen.filter((r) => r.folder === folder).map((r) => r.run.id) });
+  }
   if (node?.kind === 'experiment') return exportRuns(views.stores, node.folder, { experiment: node.experiment.name });
   const folder = node && 'folder' in node ? node.folder : await pickFolder(views.stores);
   return folder ? exportRuns(views.stores, folder, {}) : undefined;
@@ -130,12 +138,16 @@ async function exportFromView(views: ExperimentViews, node?: RunsNode, selected?
 
 /** Asks where to save, then writes the runs as CSV there. */
 async function exportRuns(stores: StoreAccess, folder: string, which: { runIds?: string[]; experiment?: string }): Promise<vscode.Uri | undefined> {
-  const { csv, count } = await stores.request(ExportRunsCsvRequest, { folder, ...which });
+  const { csv, count, capped } = await stores.request(ExportRunsCsvRequest, { folder, ...which });
+  if (capped) void vscode.window.showWarningMessage(`Cellflow: an export holds at most ${capped} runs; narrow it with a filter (cellflow runs list --filter … --json) for the rest.`);
   const name = `${(which.experiment ?? 'runs').replace(/[^\w.-]+/g, '_')}.csv`;
   const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(folder, name)), filters: { CSV: ['csv'] }, title: `Export ${count} run${count === 1 ? '' : 's'} to CSV` });
   if (!target) return undefined;
   await vscode.workspace.fs.writeFile(target, Buffer.from(csv, 'utf8'));
-  void vscode.window.showInformationMessage(`Cellflow: exported ${count} run${count === 1 ? '' : 's'} to ${vscode.workspace.asRelativePath(target)}.`, 'Open').then((c) => c && vscode.window.showTextDocument(target));
+  void vscode.window
+    .showInformationMessage(`Cellflow: exported ${count} run${count === 1 ? '' : 's'} to ${vscode.workspace.asRelativePath(target)}.`, 'Open')
+    .then((c) => (c ? vscode.window.showTextDocument(target) : undefined))
+    .then(undefined, (err: unknown) => vscode.window.showErrorMessage(`Cellflow: ${errorMessage(err)}`));
   return target;
 }
 
@@ -232,8 +244,8 @@ async function setAliasFor(stores: StoreAccess, folder: string, versions: ModelS
   return { name, version, alias };
 }
 
-async function openStep(args: { folder: string; pipeline: string; stepId: string }): Promise<void> {
-  const uri = vscode.Uri.file(path.resolve(args.folder, args.pipeline));
+async function openStep(args: { root: string; pipeline: string; stepId: string }): Promise<void> {
+  const uri = vscode.Uri.file(path.resolve(args.root, args.pipeline));
   const doc = await vscode.workspace.openTextDocument(uri);
   const line = doc.getText().split(/\r?\n/).findIndex((l) => new RegExp(`^\\s*(-\\s+)?id:\\s*['"]?${args.stepId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}['"]?\\s*$`).test(l));
   const at = new vscode.Position(Math.max(0, line), 0);

@@ -122,21 +122,23 @@ export class RegistryTree implements vscode.TreeDataProvider<RegistryNode>, vsco
       case 'artifact': {
         const item = new vscode.TreeItem(node.artifactPath, None);
         item.id = `versionArtifact:${node.folder}:${node.model}@${node.version}`;
-        item.resourceUri = vscode.Uri.file(path.join(node.folder, node.artifactPath));
+        item.resourceUri = vscode.Uri.file(path.join(this.stores.root(node.folder), node.artifactPath));
         item.description = 'artifact';
         item.tooltip = node.sha256 ? `sha256 ${node.sha256}` : undefined;
         item.command = { command: 'vscode.open', title: 'Open', arguments: [item.resourceUri] };
         return item;
       }
       case 'lineage':
-        return lineageItem(node);
+        return lineageItem(node, this.stores.root(node.folder));
     }
   }
 
   /** The version's node, once its model is loaded; for revealing it from the Runs view. */
   async nodeForVersion(folder: string, model: string, version: number): Promise<RegistryNode | undefined> {
-    if (!this.models.has(folder)) await this.modelNodes(folder);
-    const v = this.models.get(folder)?.find((m) => m.name === model)?.versions.find((x) => x.version === version);
+    const find = () => this.models.get(folder)?.find((m) => m.name === model)?.versions.find((x) => x.version === version);
+    // Registered since the view last read the store: read it again.
+    if (!find()) await this.modelNodes(folder);
+    const v = find();
     return v ? { kind: 'version', folder, model, version: v } : undefined;
   }
 
@@ -153,7 +155,7 @@ export class RegistryTree implements vscode.TreeDataProvider<RegistryNode>, vsco
 }
 
 /** One step back along the chain: the run that produced the version, the step version it ran, the cell. */
-function lineageItem(node: Extract<RegistryNode, { kind: 'lineage' }>): vscode.TreeItem {
+function lineageItem(node: Extract<RegistryNode, { kind: 'lineage' }>, root: string): vscode.TreeItem {
   const { edge, folder } = node;
   const item = new vscode.TreeItem(lineageLabel(edge.fromKind, edge.fromId), vscode.TreeItemCollapsibleState.None);
   item.id = `lineage:${folder}:${node.model}@${node.version}:${edge.fromKind}:${edge.fromId}:${edge.toId}`;
@@ -168,7 +170,7 @@ function lineageItem(node: Extract<RegistryNode, { kind: 'lineage' }>): vscode.T
     case 'step-version': {
       item.iconPath = new vscode.ThemeIcon('symbol-method');
       const step = parseStepVersion(edge.fromId);
-      if (step?.pipeline) item.command = { command: 'cellflow.openStep', title: 'Open Step', arguments: [{ folder, pipeline: step.pipeline, stepId: step.stepId }] };
+      if (step?.pipeline) item.command = { command: 'cellflow.openStep', title: 'Open Step', arguments: [{ root, pipeline: step.pipeline, stepId: step.stepId }] };
       break;
     }
     case 'cell-hash':

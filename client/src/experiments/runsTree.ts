@@ -5,6 +5,8 @@ import { errorMessage, formatNumber, type StoreAccess } from './storeAccess';
 
 /** Runs shown per experiment before a "show more" row. */
 const PAGE = 50;
+/** Most runs an experiment lists (the server's page limit); the rest are found with a filter or the CLI. */
+const MAX_SHOWN = 10_000;
 /** Metrics shown beside a run's name. */
 const KEY_METRICS = 3;
 
@@ -115,7 +117,7 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
       case 'artifact': {
         const item = new vscode.TreeItem(node.artifact.path, None);
         item.id = `artifact:${node.folder}:${node.runId}:${node.artifact.path}`;
-        item.resourceUri = vscode.Uri.file(path.join(node.folder, node.artifact.path));
+        item.resourceUri = vscode.Uri.file(path.join(this.stores.root(node.folder), node.artifact.path));
         item.description = formatBytes(node.artifact.size);
         item.tooltip = `${node.artifact.path}\nsha256 ${node.artifact.sha256}\n${node.artifact.size} bytes`;
         item.contextValue = 'cellflow.artifact';
@@ -140,12 +142,16 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     if (!run) return undefined;
     const key = `${folder}\0${run.experiment}`;
     const list = this.pinned.get(key) ?? [];
-    if (!list.some((r) => r.id === run.id)) this.pinned.set(key, [...list, run]);
+    if (!list.some((r) => r.id === run.id)) {
+      // Past the loaded page: pin it to its experiment and have the view read that experiment again.
+      this.pinned.set(key, [...list, run]);
+      this.changed.fire(undefined);
+    }
     return { kind: 'run', folder, run };
   }
 
   showMore(node: Extract<RunsNode, { kind: 'more' }>): void {
-    this.shown.set(`${node.folder}\0${node.experiment}`, node.shown + PAGE);
+    this.shown.set(`${node.folder}\0${node.experiment}`, Math.min(node.shown + PAGE, MAX_SHOWN));
     this.changed.fire(undefined);
   }
 
@@ -163,7 +169,7 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     const ids = new Set(page.runs.map((r) => r.id));
     const extra = (this.pinned.get(key) ?? []).filter((r) => !ids.has(r.id));
     const nodes: RunsNode[] = [...page.runs, ...extra].map((run) => ({ kind: 'run', folder, run }));
-    if (page.nextOffset !== undefined) nodes.push({ kind: 'more', folder, experiment, shown });
+    if (page.nextOffset !== undefined && shown < MAX_SHOWN) nodes.push({ kind: 'more', folder, experiment, shown });
     return nodes;
   }
 }

@@ -1,6 +1,9 @@
 import * as vscode from 'vscode';
 import { StoreChangedNotification, type NotificationSpec, type RequestSpec } from '../../../server/src/protocol';
 
+/** The views re-read a store at most this often while it is being written. */
+const THROTTLE_MS = 500;
+
 /** What the views need of the language server; the controller lives in a bundle loaded after activation. */
 export interface StoreServer {
   request<P, R>(spec: RequestSpec<P, R>, params: P): Promise<R>;
@@ -10,22 +13,36 @@ export interface StoreServer {
 
 /**
  * The experiment stores of the open workspace folders, as the language server serves them: one per
- * local folder. Fires `onDidChange` with the folder whose store changed (any writer, any process), or
- * with undefined when everything should be read again (the server restarted, folders changed).
+ * local folder, changes from any writer in any process included.
  */
 export class StoreAccess implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<string | undefined>();
-  readonly onDidChange = this.changed.event;
   private readonly subscriptions: vscode.Disposable[] = [this.changed];
+  private readonly roots = new Map<string, string>();
+  private disposed = false;
+  /** Folders changed since the last fire (undefined: all), and when the last fire was. */
+  private due: Set<string> | undefined | 'none' = 'none';
+  private timer: NodeJS.Timeout | undefined;
+  private lastFire = 0;
+
+  /**
+   * A folder's store changed, or (undefined) everything should be read again. At most one change per
+   * THROTTLE_MS: a process logging fast commits many times a second, and each view re-reads on each.
+   */
+  readonly onDidChange = this.changed.event;
 
   constructor(private readonly server: Promise<StoreServer>) {
-    void server.then((s) => {
-      this.subscriptions.push(
-        s.onNotification(StoreChangedNotification, ({ folder }) => this.changed.fire(folder)),
-        s.onDidChangeState((state) => state.kind === 'running' && this.changed.fire(undefined)),
-      );
-    });
-    this.subscriptions.push(vscode.workspace.onDidChangeWorkspaceFolders(() => this.changed.fire(undefined)));
+    void server.then(
+      (s) => {
+        if (this.disposed) return;
+        this.subscriptions.push(
+          s.onNotification(StoreChangedNotification, ({ folder }) => this.schedule(folder)),
+          s.onDidChangeState((state) => state.kind === 'running' && this.schedule(undefined)),
+        );
+      },
+      () => undefined,
+    );
+    this.subscriptions.push(vscode.workspace.onDidChangeWorkspaceFolders(() => this.schedule(undefined)));
   }
 
   /** Local workspace folders, each of which may hold a store. */
@@ -33,8 +50,20 @@ export class StoreAccess implements vscode.Disposable {
     return (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
   }
 
+  /**
+   * The folder that a folder's store records paths against: the folder itself, or the repository root
+   * above it where the Python client and the CLI put the store (as the server last said).
+   */
+  root(folder: string): string {
+    return this.roots.get(folder) ?? folder;
+  }
+
   async request<P, R>(spec: RequestSpec<P, R>, params: P): Promise<R> {
-    return (await this.server).request(spec, params);
+    const result = await (await this.server).request(spec, params);
+    const folder = (params as { folder?: unknown }).folder;
+    const root = (result as { root?: unknown } | null)?.root;
+    if (typeof folder === 'string' && typeof root === 'string') this.roots.set(folder, root);
+    return result;
   }
 
   refresh(): void {
@@ -42,7 +71,27 @@ export class StoreAccess implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
+    clearTimeout(this.timer);
     for (const s of this.subscriptions) s.dispose();
+  }
+
+  private schedule(folder: string | undefined): void {
+    if (folder === undefined) this.due = undefined;
+    else if (this.due === 'none') this.due = new Set([folder]);
+    else this.due?.add(folder);
+    if (this.timer) return;
+    this.timer = setTimeout(() => this.flush(), Math.max(0, this.lastFire + THROTTLE_MS - Date.now()));
+  }
+
+  private flush(): void {
+    this.timer = undefined;
+    const due = this.due;
+    this.due = 'none';
+    this.lastFire = Date.now();
+    if (due === 'none') return;
+    if (due === undefined) this.changed.fire(undefined);
+    else for (const f of due) this.changed.fire(f);
   }
 }
 

@@ -7,6 +7,7 @@ import { runPipelineShow } from './pipelineCommand';
 import { runPromote } from './promoteCommand';
 import { modelsAlias, modelsList, runsList, runsShow } from './storeCommands';
 import { FilterError } from '../core/store/filter';
+import { InvalidInput } from '../core/store/db';
 
 const HELP = `cellflow ${CELLFLOW_VERSION}: notebook cells to versioned, linted, runnable ML pipelines
 
@@ -138,7 +139,7 @@ async function userErrors(run: () => Promise<number>): Promise<number> {
   try {
     return await run();
   } catch (err) {
-    if (err instanceof FileProblem || err instanceof FilterError || err instanceof TypeError || (err instanceof Error && err.message.startsWith('--cells'))) {
+    if (err instanceof FileProblem || err instanceof FilterError || err instanceof InvalidInput || (err instanceof Error && err.message.startsWith('--cells'))) {
       process.stderr.write(`cellflow: ${err.message}\n`);
       return 2;
     }

@@ -2,6 +2,7 @@ import { ErrorCodes, ResponseError, type Connection } from 'vscode-languageserve
 import { URI } from 'vscode-uri';
 import { FileProblem } from '../core/fileProblem';
 import { runsToCsv } from '../core/store/csv';
+import { InvalidInput } from '../core/store/db';
 import { FilterError } from '../core/store/filter';
 import {
   ExperimentsRequest,
@@ -33,7 +34,7 @@ export function registerExperiments(connection: Connection): { setFolders(uris: 
         return fn({ ...params, folder: folderKey(params.folder) });
       } catch (err) {
         // The user's data or input, said plainly; anything else is a bug and goes up as one.
-        if (err instanceof FileProblem || err instanceof FilterError || err instanceof TypeError) throw new ResponseError(ErrorCodes.InvalidParams, err.message);
+        if (err instanceof FileProblem || err instanceof FilterError || err instanceof InvalidInput) throw new ResponseError(ErrorCodes.InvalidParams, err.message);
         throw err;
       }
     });
@@ -60,8 +61,8 @@ export function registerExperiments(connection: Connection): { setFolders(uris: 
   });
   handle(ExportRunsCsvRequest, ({ folder, runIds, experiment, filter }) => {
     const store = stores.require(folder);
-    const runs = runIds ? runIds.slice(0, MAX_RUNS).map((id) => store.getRun(id)) : store.searchRuns({ experiment, filter, limit: MAX_RUNS }).runs;
-    return { csv: runsToCsv(runs), count: runs.length };
+    const runs = runIds ? store.runSummaries(runIds.slice(0, MAX_RUNS)) : store.searchRuns({ experiment, filter, limit: MAX_RUNS }).runs;
+    return { csv: runsToCsv(runs), count: runs.length, ...(runs.length === MAX_RUNS ? { capped: MAX_RUNS } : {}) };
   });
 
   return {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { StoreError } from '../core/store/db';
-import { storePath } from '../core/store/location';
+import { findWorkspaceRoot, storePath } from '../core/store/location';
 import { Store } from '../core/store/store';
 import type { StoreState } from '../protocol';
 
@@ -10,6 +10,8 @@ const POLL_MS = 250;
 const SETTLE_MS = 100;
 
 interface Entry {
+  /** The workspace root the store's paths are relative to, found the way the CLI and Python find it. */
+  root: string;
   file: string;
   store?: Store;
   /** The inode opened: a store deleted or replaced on disk is reopened. */
@@ -48,11 +50,11 @@ export class StoreRegistry {
   open(folder: string): { state: StoreState; store?: Store } {
     const entry = this.entries.get(folder);
     if (!entry) throw new StoreError(folder, 'is not a folder of this workspace');
-    const state = (): StoreState => ({ storePath: entry.file, exists: fs.existsSync(entry.file), ...(entry.problem ? { problem: entry.problem } : {}) });
+    const state = (): StoreState => ({ storePath: entry.file, root: entry.root, exists: fs.existsSync(entry.file), ...(entry.problem ? { problem: entry.problem } : {}) });
     if (entry.store || entry.problem) return { state: state(), store: entry.store };
     if (!fs.existsSync(entry.file)) return { state: state() };
     try {
-      entry.store = new Store(entry.file, folder, { create: false });
+      entry.store = new Store(entry.file, entry.root, { create: false });
       entry.ino = fs.statSync(entry.file).ino;
     } catch (err) {
       if (!(err instanceof StoreError)) throw err;
@@ -74,8 +76,10 @@ export class StoreRegistry {
   }
 
   private watch(folder: string): Entry {
-    const file = storePath(folder);
-    const entry: Entry = { file, unwatch: () => undefined };
+    // A folder inside a repository logs where Python run from it logs: the nearest .cellflow/ or .git up.
+    const root = findWorkspaceRoot(folder);
+    const file = storePath(root);
+    const entry: Entry = { root, file, unwatch: () => undefined };
     let timer: NodeJS.Timeout | undefined;
     const changed = () => {
       clearTimeout(timer);

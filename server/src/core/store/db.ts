@@ -7,6 +7,9 @@ import { MIGRATIONS, SCHEMA_VERSION } from './schema';
 /** A store that cannot be used as it is, named by its path; never a reason to overwrite it. */
 export class StoreError extends FileProblem {}
 
+/** A value the store will not take (a model name, an alias, a metric that is not a number): the caller's mistake. */
+export class InvalidInput extends Error {}
+
 const SQLITE_HEADER = 'SQLite format 3\u0000';
 
 export interface OpenOptions {
