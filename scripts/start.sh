@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
 # Starts the product: builds and packages the extension, installs the .vsix into a code-server
-# (VS Code 1.100.3) kept under .cellflow-dev/, and serves the examples/ workspace on 127.0.0.1.
+# (VS Code 1.100.3) kept under .cellflow-dev/, logs the example runs once, and serves the examples/
+# workspace on 127.0.0.1.
 # PORT picks the port (default 8080; 0 for any free one). Ctrl+C stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 npm run --silent build
 npm run --silent package >/dev/null
+# The example's runs, once: examples/train.py trains the churn model three ways and logs each run, so
+# the Runs and Model Registry views have something to show. Delete examples/.cellflow to log afresh.
+if [ ! -e examples/.cellflow/cellflow.db ]; then
+  echo "Logging the example runs (examples/train.py)…"
+  (cd examples && CELLFLOW_WORKSPACE="$PWD" PYTHONPATH="$(node ../dist/cli/cellflow.js python-path)" /usr/bin/python3 train.py) || echo "The example runs could not be logged; the views start empty." >&2
+fi
 exec node out/test/harness/serve.js --vsix dist/cellflow.vsix --folder examples --port "${PORT:-8080}" --data "${CELLFLOW_DEV_DIR:-.cellflow-dev}/code-server"

@@ -57,6 +57,8 @@ export async function runEditorSuite(options: SuiteOptions): Promise<SuiteResult
 /** A scratch copy of the examples workspace. */
 export function copyExamples(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cellflow-workspace-'));
-  fs.cpSync(EXAMPLES, dir, { recursive: true });
+  // Without what `npm start` adds there (the example runs' store and models): each test logs its own.
+  const local = new Set(['.cellflow', 'models'].map((f) => path.join(EXAMPLES, f)));
+  fs.cpSync(EXAMPLES, dir, { recursive: true, filter: (src) => !local.has(src) });
   return dir;
 }

@@ -55,6 +55,16 @@ describe('npm start (the README command)', () => {
     fs.mkdirSync(RESULTS, { recursive: true });
     await page.screenshot({ path: path.join(RESULTS, 'npm-start-example-workspace.png') });
 
+    // The example's runs, logged by examples/train.py through the Python client the .vsix carries.
+    assert.ok(fs.existsSync(path.join(ROOT, 'examples', '.cellflow', 'cellflow.db')), `the example runs were logged:\n${output.slice(-2000)}`);
+    await page.locator('.activitybar .action-item a[aria-label^="Cellflow"]').click();
+    const experiment = page.locator('.pane:has(.pane-header[aria-label^="Runs"]) .monaco-list-row', { hasText: 'churn' }).first();
+    await experiment.waitFor({ timeout: 60_000 });
+    await experiment.click();
+    await page.locator('.pane:has(.pane-header[aria-label^="Runs"]) .monaco-list-row', { hasText: 'sgd-alpha-0.01' }).first().waitFor({ timeout: 30_000 });
+    await page.locator('.pane:has(.pane-header[aria-label^="Model Registry"]) .monaco-list-row', { hasText: '@staging' }).first().waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(RESULTS, 'npm-start-example-runs.png') });
+
     const exited = new Promise<number | null>((resolve) => start!.once('exit', (code) => resolve(code)));
     process.kill(-start.pid!, 'SIGINT');
     await exited;
