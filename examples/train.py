@@ -37,6 +37,7 @@ for alpha in (0.1, 0.01, 0.0001):
     with cellflow.start_run(experiment="churn", run_name=f"sgd-alpha-{alpha}"):
         cellflow.log_params({"model": "SGDClassifier(log_loss)", "alpha": alpha, "epochs": EPOCHS, "seed": SEED})
         cellflow.set_tag("source", "examples/train.py")
+        cellflow.log_input("data/customers.csv", context="training")
         clf = SGDClassifier(loss="log_loss", alpha=alpha, random_state=SEED)
         for epoch in range(EPOCHS):
             # One pass over the data per epoch, so each epoch's scores can be drawn as a curve.

@@ -17,7 +17,9 @@ other writers (WAL, busy timeout, retries), so several processes can log at once
 """
 
 import atexit
+import csv
 import hashlib
+import json
 import numbers
 import os
 import socket
@@ -30,7 +32,7 @@ from ._schema import LATEST_METRIC_UPSERT, MIGRATIONS, SCHEMA_VERSION
 
 __all__ = [
     "start_run", "end_run", "active_run", "log_param", "log_params", "log_metric", "log_metrics",
-    "set_tag", "set_tags", "log_artifact", "register_model", "set_alias", "CellflowError",
+    "set_tag", "set_tags", "log_artifact", "log_input", "register_model", "set_alias", "CellflowError",
 ]
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -283,6 +285,25 @@ class ActiveRun:
             (self._rid, rel, digest, size)))
         return rel
 
+    def log_input(self, data, name=None, context="training"):
+        dataset = _describe_dataset(self._store, data, name)
+        now = _now()
+
+        def insert(c):
+            c.execute(
+                "INSERT INTO datasets (name, digest, schema, row_count, source) VALUES (?, ?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING",
+                (dataset["name"], dataset["digest"], dataset["schema"], dataset["rows"], dataset["source"]))
+            dataset_id = c.execute("SELECT id FROM datasets WHERE digest = ?", (dataset["digest"],)).fetchone()[0]
+            c.execute(
+                "INSERT INTO run_inputs (run, dataset_id, context) VALUES (?, ?, ?) "
+                "ON CONFLICT (run, dataset_id) DO UPDATE SET context = excluded.context", (self._rid, dataset_id, context))
+            c.execute(
+                "INSERT INTO lineage (from_kind, from_id, to_kind, to_id, relation, created_at) "
+                "VALUES ('dataset', ?, 'run', ?, 'input', ?) ON CONFLICT DO NOTHING", (dataset["digest"], self.id, now))
+
+        self._store.write(insert)
+        return dataset["digest"]
+
     def end(self, status="FINISHED"):
         if self._ended:
             return
@@ -324,6 +345,59 @@ def _artifact(store, path):
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return rel.replace(os.sep, "/"), h.hexdigest(), os.path.getsize(real)
+
+
+_SCHEMA_SAMPLE_ROWS = 10000
+
+
+def _widen(kind, value):
+    """The narrowest of integer, number, string that holds both `kind` and `value`."""
+    if kind == "integer":
+        try:
+            int(value)
+            return "integer"
+        except ValueError:
+            pass
+    try:
+        float(value)
+        return "number"
+    except ValueError:
+        return "string"
+
+
+def _describe_dataset(store, data, name):
+    """Digest, schema and row count of a CSV or other workspace file, or of a pandas DataFrame."""
+    if isinstance(data, (str, os.PathLike)):
+        rel, digest, _size = _artifact(store, os.fspath(data))
+        schema = rows = None
+        if rel.lower().endswith(".csv"):
+            # The header names the columns; the rows are counted as the csv module reads them
+            # (quoted line breaks included), in one streaming pass.
+            with open(os.path.join(store.root, rel), newline="", encoding="utf-8", errors="replace") as f:
+                reader = csv.reader(f)
+                header = next(reader, [])
+                kinds = ["integer"] * len(header)
+                rows = 0
+                for row in reader:
+                    rows += 1
+                    if rows <= _SCHEMA_SAMPLE_ROWS:
+                        for i, value in enumerate(row[: len(header)]):
+                            if value != "" and kinds[i] != "string":
+                                kinds[i] = _widen(kinds[i], value)
+            schema = json.dumps(dict(zip(header, kinds)))
+        return {"name": name or rel, "digest": "sha256:" + digest, "schema": schema, "rows": rows, "source": rel}
+    if hasattr(data, "columns") and hasattr(data, "dtypes") and hasattr(data, "to_csv"):
+        # A DataFrame: the caller has pandas, so its row hashing can be used for the digest.
+        try:
+            from pandas.util import hash_pandas_object
+            content = hash_pandas_object(data, index=True).values.tobytes()
+        except Exception:
+            content = data.to_csv(index=True).encode("utf-8")
+        h = hashlib.sha256(content)
+        h.update(json.dumps([str(c) for c in data.columns]).encode("utf-8"))
+        schema = json.dumps({str(c): str(t) for c, t in data.dtypes.items()})
+        return {"name": name, "digest": "sha256:" + h.hexdigest(), "schema": schema, "rows": int(len(data)), "source": None}
+    raise CellflowError(f"log_input takes a file path or a pandas DataFrame, not {type(data).__name__}")
 
 
 _active = []
@@ -414,6 +488,12 @@ def set_tags(tags):
 
 def log_artifact(path):
     return _require_run().log_artifact(path)
+
+
+def log_input(data, name=None, context="training"):
+    """Records a dataset the active run read (a CSV or other file in the workspace, or a pandas
+    DataFrame) by a digest of its content, with its schema and row count; returns the digest."""
+    return _require_run().log_input(data, name=name, context=context)
 
 
 def register_model(artifact_path, name, run_id=None):

@@ -176,6 +176,9 @@ function lineageItem(node: Extract<RegistryNode, { kind: 'lineage' }>, root: str
     case 'cell-hash':
       item.iconPath = new vscode.ThemeIcon('notebook');
       break;
+    case 'dataset':
+      item.iconPath = new vscode.ThemeIcon('database');
+      break;
     default:
       item.iconPath = new vscode.ThemeIcon('circle-small');
   }
@@ -192,6 +195,8 @@ function lineageLabel(kind: string, id: string): string {
     }
     case 'cell-hash':
       return `cell ${id.replace(/^sha256:/, '').slice(0, 12)}`;
+    case 'dataset':
+      return `data ${id.replace(/^sha256:/, '').slice(0, 12)}`;
     case 'model-version':
       return id.replace(/@(\d+)$/, ' v$1');
     default:

@@ -16,6 +16,7 @@ export type RunsNode =
   | { kind: 'experiment'; folder: string; experiment: ExperimentSummary }
   | { kind: 'run'; folder: string; run: RunSummary }
   | { kind: 'more'; folder: string; experiment: string; shown: number }
+  | { kind: 'input'; folder: string; runId: string; input: RunOutputs['inputs'][number] }
   | { kind: 'artifact'; folder: string; runId: string; artifact: RunOutputs['artifacts'][number] }
   | { kind: 'runModel'; folder: string; runId: string; model: string; version: number }
   | { kind: 'error'; message: string };
@@ -55,6 +56,7 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
         case 'run': {
           const out = await this.stores.request(RunOutputsRequest, { folder: node.folder, runId: node.run.id });
           return [
+            ...out.inputs.map((input): RunsNode => ({ kind: 'input', folder: node.folder, runId: node.run.id, input })),
             ...out.artifacts.map((artifact): RunsNode => ({ kind: 'artifact', folder: node.folder, runId: node.run.id, artifact })),
             ...out.modelVersions.map((m): RunsNode => ({ kind: 'runModel', folder: node.folder, runId: node.run.id, ...m })),
           ];
@@ -112,6 +114,17 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
         item.id = `more:${node.folder}:${node.experiment}`;
         item.iconPath = new vscode.ThemeIcon('ellipsis');
         item.command = { command: 'cellflow.showMoreRuns', title: 'Show More Runs', arguments: [node] };
+        return item;
+      }
+      case 'input': {
+        const { input } = node;
+        const item = new vscode.TreeItem(input.name ?? input.digest.replace(/^sha256:/, '').slice(0, 12), None);
+        item.id = `input:${node.folder}:${node.runId}:${input.digest}`;
+        item.iconPath = new vscode.ThemeIcon('database');
+        item.description = [input.rowCount === null ? undefined : `${input.rowCount.toLocaleString('en-US')} rows`, input.context ?? undefined].filter(Boolean).join(' · ');
+        const columns = schemaColumns(input.schema);
+        item.tooltip = [`input dataset ${input.digest}`, input.source ? `from ${input.source}` : '', columns.length ? `columns: ${columns.join(', ')}` : ''].filter(Boolean).join('\n');
+        if (input.source) item.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(path.join(this.stores.root(node.folder), input.source))] };
         return item;
       }
       case 'artifact': {
@@ -228,4 +241,13 @@ function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KB`;
   return `${(n / 1024 ** 2).toFixed(1)} MB`;
+}
+
+/** `{"age": "integer"}` → `['age: integer']`; a schema another writer left unreadable shows nothing. */
+function schemaColumns(schema: string | null): string[] {
+  try {
+    return schema ? Object.entries(JSON.parse(schema) as Record<string, unknown>).map(([c, t]) => `${c}: ${String(t)}`) : [];
+  } catch {
+    return [];
+  }
 }

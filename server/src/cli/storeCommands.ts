@@ -59,7 +59,7 @@ export function runsList(options: RunsListOptions): number {
   return 0;
 }
 
-/** `cellflow runs show <id>`: a run with its metric history, artifacts and model versions. */
+/** `cellflow runs show <id>`: a run with its metric history, inputs, artifacts and model versions. */
 export function runsShow(id: string, options: StoreOptions & { json: boolean }): number {
   const detail = withStore(options, (s) => s.getRun(s.resolveRunId(id)));
   if (!detail) {
@@ -67,7 +67,7 @@ export function runsShow(id: string, options: StoreOptions & { json: boolean }):
     return 2;
   }
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ ...runJson(detail), metricHistory: detail.metricHistory, artifacts: detail.artifacts, modelVersions: detail.modelVersions }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...runJson(detail), metricHistory: detail.metricHistory, inputs: detail.inputs, artifacts: detail.artifacts, modelVersions: detail.modelVersions }, null, 2)}\n`);
     return 0;
   }
   const out = [
@@ -79,6 +79,7 @@ export function runsShow(id: string, options: StoreOptions & { json: boolean }):
     `  params: ${keyValues(detail.params, String) || '-'}`,
     `  metrics: ${Object.entries(detail.metricHistory).map(([k, h]) => `${k}=${formatNumber(detail.metrics[k])} (${h.length} point${h.length === 1 ? '' : 's'})`).join(', ') || '-'}`,
     `  tags: ${keyValues(detail.tags, String) || '-'}`,
+    ...detail.inputs.map((i) => `  input: ${i.name ?? i.digest} (${[i.rowCount === null ? '' : `${i.rowCount} rows`, i.context ?? '', i.digest.slice(0, 19)].filter(Boolean).join(', ')})`),
     ...detail.artifacts.map((a) => `  artifact: ${a.path} (${a.size} bytes, sha256 ${a.sha256.slice(0, 12)})`),
     ...detail.modelVersions.map((m) => `  model version: ${m.model} v${m.version}`),
   ];

@@ -131,6 +131,14 @@ CREATE INDEX lineage_to ON lineage(to_kind, to_id);
 CREATE INDEX model_versions_by_run ON model_versions(run);
 `,
   },
+  {
+    // Where a dataset was read from, and what a run used it for (training, evaluation, ...).
+    version: 2,
+    sql: `
+ALTER TABLE datasets ADD COLUMN source TEXT;
+ALTER TABLE run_inputs ADD COLUMN context TEXT;
+`,
+  },
 ];
 
 /**

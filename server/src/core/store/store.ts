@@ -297,10 +297,36 @@ export class Store {
     return this.outputsOf(this.rid(runId));
   }
 
+  /**
+   * Records a dataset the run read (once per digest across the store) and links it into the lineage
+   * as an input of the run: where a drift report will later compare data against.
+   */
+  logInput(runId: string, input: { digest: string; name?: string; schema?: Record<string, string>; rowCount?: number; source?: string; context?: string }): void {
+    if (typeof input.digest !== 'string' || !input.digest) throw new InvalidInput('a dataset needs a digest of its content');
+    if (input.rowCount !== undefined && (!Number.isInteger(input.rowCount) || input.rowCount < 0)) throw new InvalidInput(`a row count is a whole number, not ${String(input.rowCount)}`);
+    const rid = this.rid(runId);
+    this.db.transaction(() => {
+      this.stmt('INSERT INTO datasets (name, digest, schema, row_count, source) VALUES (?, ?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING').run(
+        input.name ?? null,
+        input.digest,
+        input.schema ? JSON.stringify(input.schema) : null,
+        input.rowCount ?? null,
+        input.source ?? null,
+      );
+      const { id } = this.stmt('SELECT id FROM datasets WHERE digest = ?').get(input.digest) as { id: number };
+      this.stmt('INSERT INTO run_inputs (run, dataset_id, context) VALUES (?, ?, ?) ON CONFLICT (run, dataset_id) DO UPDATE SET context = excluded.context').run(rid, id, input.context ?? null);
+      this.link('dataset', input.digest, 'run', runId, 'input');
+    }).immediate();
+  }
+
   private outputsOf(rid: number): RunOutputs {
     const artifacts = this.stmt('SELECT path, sha256, size FROM artifacts WHERE run = ? ORDER BY path').all(rid) as RunOutputs['artifacts'];
     const modelVersions = this.stmt('SELECT model_name AS model, version FROM model_versions WHERE run = ? ORDER BY model_name, version').all(rid) as RunOutputs['modelVersions'];
-    return { artifacts, modelVersions };
+    const inputs = this.stmt(
+      `SELECT d.digest, d.name, d.schema, d.row_count AS rowCount, d.source, i.context
+       FROM run_inputs i JOIN datasets d ON d.id = i.dataset_id WHERE i.run = ? ORDER BY d.name, d.digest`,
+    ).all(rid) as RunOutputs['inputs'];
+    return { inputs, artifacts, modelVersions };
   }
 
   listExperiments(): ExperimentSummary[] {

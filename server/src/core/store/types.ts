@@ -27,7 +27,22 @@ export interface MetricPoint {
   timestamp: number;
 }
 
+/** A dataset a run read: keyed by the digest of its content, so the same data logged twice is one dataset. */
+export interface RunInput {
+  digest: string;
+  name: string | null;
+  /** JSON: column name -> type, as the logger saw it. */
+  schema: string | null;
+  rowCount: number | null;
+  /** Where it was read from: a workspace-relative path, or what the caller said. */
+  source: string | null;
+  /** What the run used it for: training, evaluation, ... */
+  context: string | null;
+}
+
+/** What a run used and left behind: its input datasets, its artifacts and the model versions registered from it. */
 export interface RunOutputs {
+  inputs: RunInput[];
   artifacts: Array<{ path: string; sha256: string; size: number }>;
   modelVersions: Array<{ model: string; version: number }>;
 }
