@@ -117,20 +117,28 @@ class _Store:
         self.lock = threading.Lock()
         try:
             self.conn.execute(f"PRAGMA busy_timeout = {int(_BUSY_SECONDS * 1000)}")
+            # Refusals come before anything that writes (switching to WAL rewrites the header).
+            self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            self._refuse_foreign()
             self.conn.execute("PRAGMA journal_mode = WAL")
             self.conn.execute("PRAGMA foreign_keys = ON")
             self.conn.execute("PRAGMA synchronous = NORMAL")
+            self.conn.execute("PRAGMA trusted_schema = OFF")
             self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
             self._migrate()
         except sqlite3.DatabaseError as err:
             self.conn.close()
             raise CellflowError(f"{path} cannot be used: {err}") from None
 
-    def _migrate(self):
+    def _refuse_foreign(self):
         current = self.conn.execute("PRAGMA user_version").fetchone()[0]
         if current > SCHEMA_VERSION:
             raise CellflowError(f"{self.path} was written by a newer Cellflow (store schema v{current}; this client knows v{SCHEMA_VERSION}); update the cellflow package")
-        if current == SCHEMA_VERSION:
+        if current == 0 and self.conn.execute("SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").fetchone()[0] > 0:
+            raise CellflowError(f"{self.path} is an SQLite database of something else (it has tables, but no Cellflow schema); Cellflow will not touch it")
+
+    def _migrate(self):
+        if self.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
             return
 
         def upgrade(cur):

@@ -7,7 +7,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { StoreError } from '../../../server/src/core/store/db';
 import { SCHEMA_VERSION } from '../../../server/src/core/store/schema';
 import { findWorkspaceRoot, storePath } from '../../../server/src/core/store/location';
-import { exited, scratchWorkspace } from '../../support/store';
+import { exited, python, scratchWorkspace } from '../../support/store';
 
 const sha = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
@@ -38,6 +38,19 @@ describe('experiment store', () => {
       const before = sha(ws.db);
       assert.throws(() => ws.open(), (err: Error) => err instanceof StoreError && err.message.includes(ws.db) && /newer Cellflow/.test(err.message) && /will not downgrade/.test(err.message));
       assert.equal(sha(ws.db), before);
+    });
+
+    it('refuses the SQLite database of something else and adds nothing to it', () => {
+      fs.mkdirSync(path.dirname(ws.db), { recursive: true });
+      const other = new BetterSqlite3(ws.db);
+      other.exec('CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL); INSERT INTO invoices (total) VALUES (9.5);');
+      other.close();
+      const before = fs.readFileSync(ws.db);
+      assert.throws(() => ws.open(), (err: Error) => err instanceof StoreError && err.message.includes(ws.db) && /database of something else/.test(err.message));
+      assert.deepEqual(fs.readFileSync(ws.db), before, 'not a byte changed');
+      const r = python('import cellflow\ntry:\n    cellflow.start_run()\nexcept cellflow.CellflowError as e:\n    print(e)\n', ws.dir);
+      assert.match(r.stdout, /database of something else/);
+      assert.deepEqual(fs.readFileSync(ws.db), before, 'Python did not change it either');
     });
 
     it('refuses a file that is not SQLite and leaves every byte of it', () => {

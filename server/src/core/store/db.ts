@@ -51,11 +51,15 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database.
   }
   try {
     db.pragma('busy_timeout = 10000');
+    // Reading the schema touches the file's first pages: a damaged file says so here. Refusals come
+    // before anything that writes (switching to WAL rewrites the header).
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    refuseForeign(db, file);
     if (!options.readonly) db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');
-    // Reading the schema touches the file's first pages: a damaged file says so here.
-    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    // The file may come with a cloned repository: never let its schema run functions on our behalf.
+    db.pragma('trusted_schema = OFF');
     migrate(db, file, options.readonly ?? false);
   } catch (err) {
     db.close();
@@ -67,12 +71,21 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database.
   return db;
 }
 
-function migrate(db: Database.Database, file: string, readonly: boolean): void {
-  const version = () => db.pragma('user_version', { simple: true }) as number;
-  const current = version();
+/** A store from a newer Cellflow, or the SQLite database of another program: neither is ours to change. */
+function refuseForeign(db: Database.Database, file: string): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
   if (current > SCHEMA_VERSION) {
     throw new StoreError(file, `was written by a newer Cellflow (store schema v${current}; this Cellflow knows up to v${SCHEMA_VERSION}). Update Cellflow; it will not downgrade the store`);
   }
+  // Version 0 is a new, empty file; one with tables of its own belongs to something else.
+  if (current === 0 && (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").get() as { n: number }).n > 0) {
+    throw new StoreError(file, 'is an SQLite database of something else (it has tables, but no Cellflow schema); Cellflow will not touch it. Point CELLFLOW_STORE at another file');
+  }
+}
+
+function migrate(db: Database.Database, file: string, readonly: boolean): void {
+  const version = () => db.pragma('user_version', { simple: true }) as number;
+  const current = version();
   if (current === SCHEMA_VERSION) return;
   if (readonly) throw new StoreError(file, `needs its schema upgraded from v${current} to v${SCHEMA_VERSION}, which a read-only open cannot do`);
   // IMMEDIATE takes the write lock first, so that two processes opening a new store migrate it once.
