@@ -12,6 +12,6 @@ npm run --silent package >/dev/null
 # the Runs and Model Registry views have something to show. Delete examples/.cellflow to log afresh.
 if [ ! -e examples/.cellflow/cellflow.db ]; then
   echo "Logging the example runs (examples/train.py)…"
-  (cd examples && CELLFLOW_WORKSPACE="$PWD" PYTHONPATH="$(node ../dist/cli/cellflow.js python-path)" /usr/bin/python3 train.py) || echo "The example runs could not be logged; the views start empty." >&2
+  (cd examples && PYTHONDONTWRITEBYTECODE=1 CELLFLOW_WORKSPACE="$PWD" PYTHONPATH="$(node ../dist/cli/cellflow.js python-path)" /usr/bin/python3 train.py) || echo "The example runs could not be logged; the views start empty." >&2
 fi
 exec node out/test/harness/serve.js --vsix dist/cellflow.vsix --folder examples --port "${PORT:-8080}" --data "${CELLFLOW_DEV_DIR:-.cellflow-dev}/code-server"

@@ -14,7 +14,7 @@ const PYTHON = '/usr/bin/python3';
 function python(code: string): Promise<string> {
   const root = workspaceRoot().fsPath;
   return new Promise((resolve, reject) => {
-    cp.execFile(PYTHON, ['-c', code], { cwd: root, env: { ...process.env, PYTHONPATH: path.join(extension().extensionPath, 'dist', 'python'), CELLFLOW_WORKSPACE: root, CELLFLOW_STORE: '' } }, (err, stdout, stderr) =>
+    cp.execFile(PYTHON, ['-c', code], { cwd: root, env: { ...process.env, PYTHONPATH: path.join(extension().extensionPath, 'dist', 'python'), PYTHONDONTWRITEBYTECODE: '1', CELLFLOW_WORKSPACE: root, CELLFLOW_STORE: '' } }, (err, stdout, stderr) =>
       err ? reject(new Error(`python failed: ${stderr || err.message}`)) : resolve(stdout.trim()),
     );
   });

@@ -12,7 +12,7 @@ import { RESULTS } from './editor.test';
 
 /** Logs to the workspace's store from Python, as a user's training script would. */
 function python(workspace: string, code: string): string {
-  return cp.execFileSync('/usr/bin/python3', ['-c', code], { cwd: workspace, env: { ...process.env, PYTHONPATH: path.join(DIST, 'python'), CELLFLOW_WORKSPACE: workspace, CELLFLOW_STORE: '' }, encoding: 'utf8' });
+  return cp.execFileSync('/usr/bin/python3', ['-c', code], { cwd: workspace, env: { ...process.env, PYTHONPATH: path.join(DIST, 'python'), PYTHONDONTWRITEBYTECODE: '1', CELLFLOW_WORKSPACE: workspace, CELLFLOW_STORE: '' }, encoding: 'utf8' });
 }
 
 const logRun = (name: string, c: number, aucs: number[]) => `
