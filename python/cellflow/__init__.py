@@ -19,6 +19,7 @@ other writers (WAL, busy timeout, retries), so several processes can log at once
 import atexit
 import csv
 import hashlib
+import io
 import json
 import numbers
 import os
@@ -28,7 +29,7 @@ import threading
 import time
 import uuid
 
-from ._schema import LATEST_METRIC_UPSERT, MIGRATIONS, SCHEMA_VERSION
+from ._schema import FOREIGN_CHECK, LATEST_METRIC_UPSERT, MIGRATIONS, RUN_INPUT_UPSERT, SCHEMA_VERSION
 
 __all__ = [
     "start_run", "end_run", "active_run", "log_param", "log_params", "log_metric", "log_metrics",
@@ -124,17 +125,21 @@ class _Store:
             self.conn.execute("PRAGMA foreign_keys = ON")
             self.conn.execute("PRAGMA synchronous = NORMAL")
             self.conn.execute("PRAGMA trusted_schema = OFF")
-            self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
             self._migrate()
+        except CellflowError:
+            self.conn.close()
+            raise
         except sqlite3.DatabaseError as err:
             self.conn.close()
             raise CellflowError(f"{path} cannot be used: {err}") from None
 
     def _refuse_foreign(self):
-        current = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        # One statement, one snapshot: a store that another process is creating right now is not
+        # mistaken for someone else's database between two reads.
+        current, tables, ours = self.conn.execute(FOREIGN_CHECK).fetchone()
         if current > SCHEMA_VERSION:
             raise CellflowError(f"{self.path} was written by a newer Cellflow (store schema v{current}; this client knows v{SCHEMA_VERSION}); update the cellflow package")
-        if current == 0 and self.conn.execute("SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").fetchone()[0] > 0:
+        if (current == 0 and tables > 0) or (current > 0 and ours < 2):
             raise CellflowError(f"{self.path} is an SQLite database of something else (it has tables, but no Cellflow schema); Cellflow will not touch it")
 
     def _migrate(self):
@@ -303,8 +308,7 @@ class ActiveRun:
                 (dataset["name"], dataset["digest"], dataset["schema"], dataset["rows"], dataset["source"]))
             dataset_id = c.execute("SELECT id FROM datasets WHERE digest = ?", (dataset["digest"],)).fetchone()[0]
             c.execute(
-                "INSERT INTO run_inputs (run, dataset_id, context) VALUES (?, ?, ?) "
-                "ON CONFLICT (run, dataset_id) DO UPDATE SET context = excluded.context", (self._rid, dataset_id, context))
+                RUN_INPUT_UPSERT, (self._rid, dataset_id, context))
             c.execute(
                 "INSERT INTO lineage (from_kind, from_id, to_kind, to_id, relation, created_at) "
                 "VALUES ('dataset', ?, 'run', ?, 'input', ?) ON CONFLICT DO NOTHING", (dataset["digest"], self.id, now))
@@ -338,7 +342,8 @@ def _metric_value(key, value):
     return value
 
 
-def _artifact(store, path):
+def _workspace_file(store, path):
+    """(real path, root-relative path) of a file inside the workspace, or a CellflowError."""
     # A relative path is the caller's, as open() reads it: from the working directory, which may be a
     # folder below the workspace root. What is recorded is relative to the root.
     root = os.path.realpath(store.root)
@@ -348,19 +353,24 @@ def _artifact(store, path):
         raise CellflowError(f"{path} is outside the workspace ({store.root}); Cellflow records artifacts inside it only")
     if not os.path.isfile(real):
         raise CellflowError(f"{path} does not exist")
+    return real, rel.replace(os.sep, "/")
+
+
+def _artifact(store, path):
+    real, rel = _workspace_file(store, path)
     h = hashlib.sha256()
     with open(real, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
-    return rel.replace(os.sep, "/"), h.hexdigest(), os.path.getsize(real)
+    return rel, h.hexdigest(), os.path.getsize(real)
 
 
 _SCHEMA_SAMPLE_ROWS = 10000
 
 
 def _widen(kind, value):
-    """The narrowest of integer, number, string that holds both `kind` and `value`."""
-    if kind == "integer":
+    """The narrowest of integer, number, string that holds both `kind` (None: nothing seen) and `value`."""
+    if kind in (None, "integer"):
         try:
             int(value)
             return "integer"
@@ -373,38 +383,78 @@ def _widen(kind, value):
         return "string"
 
 
+class _HashingReader(io.RawIOBase):
+    """A binary file that hashes what is read through it: a CSV is hashed and parsed in one pass."""
+
+    def __init__(self, f):
+        self._f = f
+        self.hash = hashlib.sha256()
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        n = self._f.readinto(buffer)
+        if n:
+            self.hash.update(memoryview(buffer)[:n])
+        return n
+
+
+def _describe_csv(real, shown):
+    """Digest, column types (from the first rows) and row count of a CSV, read once."""
+    with open(real, "rb") as f:
+        raw = _HashingReader(f)
+        # utf-8-sig: a byte order mark (Excel writes one) is not part of the first column's name.
+        text = io.TextIOWrapper(io.BufferedReader(raw, 1 << 20), encoding="utf-8-sig", errors="replace", newline="")
+        try:
+            reader = csv.reader(text)
+            header = next(reader, [])
+            kinds = [None] * len(header)
+            rows = 0
+            for row in reader:
+                rows += 1
+                if rows <= _SCHEMA_SAMPLE_ROWS:
+                    for i, value in enumerate(row[: len(header)]):
+                        if value != "" and kinds[i] != "string":
+                            kinds[i] = _widen(kinds[i], value)
+            while raw.read(1 << 20):
+                pass
+        except csv.Error as err:
+            raise CellflowError(f"{shown}: not a CSV file Cellflow can read (line {reader.line_num}: {err})") from None
+    # Pairs, not a mapping: a CSV may repeat a column name.
+    return raw.hash.hexdigest(), json.dumps([[c, k or "empty"] for c, k in zip(header, kinds)]), rows
+
+
+def _dataframe_digest(data):
+    """A digest of a DataFrame's values, index, column names and dtypes."""
+    h = hashlib.sha256()
+    h.update(json.dumps([[repr(c), str(t)] for c, t in data.dtypes.items()]).encode("utf-8"))
+    try:
+        from pandas.util import hash_pandas_object
+        h.update(hash_pandas_object(data, index=True).values.tobytes())
+    except TypeError:
+        # Cells pandas cannot hash (lists, arrays: embeddings): their pickled bytes, column by column.
+        import pickle
+        for _, column in data.items():
+            h.update(pickle.dumps(column.tolist(), protocol=4))
+        h.update(pickle.dumps(data.index.tolist(), protocol=4))
+    return h.hexdigest()
+
+
 def _describe_dataset(store, data, name):
     """Digest, schema and row count of a CSV or other workspace file, or of a pandas DataFrame."""
     if isinstance(data, (str, os.PathLike)):
-        rel, digest, _size = _artifact(store, os.fspath(data))
-        schema = rows = None
+        path = os.fspath(data)
+        real, rel = _workspace_file(store, path)
         if rel.lower().endswith(".csv"):
-            # The header names the columns; the rows are counted as the csv module reads them
-            # (quoted line breaks included), in one streaming pass.
-            with open(os.path.join(store.root, rel), newline="", encoding="utf-8", errors="replace") as f:
-                reader = csv.reader(f)
-                header = next(reader, [])
-                kinds = ["integer"] * len(header)
-                rows = 0
-                for row in reader:
-                    rows += 1
-                    if rows <= _SCHEMA_SAMPLE_ROWS:
-                        for i, value in enumerate(row[: len(header)]):
-                            if value != "" and kinds[i] != "string":
-                                kinds[i] = _widen(kinds[i], value)
-            schema = json.dumps(dict(zip(header, kinds)))
+            digest, schema, rows = _describe_csv(real, path)
+        else:
+            rel, digest, _size = _artifact(store, path)
+            schema = rows = None
         return {"name": name or rel, "digest": "sha256:" + digest, "schema": schema, "rows": rows, "source": rel}
-    if hasattr(data, "columns") and hasattr(data, "dtypes") and hasattr(data, "to_csv"):
-        # A DataFrame: the caller has pandas, so its row hashing can be used for the digest.
-        try:
-            from pandas.util import hash_pandas_object
-            content = hash_pandas_object(data, index=True).values.tobytes()
-        except Exception:
-            content = data.to_csv(index=True).encode("utf-8")
-        h = hashlib.sha256(content)
-        h.update(json.dumps([str(c) for c in data.columns]).encode("utf-8"))
-        schema = json.dumps({str(c): str(t) for c, t in data.dtypes.items()})
-        return {"name": name, "digest": "sha256:" + h.hexdigest(), "schema": schema, "rows": int(len(data)), "source": None}
+    if hasattr(data, "columns") and hasattr(data, "dtypes") and hasattr(data, "items"):
+        schema = json.dumps([[str(c), str(t)] for c, t in data.dtypes.items()])
+        return {"name": name, "digest": "sha256:" + _dataframe_digest(data), "schema": schema, "rows": int(len(data)), "source": None}
     raise CellflowError(f"log_input takes a file path or a pandas DataFrame, not {type(data).__name__}")
 
 

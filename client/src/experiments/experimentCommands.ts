@@ -245,7 +245,10 @@ async function setAliasFor(stores: StoreAccess, folder: string, versions: ModelS
 }
 
 async function openStep(args: { root: string; pipeline: string; stepId: string }): Promise<void> {
-  const uri = vscode.Uri.file(path.resolve(args.root, args.pipeline));
+  const file = path.resolve(args.root, args.pipeline);
+  // The name comes from the store, which may have come with a cloned repository.
+  if (!file.startsWith(args.root + path.sep)) throw new Error(`the step's pipeline ${args.pipeline} is outside the workspace`);
+  const uri = vscode.Uri.file(file);
   const doc = await vscode.workspace.openTextDocument(uri);
   const line = doc.getText().split(/\r?\n/).findIndex((l) => new RegExp(`^\\s*(-\\s+)?id:\\s*['"]?${args.stepId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}['"]?\\s*$`).test(l));
   const at = new vscode.Position(Math.max(0, line), 0);

@@ -122,10 +122,10 @@ export class RegistryTree implements vscode.TreeDataProvider<RegistryNode>, vsco
       case 'artifact': {
         const item = new vscode.TreeItem(node.artifactPath, None);
         item.id = `versionArtifact:${node.folder}:${node.model}@${node.version}`;
-        item.resourceUri = vscode.Uri.file(path.join(this.stores.root(node.folder), node.artifactPath));
+        item.resourceUri = this.stores.fileUri(node.folder, node.artifactPath);
         item.description = 'artifact';
         item.tooltip = node.sha256 ? `sha256 ${node.sha256}` : undefined;
-        item.command = { command: 'vscode.open', title: 'Open', arguments: [item.resourceUri] };
+        if (item.resourceUri) item.command = { command: 'vscode.open', title: 'Open', arguments: [item.resourceUri] };
         return item;
       }
       case 'lineage':

@@ -124,17 +124,18 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
         item.description = [input.rowCount === null ? undefined : `${input.rowCount.toLocaleString('en-US')} rows`, input.context ?? undefined].filter(Boolean).join(' · ');
         const columns = schemaColumns(input.schema);
         item.tooltip = [`input dataset ${input.digest}`, input.source ? `from ${input.source}` : '', columns.length ? `columns: ${columns.join(', ')}` : ''].filter(Boolean).join('\n');
-        if (input.source) item.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(path.join(this.stores.root(node.folder), input.source))] };
+        const file = input.source ? this.stores.fileUri(node.folder, input.source) : undefined;
+        if (file) item.command = { command: 'vscode.open', title: 'Open', arguments: [file] };
         return item;
       }
       case 'artifact': {
         const item = new vscode.TreeItem(node.artifact.path, None);
         item.id = `artifact:${node.folder}:${node.runId}:${node.artifact.path}`;
-        item.resourceUri = vscode.Uri.file(path.join(this.stores.root(node.folder), node.artifact.path));
+        item.resourceUri = this.stores.fileUri(node.folder, node.artifact.path);
         item.description = formatBytes(node.artifact.size);
         item.tooltip = `${node.artifact.path}\nsha256 ${node.artifact.sha256}\n${node.artifact.size} bytes`;
         item.contextValue = 'cellflow.artifact';
-        item.command = { command: 'vscode.open', title: 'Open', arguments: [item.resourceUri] };
+        if (item.resourceUri) item.command = { command: 'vscode.open', title: 'Open', arguments: [item.resourceUri] };
         return item;
       }
       case 'runModel': {
@@ -243,10 +244,11 @@ function formatBytes(n: number): string {
   return `${(n / 1024 ** 2).toFixed(1)} MB`;
 }
 
-/** `{"age": "integer"}` → `['age: integer']`; a schema another writer left unreadable shows nothing. */
+/** `[["age", "integer"]]` → `['age: integer']`; a schema another writer left unreadable shows nothing. */
 function schemaColumns(schema: string | null): string[] {
   try {
-    return schema ? Object.entries(JSON.parse(schema) as Record<string, unknown>).map(([c, t]) => `${c}: ${String(t)}`) : [];
+    const pairs: unknown = schema ? JSON.parse(schema) : [];
+    return Array.isArray(pairs) ? pairs.filter(Array.isArray).map(([c, t]) => `${String(c)}: ${String(t)}`) : [];
   } catch {
     return [];
   }

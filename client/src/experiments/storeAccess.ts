@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { StoreChangedNotification, type NotificationSpec, type RequestSpec } from '../../../server/src/protocol';
 
@@ -56,6 +57,16 @@ export class StoreAccess implements vscode.Disposable {
    */
   root(folder: string): string {
     return this.roots.get(folder) ?? folder;
+  }
+
+  /**
+   * A store path (relative to the root) as a file to open, or undefined when it leads outside the
+   * root: the store may have come with a cloned repository and say anything.
+   */
+  fileUri(folder: string, relative: string): vscode.Uri | undefined {
+    const root = this.root(folder);
+    const file = path.resolve(root, relative);
+    return file.startsWith(root + path.sep) ? vscode.Uri.file(file) : undefined;
   }
 
   async request<P, R>(spec: RequestSpec<P, R>, params: P): Promise<R> {

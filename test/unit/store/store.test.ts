@@ -40,18 +40,21 @@ describe('experiment store', () => {
       assert.equal(sha(ws.db), before);
     });
 
-    it('refuses the SQLite database of something else and adds nothing to it', () => {
-      fs.mkdirSync(path.dirname(ws.db), { recursive: true });
-      const other = new BetterSqlite3(ws.db);
-      other.exec('CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL); INSERT INTO invoices (total) VALUES (9.5);');
-      other.close();
-      const before = fs.readFileSync(ws.db);
-      assert.throws(() => ws.open(), (err: Error) => err instanceof StoreError && err.message.includes(ws.db) && /database of something else/.test(err.message));
-      assert.deepEqual(fs.readFileSync(ws.db), before, 'not a byte changed');
-      const r = python('import cellflow\ntry:\n    cellflow.start_run()\nexcept cellflow.CellflowError as e:\n    print(e)\n', ws.dir);
-      assert.match(r.stdout, /database of something else/);
-      assert.deepEqual(fs.readFileSync(ws.db), before, 'Python did not change it either');
-    });
+    for (const userVersion of [0, 1, 2]) {
+      it(`refuses the SQLite database of something else (user_version ${userVersion}) and adds nothing to it`, () => {
+        fs.mkdirSync(path.dirname(ws.db), { recursive: true });
+        const other = new BetterSqlite3(ws.db);
+        other.exec(`CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL); INSERT INTO invoices (total) VALUES (9.5); PRAGMA user_version = ${userVersion};`);
+        other.close();
+        const files = () => fs.readdirSync(path.dirname(ws.db)).sort().map((f) => [f, sha(path.join(path.dirname(ws.db), f))]);
+        const before = files();
+        assert.throws(() => ws.open(), (err: Error) => err instanceof StoreError && err.message.includes(ws.db) && /database of something else/.test(err.message));
+        assert.deepEqual(files(), before, 'not a byte changed, and no -wal or -shm file left');
+        const r = python('import cellflow\ntry:\n    cellflow.start_run()\nexcept cellflow.CellflowError as e:\n    print(e)\n', ws.dir);
+        assert.match(r.stdout, /database of something else/);
+        assert.deepEqual(files(), before, 'Python did not change it either');
+      });
+    }
 
     it('refuses a file that is not SQLite and leaves every byte of it', () => {
       fs.mkdirSync(path.dirname(ws.db), { recursive: true });

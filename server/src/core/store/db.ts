@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type Database from 'better-sqlite3';
 import { FileProblem } from '../fileProblem';
-import { MIGRATIONS, SCHEMA_VERSION } from './schema';
+import { FOREIGN_CHECK, MIGRATIONS, SCHEMA_VERSION } from './schema';
 
 /** A store that cannot be used as it is, named by its path; never a reason to overwrite it. */
 export class StoreError extends FileProblem {}
@@ -73,12 +73,13 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database.
 
 /** A store from a newer Cellflow, or the SQLite database of another program: neither is ours to change. */
 function refuseForeign(db: Database.Database, file: string): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
+  const { version: current, tables, ours } = db.prepare(FOREIGN_CHECK).get() as { version: number; tables: number; ours: number };
   if (current > SCHEMA_VERSION) {
     throw new StoreError(file, `was written by a newer Cellflow (store schema v${current}; this Cellflow knows up to v${SCHEMA_VERSION}). Update Cellflow; it will not downgrade the store`);
   }
-  // Version 0 is a new, empty file; one with tables of its own belongs to something else.
-  if (current === 0 && (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").get() as { n: number }).n > 0) {
+  // Version 0 with no tables is a new, empty file. Tables at version 0, or a version without our
+  // tables, belong to another program (many set user_version).
+  if ((current === 0 && tables > 0) || (current > 0 && ours < 2)) {
     throw new StoreError(file, 'is an SQLite database of something else (it has tables, but no Cellflow schema); Cellflow will not touch it. Point CELLFLOW_STORE at another file');
   }
 }

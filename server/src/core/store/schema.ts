@@ -150,3 +150,23 @@ ON CONFLICT (run, key) DO UPDATE SET value = excluded.value, step = excluded.ste
 WHERE excluded.step > latest_metrics.step OR (excluded.step = latest_metrics.step AND excluded.timestamp >= latest_metrics.timestamp)`;
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+
+/**
+ * Whether a file is ours to open, read in one statement (one snapshot, so a store that another
+ * process is creating is not caught half made): its schema version, how many tables it has, and how
+ * many of Cellflow's two core tables are among them.
+ */
+export const FOREIGN_CHECK = `SELECT
+  (SELECT user_version FROM pragma_user_version) AS version,
+  (SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%') AS tables,
+  (SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('runs', 'experiments')) AS ours`;
+
+/**
+ * Ties a dataset to a run: parameters (run, dataset id, context). Contexts accumulate as a
+ * comma-separated set, so data used for training and then evaluation in one run says both.
+ */
+export const RUN_INPUT_UPSERT = `INSERT INTO run_inputs (run, dataset_id, context) VALUES (?, ?, ?)
+ON CONFLICT (run, dataset_id) DO UPDATE SET context = CASE
+  WHEN excluded.context IS NULL OR instr(',' || coalesce(run_inputs.context, '') || ',', ',' || excluded.context || ',') > 0 THEN run_inputs.context
+  WHEN run_inputs.context IS NULL THEN excluded.context
+  ELSE run_inputs.context || ',' || excluded.context END`;

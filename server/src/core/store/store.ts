@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type Database from 'better-sqlite3';
 import { InvalidInput, openDatabase, StoreError, type OpenOptions } from './db';
-import { LATEST_METRIC_UPSERT } from './schema';
+import { LATEST_METRIC_UPSERT, RUN_INPUT_UPSERT } from './schema';
 import { parseFilter, parseOrderBy } from './filter';
 import { gitCommit } from './git';
 import { downsample } from './downsample';
@@ -301,7 +301,7 @@ export class Store {
    * Records a dataset the run read (once per digest across the store) and links it into the lineage
    * as an input of the run: where a drift report will later compare data against.
    */
-  logInput(runId: string, input: { digest: string; name?: string; schema?: Record<string, string>; rowCount?: number; source?: string; context?: string }): void {
+  logInput(runId: string, input: { digest: string; name?: string; schema?: Array<[column: string, type: string]>; rowCount?: number; source?: string; context?: string }): void {
     if (typeof input.digest !== 'string' || !input.digest) throw new InvalidInput('a dataset needs a digest of its content');
     if (input.rowCount !== undefined && (!Number.isInteger(input.rowCount) || input.rowCount < 0)) throw new InvalidInput(`a row count is a whole number, not ${String(input.rowCount)}`);
     const rid = this.rid(runId);
@@ -314,7 +314,7 @@ export class Store {
         input.source ?? null,
       );
       const { id } = this.stmt('SELECT id FROM datasets WHERE digest = ?').get(input.digest) as { id: number };
-      this.stmt('INSERT INTO run_inputs (run, dataset_id, context) VALUES (?, ?, ?) ON CONFLICT (run, dataset_id) DO UPDATE SET context = excluded.context').run(rid, id, input.context ?? null);
+      this.stmt(RUN_INPUT_UPSERT).run(rid, id, input.context ?? null);
       this.link('dataset', input.digest, 'run', runId, 'input');
     }).immediate();
   }

@@ -31,12 +31,12 @@ export interface MetricPoint {
 export interface RunInput {
   digest: string;
   name: string | null;
-  /** JSON: column name -> type, as the logger saw it. */
+  /** JSON: `[[column, type], ...]` in column order, as the logger saw it (a CSV may repeat a name). */
   schema: string | null;
   rowCount: number | null;
   /** Where it was read from: a workspace-relative path, or what the caller said. */
   source: string | null;
-  /** What the run used it for: training, evaluation, ... */
+  /** Comma-separated: what the run used it for (training, evaluation, ...). */
   context: string | null;
 }
 
