@@ -160,6 +160,9 @@ export type { RepromoteFromPipeline } from './core/pipeline/features/codeActions
 
 export type { ExperimentSummary, LineageEdge, MetricPoint, ModelSummary, ModelVersion, RunDetail, RunOutputs, RunStatus, RunSummary } from './core/store/types';
 
+// Metric values that are not finite (a diverged loss of Infinity) arrive as the strings "Infinity" and
+// "-Infinity": JSON has no infinities, and would send null (core/store/format.ts, jsonSafe).
+
 export interface StoreScope {
   /** Absolute path of the workspace folder whose store is meant. */
   folder: string;

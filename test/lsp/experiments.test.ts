@@ -79,6 +79,14 @@ describe('the experiment store over LSP', () => {
     }
   });
 
+  it('sends an infinite metric (a diverged loss) as "Infinity", not null', async () => {
+    const runId = logRun('diverged', '    cellflow.log_metric("loss", float("inf"), step=1)\n    cellflow.log_metric("gain", float("-inf"))\n');
+    const { runs } = await lsp.request(RunsRequest, { folder, filter: 'name = "diverged"' });
+    assert.deepEqual(runs[0].metrics, { acc: 0.9, loss: 'Infinity', gain: '-Infinity' });
+    const [detail] = (await lsp.request(RunDetailsRequest, { folder, runIds: [runId] })).runs;
+    assert.deepEqual(detail.metricHistory.loss.map((p) => p.value), ['Infinity']);
+  });
+
   it('sends metric histories cut down for drawing, keeping the first, last and extreme points', async () => {
     const runId = logRun('long', '    for i in range(5000):\n        cellflow.log_metric("loss", 100.0 if i == 2500 else 1.0 / (i + 1), step=i)\n');
     const { runs } = await lsp.request(RunDetailsRequest, { folder, runIds: [runId], maxPoints: 500 });

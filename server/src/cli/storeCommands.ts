@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findWorkspaceRoot, storePath } from '../core/store/location';
+import { jsonReplacer } from '../core/store/format';
 import { Store, type ModelSummary, type RunSummary } from '../core/store/store';
 
 export interface StoreOptions {
@@ -17,7 +18,7 @@ function openStore(options: StoreOptions): Store | undefined {
 }
 
 function noStore(what: string, json: boolean, empty: unknown): number {
-  if (json) process.stdout.write(`${JSON.stringify(empty)}\n`);
+  if (json) process.stdout.write(`${JSON.stringify(empty, jsonReplacer)}\n`);
   else process.stdout.write(`No ${what} yet: nothing has been logged in this workspace.\n`);
   return 0;
 }
@@ -46,7 +47,7 @@ export function runsList(options: RunsListOptions): number {
   const page = withStore(options, (s) => s.searchRuns({ filter: options.filter, orderBy: options.orderBy, experiment: options.experiment, limit: options.limit, offset: options.offset }));
   if (!page) return noStore('runs', options.json, []);
   if (options.json) {
-    process.stdout.write(`${JSON.stringify(page.runs.map(runJson), null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(page.runs.map(runJson), jsonReplacer, 2)}\n`);
     return 0;
   }
   if (!page.runs.length) {
@@ -67,7 +68,7 @@ export function runsShow(id: string, options: StoreOptions & { json: boolean }):
     return 2;
   }
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ ...runJson(detail), metricHistory: detail.metricHistory, inputs: detail.inputs, artifacts: detail.artifacts, modelVersions: detail.modelVersions }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...runJson(detail), metricHistory: detail.metricHistory, inputs: detail.inputs, artifacts: detail.artifacts, modelVersions: detail.modelVersions }, jsonReplacer, 2)}\n`);
     return 0;
   }
   const out = [
@@ -92,7 +93,7 @@ export function modelsList(options: StoreOptions & { json: boolean }): number {
   const models = withStore(options, (s) => s.listModels());
   if (!models) return noStore('models', options.json, []);
   if (options.json) {
-    process.stdout.write(`${JSON.stringify(models, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(models, jsonReplacer, 2)}\n`);
     return 0;
   }
   if (!models.length) {

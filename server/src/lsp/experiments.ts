@@ -3,6 +3,7 @@ import { URI } from 'vscode-uri';
 import { FileProblem } from '../core/fileProblem';
 import { runsToCsv } from '../core/store/csv';
 import { InvalidInput } from '../core/store/db';
+import { jsonSafe } from '../core/store/format';
 import { FilterError } from '../core/store/filter';
 import {
   ExperimentsRequest,
@@ -31,7 +32,7 @@ export function registerExperiments(connection: Connection): { setFolders(uris: 
   const handle = <P extends { folder: string }, R>(spec: Parameters<typeof onRequest<P, R>>[1], fn: (p: P) => R) =>
     onRequest(connection, spec, (params: P) => {
       try {
-        return fn({ ...params, folder: folderKey(params.folder) });
+        return jsonSafe(fn({ ...params, folder: folderKey(params.folder) }));
       } catch (err) {
         // The user's data or input, said plainly; anything else is a bug and goes up as one.
         if (err instanceof FileProblem || err instanceof FilterError || err instanceof InvalidInput) throw new ResponseError(ErrorCodes.InvalidParams, err.message);

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { runsToCsv } from '../../../server/src/core/store/csv';
 import { downsample } from '../../../server/src/core/store/downsample';
+import { formatNumber, jsonReplacer, jsonSafe } from '../../../server/src/core/store/format';
 import type { MetricPoint, RunSummary } from '../../../server/src/core/store/types';
 
 const run = (over: Partial<RunSummary>): RunSummary => ({
@@ -76,5 +77,18 @@ describe('run export and chart data', () => {
     assert.ok(thin.some((p) => p.value === 99) && thin.some((p) => p.value === -99), 'spikes survive');
     assert.ok(thin.every((p, i) => i === 0 || p.step > thin[i - 1].step), 'in step order');
     assert.equal(downsample(points.slice(0, 10), 500).length, 10, 'short histories are left alone');
+  });
+
+  it('carries infinite metrics through JSON as text rather than null, without touching the original', () => {
+    const run = { id: 'r', metrics: { loss: Infinity, gain: -Infinity, acc: 0.9 }, history: [[0, Infinity], [1, 2]], when: 5 };
+    const safe = jsonSafe(run);
+    assert.deepEqual(safe, { id: 'r', metrics: { loss: 'Infinity', gain: '-Infinity', acc: 0.9 }, history: [[0, 'Infinity'], [1, 2]], when: 5 });
+    assert.equal(run.metrics.loss, Infinity, 'the input is not changed');
+    assert.deepEqual(JSON.parse(JSON.stringify(run, jsonReplacer)), safe);
+    assert.equal(JSON.stringify({ x: NaN }, jsonReplacer), '{"x":null}');
+    const plain = { a: [1, 2], b: { c: 'd' } };
+    assert.equal(jsonSafe(plain), plain, 'nothing to change, nothing copied');
+    assert.equal(formatNumber('Infinity' as unknown as number), 'Infinity');
+    assert.equal(formatNumber(0.912345), '0.9123');
   });
 });

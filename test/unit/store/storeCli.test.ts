@@ -67,6 +67,18 @@ cellflow.register_model("model.pkl", "churn")
     assert.match(cellflow(['models', 'list'], ws.dir).stdout, /^churn\n {2}v2 \[production\] {2}model\.pkl\n {2}v1 {2}model\.pkl\n$/);
   });
 
+  it('prints an infinite metric as "Infinity" in --json, not null', () => {
+    const w = scratchWorkspace();
+    try {
+      assert.equal(python('import cellflow\nwith cellflow.start_run(run_name="diverged"):\n    cellflow.log_metric("loss", float("inf"))\n', w.dir).code, 0);
+      const r = cellflow(['runs', 'list', '--json'], w.dir);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(JSON.parse(r.stdout)[0].metrics, { loss: 'Infinity' });
+    } finally {
+      w.cleanup();
+    }
+  });
+
   it('says what is wrong with a filter, and where, exiting 2', () => {
     const r = cellflow(['runs', 'list', '--filter', 'metrics.acc > 0.9 and'], ws.dir);
     assert.deepEqual([r.code, r.stdout], [2, '']);
