@@ -126,6 +126,34 @@ with cellflow.start_run(experiment="churn", run_name="exported"):
     assert.deepEqual(await frame.locator('figure.chart figcaption').allInnerTexts(), ['loss', 'roc_auc']);
     await page.screenshot({ path: path.join(RESULTS, 'experiments-compare.png') });
   });
+  it('exports the selected runs to CSV through the save dialog, and registers a run artifact from its inline action', async () => {
+    const { page } = wb;
+    // The two runs selected for the comparison are still selected in the Runs view.
+    await runCommand(page, 'Cellflow: Export Runs to CSV');
+    // code-server's save dialog is a quick input holding the suggested path: accept it.
+    const input = page.locator('.quick-input-widget input');
+    await waitFor(async () => /runs\.csv$/.test(await input.inputValue()), 'the save dialog to suggest runs.csv', 20_000);
+    await page.keyboard.press('Enter');
+    const csvFile = path.join(workspace, 'runs.csv');
+    await waitFor(() => fs.existsSync(csvFile), 'runs.csv to be written', 20_000);
+    const lines = fs.readFileSync(csvFile, 'utf8').trimEnd().split('\r\n');
+    assert.equal(lines.length, 3, 'a header and the two selected runs');
+    assert.match(lines[0], /^run_id,experiment,name,status,.*,params\.C,params\.solver,metrics\.loss,metrics\.roc_auc$/);
+    assert.deepEqual(lines.slice(1).map((l) => l.split(',')[2]).sort(), ['baseline', 'strong-reg']);
+
+    const exported = treeRow(page, 'Runs', 'exported');
+    await exported.click();
+    const artifact = treeRow(page, 'Runs', 'models/churn.onnx');
+    await artifact.waitFor({ timeout: 20_000 });
+    await artifact.hover();
+    await artifact.locator('.action-label[aria-label="Register Model Version from Run Artifact"]').click();
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'which model?' }).waitFor({ timeout: 20_000 });
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'churn' }).first().click();
+    await page.locator('.notification-toast', { hasText: 'registered churn v2 from models/churn.onnx' }).waitFor({ timeout: 20_000 });
+    await treeRow(page, 'Model Registry', 'v2').waitFor({ timeout: 20_000 });
+    await page.screenshot({ path: path.join(RESULTS, 'experiments-register-artifact.png') });
+  });
+
   it('compares 200 runs picked from the palette: a chart with a line for each', async () => {
     const { page } = wb;
     python(workspace, `
