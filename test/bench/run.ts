@@ -23,7 +23,7 @@ const SESSIONS = 5;
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
 
 function bundleSizes(): Array<{ bundle: string; bytes: number; gzipBytes: number }> {
-  return ['client/extension.js', 'client/languageServer.js', 'server/server.js', 'cli/cellflow.js'].map((b) => {
+  return ['client/extension.js', 'client/languageServer.js', 'client/experiments.js', 'media/compare.js', 'media/compare.css', 'server/server.js', 'cli/cellflow.js'].map((b) => {
     const data = fs.readFileSync(path.join(DIST, b));
     return { bundle: `dist/${b}`, bytes: data.length, gzipBytes: gzipSync(data).length };
   });
