@@ -29,7 +29,7 @@ import threading
 import time
 import uuid
 
-from ._schema import FOREIGN_CHECK, LATEST_METRIC_UPSERT, MIGRATIONS, RUN_INPUT_UPSERT, SCHEMA_VERSION
+from ._schema import DATASET_INSERT, FOREIGN_CHECK, LATEST_METRIC_UPSERT, MIGRATIONS, RUN_INPUT_UPSERT, SCHEMA_VERSION
 
 __all__ = [
     "start_run", "end_run", "active_run", "log_param", "log_params", "log_metric", "log_metrics",
@@ -303,9 +303,7 @@ class ActiveRun:
         now = _now()
 
         def insert(c):
-            c.execute(
-                "INSERT INTO datasets (name, digest, schema, row_count, source) VALUES (?, ?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING",
-                (dataset["name"], dataset["digest"], dataset["schema"], dataset["rows"], dataset["source"]))
+            c.execute(DATASET_INSERT, (dataset["name"], dataset["digest"], dataset["schema"], dataset["rows"], dataset["source"]))
             dataset_id = c.execute("SELECT id FROM datasets WHERE digest = ?", (dataset["digest"],)).fetchone()[0]
             c.execute(
                 RUN_INPUT_UPSERT, (self._rid, dataset_id, context))

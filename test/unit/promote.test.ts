@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadNotebookFile, readIfExists, writeAll } from '../../server/src/io/files';
+import { promoteOnDisk } from '../../server/src/io/promoteOnDisk';
 import type { NotebookAnalyzer } from '../../server/src/core/notebook/analysis';
 import { NotebookError } from '../../server/src/core/notebook/notebook';
 import { lockPathFor, parseLock } from '../../server/src/core/promote/lockFile';
@@ -50,21 +51,7 @@ describe('promoting cells to pipeline steps', () => {
   }
 
   function run2(cells: Array<number | string>, stepId?: string): PromoteResult {
-    const result = promote(
-      {
-        notebook: loadNotebookFile(nbPath),
-        notebookPath: nbPath,
-        cells,
-        stepId,
-        pipelinePath,
-        pipelineText: readIfExists(pipelinePath),
-        lockText: readIfExists(lockPathFor(pipelinePath)),
-        readFile: readIfExists,
-      },
-      analyzer,
-    );
-    writeAll(result.files);
-    return result;
+    return promoteOnDisk({ notebook: loadNotebookFile(nbPath), notebookPath: nbPath, cells, stepId, pipelinePath }, analyzer);
   }
 
   function editCell(index: number, source: string): void {

@@ -17,7 +17,6 @@ export class ComparePanel implements vscode.Disposable {
   private ready = false;
   private pending: CompareToWebview | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
-  private refreshTimer: NodeJS.Timeout | undefined;
   private loads = 0;
   /** The last message sent, for the editor tests (what the page was given to draw). */
   lastSent: CompareToWebview | undefined;
@@ -67,14 +66,14 @@ export class ComparePanel implements vscode.Disposable {
         if (!panel.visible) this.ready = false;
       }),
       stores.onDidChange((folder) => {
-        if (folder === undefined || folder === this.folder) this.scheduleRefresh();
+        // StoreAccess already throttles changes; a slower answer is dropped by load's sequence number.
+        if (folder === undefined || folder === this.folder) void this.load();
       }),
     );
   }
 
   dispose(): void {
     if (ComparePanel.current === this) ComparePanel.current = undefined;
-    clearTimeout(this.refreshTimer);
     for (const s of this.subscriptions) s.dispose();
     this.panel.dispose();
   }
@@ -93,14 +92,6 @@ export class ComparePanel implements vscode.Disposable {
         void this.actions.exportCsv(this.folder, this.runIds);
         return;
     }
-  }
-
-  /** A throttle, not a debounce: runs that log without pause still redraw every so often. */
-  private scheduleRefresh(): void {
-    this.refreshTimer ??= setTimeout(() => {
-      this.refreshTimer = undefined;
-      void this.load();
-    }, 300);
   }
 
   private async load(): Promise<void> {

@@ -1,63 +1,42 @@
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LineageRequest, ModelsRequest, type LineageEdge, type ModelSummary, type ModelVersion } from '../../../server/src/protocol';
-import { errorMessage, type StoreAccess } from './storeAccess';
+import { commonItem, StoreTree, type CommonNode } from './storeTree';
 
 export type RegistryNode =
-  | { kind: 'folder'; folder: string }
-  | { kind: 'problem'; folder: string; message: string }
+  | CommonNode
   | { kind: 'model'; folder: string; model: ModelSummary }
   | { kind: 'version'; folder: string; model: string; version: ModelVersion }
   | { kind: 'alias'; folder: string; model: string; version: number; alias: string }
   | { kind: 'artifact'; folder: string; model: string; version: number; artifactPath: string; sha256: string | null }
-  | { kind: 'lineage'; folder: string; model: string; version: number; edge: LineageEdge }
-  | { kind: 'error'; message: string };
+  | { kind: 'lineage'; folder: string; model: string; version: number; edge: LineageEdge };
 
 /**
  * Models → versions (aliases beside them) → the version's aliases, artifact, and lineage back to the
  * run, step version and notebook cell it came from.
  */
-export class RegistryTree implements vscode.TreeDataProvider<RegistryNode>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<RegistryNode | undefined>();
-  readonly onDidChangeTreeData = this.changed.event;
-  private readonly subscription: vscode.Disposable;
+export class RegistryTree extends StoreTree<RegistryNode> {
   /** The latest models per folder, for getParent and for commands that pick a version. */
   private readonly models = new Map<string, ModelSummary[]>();
 
-  constructor(private readonly stores: StoreAccess) {
-    this.subscription = stores.onDidChange(() => this.changed.fire(undefined));
+  protected folderChildren(folder: string): Promise<RegistryNode[]> {
+    return this.modelNodes(folder);
   }
 
-  dispose(): void {
-    this.subscription.dispose();
-    this.changed.dispose();
-  }
-
-  async getChildren(node?: RegistryNode): Promise<RegistryNode[]> {
-    try {
-      if (!node) {
-        const folders = this.stores.folders();
-        return folders.length === 1 ? this.modelNodes(folders[0]) : folders.map((folder) => ({ kind: 'folder', folder }));
+  protected async childrenOf(node: RegistryNode): Promise<RegistryNode[]> {
+    switch (node.kind) {
+      case 'model':
+        return node.model.versions.map((version) => ({ kind: 'version', folder: node.folder, model: node.model.name, version }));
+      case 'version': {
+        const { folder, model, version } = node;
+        const { edges } = await this.stores.request(LineageRequest, { folder, kind: 'model-version', id: `${model}@${version.version}` });
+        return [
+          ...version.aliases.map((alias): RegistryNode => ({ kind: 'alias', folder, model, version: version.version, alias })),
+          { kind: 'artifact', folder, model, version: version.version, artifactPath: version.artifactPath, sha256: version.artifactSha256 },
+          ...edges.map((edge): RegistryNode => ({ kind: 'lineage', folder, model, version: version.version, edge })),
+        ];
       }
-      switch (node.kind) {
-        case 'folder':
-          return this.modelNodes(node.folder);
-        case 'model':
-          return node.model.versions.map((version) => ({ kind: 'version', folder: node.folder, model: node.model.name, version }));
-        case 'version': {
-          const { folder, model, version } = node;
-          const { edges } = await this.stores.request(LineageRequest, { folder, kind: 'model-version', id: `${model}@${version.version}` });
-          return [
-            ...version.aliases.map((alias): RegistryNode => ({ kind: 'alias', folder, model, version: version.version, alias })),
-            { kind: 'artifact', folder, model, version: version.version, artifactPath: version.artifactPath, sha256: version.artifactSha256 },
-            ...edges.map((edge): RegistryNode => ({ kind: 'lineage', folder, model, version: version.version, edge })),
-          ];
-        }
-        default:
-          return [];
-      }
-    } catch (err) {
-      return [{ kind: 'error', message: errorMessage(err) }];
+      default:
+        return [];
     }
   }
 
@@ -66,32 +45,15 @@ export class RegistryTree implements vscode.TreeDataProvider<RegistryNode>, vsco
       const model = this.models.get(node.folder)?.find((m) => m.name === node.model);
       return model ? { kind: 'model', folder: node.folder, model } : undefined;
     }
-    if ((node.kind === 'model' || node.kind === 'problem') && this.stores.folders().length > 1) return { kind: 'folder', folder: node.folder };
+    if (node.kind === 'model' || node.kind === 'problem') return this.folderParent(node.folder);
     return undefined;
   }
 
   getTreeItem(node: RegistryNode): vscode.TreeItem {
+    const common = commonItem(node);
+    if (common) return common;
     const None = vscode.TreeItemCollapsibleState.None;
     switch (node.kind) {
-      case 'folder': {
-        const item = new vscode.TreeItem(path.basename(node.folder), vscode.TreeItemCollapsibleState.Expanded);
-        item.id = `folder:${node.folder}`;
-        item.iconPath = vscode.ThemeIcon.Folder;
-        return item;
-      }
-      case 'problem': {
-        const item = new vscode.TreeItem('The experiment store cannot be read', None);
-        item.id = `problem:${node.folder}`;
-        item.description = node.message;
-        item.tooltip = node.message;
-        item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
-        return item;
-      }
-      case 'error': {
-        const item = new vscode.TreeItem(node.message, None);
-        item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
-        return item;
-      }
       case 'model': {
         const item = new vscode.TreeItem(node.model.name, vscode.TreeItemCollapsibleState.Expanded);
         item.id = `model:${node.folder}:${node.model.name}`;
@@ -130,6 +92,8 @@ export class RegistryTree implements vscode.TreeDataProvider<RegistryNode>, vsco
       }
       case 'lineage':
         return lineageItem(node, this.stores.root(node.folder));
+      default:
+        throw new Error(`no tree item for a ${node.kind} row`);
     }
   }
 

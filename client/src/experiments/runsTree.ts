@@ -1,7 +1,7 @@
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ExperimentsRequest, RunOutputsRequest, RunsRequest, type ExperimentSummary, type RunOutputs, type RunSummary } from '../../../server/src/protocol';
-import { errorMessage, formatNumber, type StoreAccess } from './storeAccess';
+import { formatNumber } from './storeAccess';
+import { commonItem, StoreTree, type CommonNode } from './storeTree';
 
 /** Runs shown per experiment before a "show more" row. */
 const PAGE = 50;
@@ -11,94 +11,59 @@ const MAX_SHOWN = 10_000;
 const KEY_METRICS = 3;
 
 export type RunsNode =
-  | { kind: 'folder'; folder: string }
-  | { kind: 'problem'; folder: string; message: string }
+  | CommonNode
   | { kind: 'experiment'; folder: string; experiment: ExperimentSummary }
   | { kind: 'run'; folder: string; run: RunSummary }
   | { kind: 'more'; folder: string; experiment: string; shown: number }
   | { kind: 'input'; folder: string; runId: string; input: RunOutputs['inputs'][number] }
   | { kind: 'artifact'; folder: string; runId: string; artifact: RunOutputs['artifacts'][number] }
-  | { kind: 'runModel'; folder: string; runId: string; model: string; version: number }
-  | { kind: 'error'; message: string };
+  | { kind: 'runModel'; folder: string; runId: string; model: string; version: number };
 
 /**
  * Experiments → runs (status icon, key metrics) → what each run left (artifacts, model versions).
  * Everything is read from the language server, again whenever a store changes.
  */
-export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<RunsNode | undefined>();
-  readonly onDidChangeTreeData = this.changed.event;
+export class RunsTree extends StoreTree<RunsNode> {
   private readonly shown = new Map<string, number>();
   /** Runs revealed from elsewhere (the registry) that are past the loaded page of their experiment. */
   private readonly pinned = new Map<string, RunSummary[]>();
-  private readonly subscription: vscode.Disposable;
+  /** The experiment rows last listed, by folder and name: a run's parent is one of them. */
+  private readonly experimentNodes = new Map<string, RunsNode>();
 
-  constructor(private readonly stores: StoreAccess) {
-    this.subscription = stores.onDidChange(() => this.changed.fire(undefined));
+  protected folderChildren(folder: string): Promise<RunsNode[]> {
+    return this.experiments(folder);
   }
 
-  dispose(): void {
-    this.subscription.dispose();
-    this.changed.dispose();
-  }
-
-  async getChildren(node?: RunsNode): Promise<RunsNode[]> {
-    try {
-      if (!node) {
-        const folders = this.stores.folders();
-        return folders.length === 1 ? this.experiments(folders[0]) : folders.map((folder) => ({ kind: 'folder', folder }));
+  protected async childrenOf(node: RunsNode): Promise<RunsNode[]> {
+    switch (node.kind) {
+      case 'experiment':
+        return this.runs(node.folder, node.experiment.name);
+      case 'run': {
+        const out = await this.stores.request(RunOutputsRequest, { folder: node.folder, runId: node.run.id });
+        return [
+          ...out.inputs.map((input): RunsNode => ({ kind: 'input', folder: node.folder, runId: node.run.id, input })),
+          ...out.artifacts.map((artifact): RunsNode => ({ kind: 'artifact', folder: node.folder, runId: node.run.id, artifact })),
+          ...out.modelVersions.map((m): RunsNode => ({ kind: 'runModel', folder: node.folder, runId: node.run.id, ...m })),
+        ];
       }
-      switch (node.kind) {
-        case 'folder':
-          return this.experiments(node.folder);
-        case 'experiment':
-          return this.runs(node.folder, node.experiment.name);
-        case 'run': {
-          const out = await this.stores.request(RunOutputsRequest, { folder: node.folder, runId: node.run.id });
-          return [
-            ...out.inputs.map((input): RunsNode => ({ kind: 'input', folder: node.folder, runId: node.run.id, input })),
-            ...out.artifacts.map((artifact): RunsNode => ({ kind: 'artifact', folder: node.folder, runId: node.run.id, artifact })),
-            ...out.modelVersions.map((m): RunsNode => ({ kind: 'runModel', folder: node.folder, runId: node.run.id, ...m })),
-          ];
-        }
-        default:
-          return [];
-      }
-    } catch (err) {
-      return [{ kind: 'error', message: errorMessage(err) }];
+      default:
+        return [];
     }
   }
 
   getParent(node: RunsNode): RunsNode | undefined {
-    if (node.kind === 'run') return { kind: 'experiment', folder: node.folder, experiment: { name: node.run.experiment, runs: 0, lastStart: null } };
-    if ((node.kind === 'experiment' || node.kind === 'problem') && this.stores.folders().length > 1) return { kind: 'folder', folder: node.folder };
+    if (node.kind === 'run') {
+      return this.experimentNodes.get(`${node.folder}\0${node.run.experiment}`) ?? { kind: 'experiment', folder: node.folder, experiment: { name: node.run.experiment, runs: 0, lastStart: null } };
+    }
+    if (node.kind === 'experiment' || node.kind === 'problem') return this.folderParent(node.folder);
     return undefined;
   }
 
   getTreeItem(node: RunsNode): vscode.TreeItem {
+    const common = commonItem(node);
+    if (common) return common;
     const None = vscode.TreeItemCollapsibleState.None;
     switch (node.kind) {
-      case 'folder': {
-        const item = new vscode.TreeItem(path.basename(node.folder), vscode.TreeItemCollapsibleState.Expanded);
-        item.id = `folder:${node.folder}`;
-        item.iconPath = vscode.ThemeIcon.Folder;
-        item.resourceUri = vscode.Uri.file(node.folder);
-        return item;
-      }
-      case 'problem': {
-        const item = new vscode.TreeItem('The experiment store cannot be read', None);
-        item.id = `problem:${node.folder}`;
-        item.description = node.message;
-        item.tooltip = node.message;
-        item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
-        return item;
-      }
-      case 'error': {
-        const item = new vscode.TreeItem(node.message, None);
-        item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
-        item.tooltip = node.message;
-        return item;
-      }
       case 'experiment': {
         const item = new vscode.TreeItem(node.experiment.name, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `experiment:${node.folder}:${node.experiment.name}`;
@@ -146,6 +111,8 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
         item.command = { command: 'cellflow.revealModelVersion', title: 'Show in Model Registry', arguments: [{ folder: node.folder, model: node.model, version: node.version }] };
         return item;
       }
+      default:
+        throw new Error(`no tree item for a ${node.kind} row`);
     }
   }
 
@@ -173,7 +140,9 @@ export class RunsTree implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     const state = await this.stores.request(ExperimentsRequest, { folder });
     if (state.problem) return [{ kind: 'problem', folder, message: state.problem }];
     // Experiments without runs (made by a start_run that failed to begin, say) are noise here.
-    return state.experiments.filter((e) => e.runs > 0).map((experiment) => ({ kind: 'experiment', folder, experiment }));
+    const nodes = state.experiments.filter((e) => e.runs > 0).map((experiment): RunsNode => ({ kind: 'experiment', folder, experiment }));
+    for (const n of nodes) if (n.kind === 'experiment') this.experimentNodes.set(`${folder}\0${n.experiment.name}`, n);
+    return nodes;
   }
 
   private async runs(folder: string, experiment: string): Promise<RunsNode[]> {

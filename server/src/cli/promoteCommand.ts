@@ -1,9 +1,8 @@
 import * as path from 'node:path';
 import { NotebookAnalyzer } from '../core/notebook/analysis';
-import { promote } from '../core/promote/promote';
-import { lockPathFor } from '../core/promote/lockFile';
 import { pythonParser } from '../core/python/parser';
-import { loadNotebookFile, readIfExists, writeAll } from '../io/files';
+import { loadNotebookFile } from '../io/files';
+import { promoteOnDisk } from '../io/promoteOnDisk';
 
 export interface PromoteArgs {
   notebook: string;
@@ -34,20 +33,7 @@ export async function runPromote(args: PromoteArgs): Promise<number> {
   const pipelinePath = path.resolve(args.pipeline);
   const notebook = loadNotebookFile(notebookPath, args.notebook);
   const analyzer = new NotebookAnalyzer(await pythonParser());
-  const result = promote(
-    {
-      notebook,
-      notebookPath,
-      cells: parseCellList(args.cells),
-      stepId: args.step,
-      pipelinePath,
-      pipelineText: readIfExists(pipelinePath),
-      lockText: readIfExists(lockPathFor(pipelinePath)),
-      readFile: readIfExists,
-    },
-    analyzer,
-  );
-  writeAll(result.files);
+  const result = promoteOnDisk({ notebook, notebookPath, cells: parseCellList(args.cells), stepId: args.step, pipelinePath }, analyzer);
   const rel = (p: string) => path.relative(process.cwd(), p) || p;
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ status: result.status, step: result.step, files: result.files.map((f) => rel(f.path)), warnings: result.warnings }, null, 2)}\n`);

@@ -161,6 +161,9 @@ export const FOREIGN_CHECK = `SELECT
   (SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%') AS tables,
   (SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('runs', 'experiments')) AS ours`;
 
+/** Records a dataset once per digest: parameters (name, digest, schema, row count, source); the first write keeps its name. */
+export const DATASET_INSERT = 'INSERT INTO datasets (name, digest, schema, row_count, source) VALUES (?, ?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING';
+
 /**
  * Ties a dataset to a run: parameters (run, dataset id, context). Contexts accumulate as a
  * comma-separated set, so data used for training and then evaluation in one run says both.

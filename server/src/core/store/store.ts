@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type Database from 'better-sqlite3';
 import { InvalidInput, openDatabase, StoreError, type OpenOptions } from './db';
-import { LATEST_METRIC_UPSERT, RUN_INPUT_UPSERT } from './schema';
+import { DATASET_INSERT, LATEST_METRIC_UPSERT, RUN_INPUT_UPSERT } from './schema';
 import { parseFilter, parseOrderBy } from './filter';
 import { gitCommit } from './git';
 import { downsample } from './downsample';
@@ -103,18 +103,19 @@ export class Store {
   }
 
   logParams(runId: string, params: Record<string, unknown>): void {
-    const rid = this.rid(runId);
-    const insert = this.stmt('INSERT INTO params (run, key, value) VALUES (?, ?, ?) ON CONFLICT (run, key) DO UPDATE SET value = excluded.value');
-    this.db.transaction(() => {
-      for (const [k, v] of Object.entries(params)) insert.run(rid, k, String(v));
-    }).immediate();
+    this.upsertText('params', runId, params);
   }
 
   setTags(runId: string, tags: Record<string, unknown>): void {
+    this.upsertText('tags', runId, tags);
+  }
+
+  /** Params and tags: text values by key, the last one written winning. */
+  private upsertText(table: 'params' | 'tags', runId: string, values: Record<string, unknown>): void {
     const rid = this.rid(runId);
-    const insert = this.stmt('INSERT INTO tags (run, key, value) VALUES (?, ?, ?) ON CONFLICT (run, key) DO UPDATE SET value = excluded.value');
+    const insert = this.stmt(`INSERT INTO ${table} (run, key, value) VALUES (?, ?, ?) ON CONFLICT (run, key) DO UPDATE SET value = excluded.value`);
     this.db.transaction(() => {
-      for (const [k, v] of Object.entries(tags)) insert.run(rid, k, String(v));
+      for (const [k, v] of Object.entries(values)) insert.run(rid, k, String(v));
     }).immediate();
   }
 
@@ -277,19 +278,9 @@ export class Store {
       .all(...rids) as RunRow[];
   }
 
+  /** A run with its whole metric history, its inputs, artifacts and model versions. */
   getRun(runId: string): RunDetail {
-    if (!this.db.readonly) this.reconcileKilled();
-    const row = this.stmt(
-      `SELECT r.rid, r.id, e.name AS experiment, r.name, r.status, r.start_time, r.end_time, r.pipeline, r.step_id, r.step_version, r.git_commit
-       FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?`,
-    ).get(runId) as RunRow | undefined;
-    if (!row) throw new StoreError(runId, 'no such run');
-    const summary = this.fillRunData([row])[0];
-    const metricHistory: Record<string, MetricPoint[]> = {};
-    for (const m of this.stmt('SELECT key, value, step, timestamp FROM metrics WHERE run = ? ORDER BY key, step, timestamp').all(row.rid) as Array<{ key: string } & MetricPoint>) {
-      (metricHistory[m.key] ??= []).push({ value: m.value, step: m.step, timestamp: m.timestamp });
-    }
-    return { ...summary, metricHistory, ...this.outputsOf(row.rid) };
+    return this.runDetails([runId], Infinity)[0];
   }
 
   /** What a run left behind: its artifacts and the model versions registered from it. */
@@ -306,7 +297,7 @@ export class Store {
     if (input.rowCount !== undefined && (!Number.isInteger(input.rowCount) || input.rowCount < 0)) throw new InvalidInput(`a row count is a whole number, not ${String(input.rowCount)}`);
     const rid = this.rid(runId);
     this.db.transaction(() => {
-      this.stmt('INSERT INTO datasets (name, digest, schema, row_count, source) VALUES (?, ?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING').run(
+      this.stmt(DATASET_INSERT).run(
         input.name ?? null,
         input.digest,
         input.schema ? JSON.stringify(input.schema) : null,
