@@ -14,6 +14,7 @@ import {
   type Event,
   type ScalarTagDefinition,
 } from 'js-yaml';
+import { parseBlockYaml } from './blockYaml';
 
 /**
  * A YAML document as a tree of nodes that know their source offsets, built from js-yaml's event stream
@@ -85,6 +86,13 @@ export type YamlParseResult =
   | { ok: false; error: YamlError };
 
 export function parseYaml(text: string): YamlParseResult {
+  const block = parseBlockYaml(text, resolvePlain);
+  if (block) return { ok: true, documents: [{ start: 0, root: block.root, value: block.value }], duplicates: block.duplicates, unsupported: [], anchors: false };
+  return parseYamlEvents(text);
+}
+
+/** The general path: js-yaml's event parser, for any YAML and for every error message. */
+export function parseYamlEvents(text: string): YamlParseResult {
   let events: Event[];
   try {
     events = parseEvents(text, {});
@@ -113,7 +121,7 @@ export function parseYaml(text: string): YamlParseResult {
 /** YAML 1.2 core schema resolution of plain scalars, in js-yaml's own order. */
 const IMPLICIT_TAGS: readonly ScalarTagDefinition[] = [nullCoreTag, boolCoreTag, intCoreTag, floatCoreTag];
 
-function resolvePlain(text: string): unknown {
+export function resolvePlain(text: string): unknown {
   // Most plain scalars are names and paths: a letter other than the first letter of null, true or
   // false cannot start anything but a string.
   const c = text.charCodeAt(0) | 32;

@@ -1,0 +1,422 @@
+import type { DuplicateKey, YMap, YNode, YScalar, YSeq } from './positionedYaml';
+
+/**
+ * A fast path for the YAML that pipeline files are made of: block mappings and lists, one-line flow
+ * lists and mappings, plain and one-line quoted scalars, comments. It builds the same positioned tree
+ * and values as the js-yaml path, in one pass over the text with no event list in between, which makes
+ * a cold lint of a large pipeline about three times faster. Anything outside that subset (anchors,
+ * tags, block scalars, multi-line scalars, escapes, tabs, CRLF, several documents, odd indentation)
+ * returns undefined, and the caller parses with js-yaml, which also reports every error: this path
+ * never decides that a text is invalid. A differential property test holds the two paths equal.
+ */
+export interface BlockYamlResult {
+  root: YNode;
+  value: unknown;
+  duplicates: DuplicateKey[];
+}
+
+/** Characters this path leaves to js-yaml wherever they appear: tabs, CR, controls, BOM, surrogates. */
+const UNHANDLED_CHARS = /[\x00-\x09\x0B-\x1F\x7F-\x9F\uD800-\uDFFF\uFEFF\uFFFE\uFFFF]/;
+/** Well under js-yaml's maxDepth (100), which it reports as an error. */
+const MAX_DEPTH = 64;
+/** YAML limits implicit keys to 1024 characters; js-yaml reports longer ones. */
+const MAX_KEY = 1000;
+
+const SPACE = 32;
+const NL = 10;
+const HASH = 35;
+const DASH = 45;
+const COLON = 58;
+const COMMA = 44;
+const SQUOTE = 39;
+const DQUOTE = 34;
+const BACKSLASH = 92;
+const LBRACKET = 91;
+const RBRACKET = 93;
+const LBRACE = 123;
+const RBRACE = 125;
+
+/** Thrown inside the parser to leave the fast path; never escapes parseBlockYaml. */
+const BAIL = Symbol('bail');
+
+export function parseBlockYaml(text: string, resolvePlain: (text: string) => unknown): BlockYamlResult | undefined {
+  if (UNHANDLED_CHARS.test(text)) return undefined;
+  try {
+    return new BlockParser(text, resolvePlain).document();
+  } catch (err) {
+    if (err === BAIL) return undefined;
+    throw err;
+  }
+}
+
+class BlockParser {
+  /** The current content line: where it starts, its indentation, where its content starts and ends. */
+  private lineStart = 0;
+  private indent = 0;
+  private content = 0;
+  private lineEnd = 0;
+  private eof = false;
+  private depth = 0;
+  /** The value of the node last built: returned this way to spare an object per node. */
+  private value: unknown = null;
+  private readonly duplicates: DuplicateKey[] = [];
+
+  constructor(
+    private readonly text: string,
+    private readonly resolve: (text: string) => unknown,
+  ) {}
+
+  document(): BlockYamlResult | undefined {
+    this.seekContent(0);
+    if (this.eof) return undefined;
+    const c = this.text.charCodeAt(this.content);
+    // Document markers and directives: several documents are the js-yaml path's.
+    if (c === DASH && this.text.startsWith('---', this.content) && this.indent === 0) bail();
+    if (c === 46 /* . */ && this.text.startsWith('...', this.content) && this.indent === 0) bail();
+    if (c === 37 /* % */) bail();
+    const root = this.blockNode(this.indent);
+    if (!this.eof) bail();
+    return { root, value: this.value, duplicates: this.duplicates };
+  }
+
+  /** Moves to the first line at or after `from` with content other than a comment. */
+  private seekContent(from: number): void {
+    const text = this.text;
+    let at = from;
+    while (at < text.length) {
+      let end = text.indexOf('\n', at);
+      if (end < 0) end = text.length;
+      let p = at;
+      while (p < end && text.charCodeAt(p) === SPACE) p++;
+      if (p < end && text.charCodeAt(p) !== HASH) {
+        this.lineStart = at;
+        this.indent = p - at;
+        this.content = p;
+        this.lineEnd = end;
+        return;
+      }
+      at = end + 1;
+    }
+    this.eof = true;
+    this.lineStart = this.content = this.lineEnd = text.length;
+    this.indent = -1;
+  }
+
+  private nextLine(): void {
+    this.seekContent(this.lineEnd + 1);
+  }
+
+  /** The block node whose first line is the current line, at indentation `indent`. */
+  private blockNode(indent: number): YNode {
+    if (++this.depth > MAX_DEPTH) bail();
+    const node = this.isDash(this.content) ? this.blockSeq(indent) : this.blockMap(indent, this.content);
+    this.depth--;
+    return node;
+  }
+
+  private isDash(at: number): boolean {
+    if (this.text.charCodeAt(at) !== DASH) return false;
+    const next = this.text.charCodeAt(at + 1);
+    return at + 1 >= this.lineEnd || next === SPACE;
+  }
+
+  /** A block list at `indent`; the current line starts its first item. */
+  private blockSeq(indent: number): YSeq {
+    const seq: YSeq = { kind: 'seq', flow: false, start: this.content, end: this.content, items: [] };
+    const values: unknown[] = [];
+    for (;;) {
+      const dash = this.content;
+      let at = this.skipSpaces(dash + 1);
+      let item: YNode;
+      if (at >= this.lineEnd || this.text.charCodeAt(at) === HASH) {
+        // `-` alone: the item is the block below it; an empty item is the js-yaml path's.
+        this.nextLine();
+        if (this.eof || this.indent <= indent) bail();
+        item = this.blockNode(this.indent);
+      } else if (this.isDash(at)) {
+        bail();
+      } else if (this.keyEnd(at) >= 0) {
+        // `- key: value`: a mapping whose keys line up with this first one.
+        if (++this.depth > MAX_DEPTH) bail();
+        item = this.blockMap(at - this.lineStart, at);
+        this.depth--;
+      } else {
+        item = this.inlineValue(at);
+        at = this.endOfLine(item.end);
+        this.nextLine();
+        if (!this.eof && this.indent > indent) bail();
+      }
+      seq.items.push(item);
+      values.push(this.value);
+      seq.end = item.end;
+      if (this.eof || this.indent < indent) break;
+      if (this.indent > indent) bail();
+      if (!this.isDash(this.content)) break;
+    }
+    this.value = values;
+    return seq;
+  }
+
+  /** A block mapping at `indent` whose first key is at `first` on the current line. */
+  private blockMap(indent: number, first: number): YMap {
+    const map: YMap = { kind: 'map', flow: false, start: first, end: first, pairs: [] };
+    const values: Record<string, unknown> = {};
+    let at = first;
+    for (;;) {
+      const colon = this.keyEnd(at);
+      if (colon < 0) bail();
+      const key = this.plainKey(at, colon);
+      let value: YNode;
+      let v: unknown = null;
+      const after = this.skipSpaces(colon + 1);
+      if (after >= this.lineEnd || this.text.charCodeAt(after) === HASH) {
+        this.nextLine();
+        if (!this.eof && (this.indent > indent || (this.indent === indent && this.isDash(this.content)))) {
+          value = this.blockNode(this.indent);
+          v = this.value;
+        } else {
+          value = { kind: 'scalar', start: key.end, end: key.end, text: '', quoted: false };
+        }
+      } else {
+        value = this.inlineValue(after);
+        v = this.value;
+        this.endOfLine(value.end);
+        this.nextLine();
+        if (!this.eof && this.indent > indent) bail();
+      }
+      for (let p = 0; p < map.pairs.length; p++) {
+        const k = map.pairs[p].key as YScalar;
+        if (k.text === key.text) {
+          this.duplicates.push({ key, first: k });
+          break;
+        }
+      }
+      map.pairs.push({ key, value });
+      setKey(values, key.text, v);
+      map.end = Math.max(key.end, value.end);
+      if (this.eof || this.indent < indent) break;
+      if (this.indent > indent || this.isDash(this.content)) bail();
+      at = this.content;
+    }
+    this.value = values;
+    return map;
+  }
+
+  /**
+   * Where the `:` of a plain key starting at `at` is (followed by a space or the line's end), or -1
+   * when the line does not start with such a key.
+   */
+  private keyEnd(at: number): number {
+    const text = this.text;
+    if (!plainStart(text.charCodeAt(at), text.charCodeAt(at + 1), false)) return -1;
+    for (let p = at; p < this.lineEnd; p++) {
+      const c = text.charCodeAt(p);
+      if (c === COLON) {
+        const n = text.charCodeAt(p + 1);
+        if (p + 1 >= this.lineEnd || n === SPACE) return p;
+      } else if (c === HASH && text.charCodeAt(p - 1) === SPACE) {
+        return -1;
+      }
+    }
+    return -1;
+  }
+
+  private plainKey(at: number, colon: number): YScalar {
+    // `key :` and over-long keys: the js-yaml path.
+    if (this.text.charCodeAt(colon - 1) === SPACE || colon - at > MAX_KEY) bail();
+    return { kind: 'scalar', start: at, end: colon, text: this.text.slice(at, colon), quoted: false };
+  }
+
+  /** A value that starts and ends on the current line, after a key or a dash. */
+  private inlineValue(at: number): YNode {
+    const c = this.text.charCodeAt(at);
+    if (c === LBRACKET || c === LBRACE) return this.flowNode(at);
+    if (c === DQUOTE || c === SQUOTE) return this.quoted(at);
+    if (!plainStart(c, this.text.charCodeAt(at + 1), false)) bail();
+    const text = this.text;
+    let end = at;
+    for (let p = at; p < this.lineEnd; p++) {
+      const ch = text.charCodeAt(p);
+      if (ch === SPACE) {
+        if (text.charCodeAt(p + 1) === HASH) break;
+        continue;
+      }
+      // `a: b` or a trailing `:` would make a mapping inside a value: invalid in YAML.
+      if (ch === COLON && (p + 1 >= this.lineEnd || text.charCodeAt(p + 1) === SPACE)) bail();
+      end = p + 1;
+    }
+    const s = text.slice(at, end);
+    this.value = this.resolve(s);
+    return { kind: 'scalar', start: at, end, text: s, quoted: false };
+  }
+
+  /** A one-line quoted scalar without escapes (double) or with `''` (single). */
+  private quoted(at: number): YScalar {
+    const text = this.text;
+    const q = text.charCodeAt(at);
+    let s = '';
+    let from = at + 1;
+    for (let p = at + 1; p < this.lineEnd; p++) {
+      const c = text.charCodeAt(p);
+      if (q === DQUOTE && c === BACKSLASH) bail();
+      if (c !== q) continue;
+      if (q === SQUOTE && text.charCodeAt(p + 1) === SQUOTE) {
+        s += text.slice(from, p + 1);
+        from = p + 2;
+        p++;
+        continue;
+      }
+      s += text.slice(from, p);
+      this.value = s;
+      return { kind: 'scalar', start: at, end: p + 1, text: s, quoted: true };
+    }
+    return bail();
+  }
+
+  /** A flow list or mapping that closes on the same line. */
+  private flowNode(at: number): YNode {
+    if (++this.depth > MAX_DEPTH) bail();
+    const text = this.text;
+    const open = text.charCodeAt(at);
+    const close = open === LBRACKET ? RBRACKET : RBRACE;
+    const isMap = open === LBRACE;
+    const map: YMap | undefined = isMap ? { kind: 'map', flow: true, start: at, end: at, pairs: [] } : undefined;
+    const seq: YSeq | undefined = isMap ? undefined : { kind: 'seq', flow: true, start: at, end: at, items: [] };
+    const values: unknown[] = [];
+    const record: Record<string, unknown> = {};
+    let p = this.skipSpaces(at + 1);
+    if (text.charCodeAt(p) !== close) {
+      for (;;) {
+        if (map) {
+          const key = this.flowPlain(p, true);
+          p = key.end;
+          if (text.charCodeAt(p) !== COLON || text.charCodeAt(p + 1) !== SPACE) bail();
+          const value = this.flowItem(this.skipSpaces(p + 1));
+          for (const pair of map.pairs) {
+            if ((pair.key as YScalar).text === key.text) {
+              this.duplicates.push({ key, first: pair.key });
+              break;
+            }
+          }
+          map.pairs.push({ key, value });
+          setKey(record, key.text, this.value);
+          p = value.end;
+        } else {
+          const item = this.flowItem(p);
+          seq!.items.push(item);
+          values.push(this.value);
+          p = item.end;
+        }
+        p = this.skipSpaces(p);
+        const c = text.charCodeAt(p);
+        if (c === close) break;
+        if (c !== COMMA || p >= this.lineEnd) bail();
+        p = this.skipSpaces(p + 1);
+        // A trailing comma, or a line break inside: the js-yaml path.
+        if (p >= this.lineEnd || text.charCodeAt(p) === close) bail();
+      }
+    }
+    if (p >= this.lineEnd) bail();
+    this.depth--;
+    const node = (map ?? seq)!;
+    node.end = p + 1;
+    this.value = map ? record : values;
+    return node;
+  }
+
+  private flowItem(at: number): YNode {
+    const c = this.text.charCodeAt(at);
+    if (c === LBRACKET || c === LBRACE) return this.flowNode(at);
+    if (c === DQUOTE || c === SQUOTE) return this.quoted(at);
+    const node = this.flowPlain(at, false);
+    this.value = this.resolve(node.text);
+    return node;
+  }
+
+  /** A plain scalar inside a flow collection: it ends at `,`, a bracket, or `: ` (a key's). */
+  private flowPlain(at: number, isKey: boolean): YScalar {
+    const text = this.text;
+    if (!plainStart(text.charCodeAt(at), text.charCodeAt(at + 1), true)) bail();
+    let end = at;
+    let p = at;
+    for (; p < this.lineEnd; p++) {
+      const c = text.charCodeAt(p);
+      if (c === COMMA || c === LBRACKET || c === RBRACKET || c === LBRACE || c === RBRACE) break;
+      if (c === COLON) {
+        const n = text.charCodeAt(p + 1);
+        if (n === SPACE || n === COMMA || n === LBRACKET || n === RBRACKET || n === LBRACE || n === RBRACE || p + 1 >= this.lineEnd) {
+          // A key's colon ends a key; in a list item it would make a one-pair mapping: the js-yaml path.
+          if (!isKey) bail();
+          break;
+        }
+      }
+      if (c === SPACE) {
+        if (text.charCodeAt(p + 1) === HASH) bail();
+        continue;
+      }
+      end = p + 1;
+    }
+    if (p >= this.lineEnd || end === at) bail();
+    if (isKey && end - at > MAX_KEY) bail();
+    return { kind: 'scalar', start: at, end, text: text.slice(at, end), quoted: false };
+  }
+
+  private skipSpaces(at: number): number {
+    while (at < this.lineEnd && this.text.charCodeAt(at) === SPACE) at++;
+    return at;
+  }
+
+  /** After a value: only spaces and a comment may follow on its line. */
+  private endOfLine(at: number): number {
+    const p = this.skipSpaces(at);
+    if (p < this.lineEnd && (this.text.charCodeAt(p) !== HASH || p === at)) bail();
+    return p;
+  }
+}
+
+/**
+ * Whether a plain scalar may start with `c` (followed by `next`). Indicators cannot start one; `-`,
+ * `?` and `:` can when a non-space follows (`-1`, `-x`). Anything doubtful goes to js-yaml.
+ */
+function plainStart(c: number, next: number, flow: boolean): boolean {
+  switch (c) {
+    case DASH:
+      return next !== SPACE && next === next /* not NaN: not the end */ && next !== NL && !(flow && isFlowIndicator(next));
+    case 63: // ?
+    case COLON:
+    case COMMA:
+    case LBRACKET:
+    case RBRACKET:
+    case LBRACE:
+    case RBRACE:
+    case HASH:
+    case 38: // &
+    case 42: // *
+    case 33: // !
+    case 124: // |
+    case 62: // >
+    case SQUOTE:
+    case DQUOTE:
+    case 37: // %
+    case 64: // @
+    case 96: // `
+    case SPACE:
+    case NL:
+      return false;
+    default:
+      return c === c;
+  }
+}
+
+function isFlowIndicator(c: number): boolean {
+  return c === COMMA || c === LBRACKET || c === RBRACKET || c === LBRACE || c === RBRACE;
+}
+
+function setKey(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}
+
+function bail(): never {
+  throw BAIL;
+}
