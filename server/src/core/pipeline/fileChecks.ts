@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { Diagnostic, DiagnosticCode, Severity } from '../diagnostic';
 import { stepHash } from '../notebook/hash';
-import { locateCells } from '../notebook/locate';
+import { locateCells, type CellRef } from '../notebook/locate';
 import type { Notebook } from '../notebook/notebook';
 import { parseLock, type Lock } from '../promote/lockFile';
 import type { Lines } from '../text/lineIndex';
@@ -43,10 +43,11 @@ export function fileDiagnostics(model: PipelineModel, lines: Lines, context: Lin
   const lockText = context.lockText();
   const lock = lockOf(lockText);
   const generation = context.generation?.();
+  const resolve = resolver(path.dirname(context.pipelinePath));
   for (const s of model.steps) {
     let cached = generation === undefined ? undefined : stepChecks.get(s.node);
     if (!cached || cached.generation !== generation || cached.lockText !== lockText || cached.pipelinePath !== context.pipelinePath) {
-      cached = { generation: generation ?? -1, lockText, pipelinePath: context.pipelinePath, found: checkStep(s, context, lock) };
+      cached = { generation: generation ?? -1, lockText, pipelinePath: context.pipelinePath, found: checkStep(s, context, lock, resolve) };
       if (generation !== undefined) stepChecks.set(s.node, cached);
     }
     for (const f of cached.found) emit(s, f.node, f.severity, f.code, f.message, f.data);
@@ -65,40 +66,42 @@ interface Finding {
 /** A step's file findings, kept with what they were computed from. */
 const stepChecks = new WeakMap<YNode, { generation: number; lockText: string | undefined; pipelinePath: string; found: Finding[] }>();
 
-function checkStep(s: StepModel, context: LintContext, lock: Lock | undefined): Finding[] {
-  const found: Finding[] = [];
-  const dir = path.dirname(context.pipelinePath);
+const NONE: Finding[] = [];
+
+function checkStep(s: StepModel, context: LintContext, lock: Lock | undefined, resolve: (relative: string) => string): Finding[] {
+  let found = NONE;
+  const add = (f: Finding) => (found === NONE ? (found = [f]) : found.push(f));
   const name = s.id?.value ?? `steps[${s.index}]`;
+  const promoted = lockVersion(lock, s);
   if (s.code) {
-    const file = path.resolve(dir, s.code.value);
+    const file = resolve(s.code.value);
     if (!context.exists(file)) {
-      found.push({ node: s.code.node, severity: 'error', code: 'missing-code-file', message: `The code file of \`${name}\`, ${s.code.value}, does not exist${s.notebook ? '; re-promote the step to write it again' : ''}.`, data: stepData(s) });
+      add({ node: s.code.node, severity: 'error', code: 'missing-code-file', message: `The code file of \`${name}\`, ${s.code.value}, does not exist${s.notebook ? '; re-promote the step to write it again' : ''}.`, data: stepData(s) });
     } else {
-      const promoted = lockVersion(lock, s);
       const hash = promoted ? context.fileHash(file) : undefined;
       if (promoted && hash && hash !== promoted.codeHash) {
-        found.push({ node: s.code.node, severity: 'warning', code: 'code-edited', message: `${s.code.value} was edited by hand since \`${name}\` v${s.version} was promoted; put the change in the notebook and re-promote, or it will be lost on the next promotion.`, data: stepData(s) });
+        add({ node: s.code.node, severity: 'warning', code: 'code-edited', message: `${s.code.value} was edited by hand since \`${name}\` v${s.version} was promoted; put the change in the notebook and re-promote, or it will be lost on the next promotion.`, data: stepData(s) });
       }
     }
   }
   if (!s.notebook) return found;
-  const nb = context.notebook(path.resolve(dir, s.notebook.value));
+  const nb = context.notebook(resolve(s.notebook.value));
   if (nb === undefined) {
-    found.push({ node: s.notebook.node, severity: 'error', code: 'missing-notebook', message: `The source notebook of \`${name}\`, ${s.notebook.value}, does not exist.` });
+    add({ node: s.notebook.node, severity: 'error', code: 'missing-notebook', message: `The source notebook of \`${name}\`, ${s.notebook.value}, does not exist.` });
     return found;
   }
   if (nb instanceof Error) {
-    found.push({ node: s.notebook.node, severity: 'error', code: 'unreadable-notebook', message: `The source notebook of \`${name}\` cannot be read: ${nb.message}` });
+    add({ node: s.notebook.node, severity: 'error', code: 'unreadable-notebook', message: `The source notebook of \`${name}\` cannot be read: ${nb.message}` });
     return found;
   }
   if (s.cells.length === 0) return found;
-  const status = cellStatus(nb, s, lockVersion(lock, s)?.source);
+  const status = cellStatus(nb, s, promoted?.source);
   for (const i of status.missing) {
     const { ref, node } = s.cells[i];
-    found.push({ node, severity: 'error', code: 'missing-cell', message: `Cell ${ref.id ? `\`${ref.id}\`` : ref.index} of \`${name}\` is no longer in ${s.notebook.value}.` });
+    add({ node, severity: 'error', code: 'missing-cell', message: `Cell ${ref.id ? `\`${ref.id}\`` : ref.index} of \`${name}\` is no longer in ${s.notebook.value}.` });
   }
   if (status.missing.length === 0 && s.hash && status.hash !== s.hash) {
-    found.push({ node: s.id?.node ?? s.node, severity: 'warning', code: 'stale-step', message: `\`${name}\` v${s.version} is stale: its cells in ${s.notebook.value} changed since it was promoted. Re-promote it to make v${s.version + 1}.`, data: { ...stepData(s), cells: status.current } });
+    add({ node: s.id?.node ?? s.node, severity: 'warning', code: 'stale-step', message: `\`${name}\` v${s.version} is stale: its cells in ${s.notebook.value} changed since it was promoted. Re-promote it to make v${s.version + 1}.`, data: { ...stepData(s), cells: status.current } });
   }
   return found;
 }
@@ -107,30 +110,67 @@ function stepData(s: StepModel): Record<string, unknown> {
   return { stepId: s.id?.value, notebook: s.notebook?.value };
 }
 
-const statusCache = new WeakMap<Notebook, Map<string, { missing: number[]; current: number[]; hash: string }>>();
-/** Identities for the lock's source lists, which take part in finding cells again. */
-const sourceIds = new WeakMap<object, number>();
-let nextSourceId = 1;
+interface CellStatus {
+  missing: number[];
+  current: number[];
+  hash: string;
+}
+
+/**
+ * Per notebook version: the status of each step's cells, found by the step's source hash and then by
+ * its cell references and lock sources. Lookups allocate nothing: a cold lint of a large pipeline asks
+ * for every step.
+ */
+const statusCache = new WeakMap<Notebook, Map<string, Array<{ refs: CellRef[]; previous: string[] | undefined; status: CellStatus }>>>();
 
 /** Where a step's cells are and what they hash to now, cached per notebook version and step. */
-function cellStatus(nb: Notebook, s: StepModel, previous: string[] | undefined): { missing: number[]; current: number[]; hash: string } {
+function cellStatus(nb: Notebook, s: StepModel, previous: string[] | undefined): CellStatus {
   let perNotebook = statusCache.get(nb);
   if (!perNotebook) statusCache.set(nb, (perNotebook = new Map()));
-  let sourceId = 0;
-  if (previous) {
-    sourceId = sourceIds.get(previous) ?? nextSourceId++;
-    sourceIds.set(previous, sourceId);
-  }
-  const key = JSON.stringify([s.cells.map((c) => c.ref), s.hash, sourceId]);
-  let status = perNotebook.get(key);
-  if (!status) {
-    const located = locateCells(nb, s.cells.map((c) => c.ref), previous);
-    const missing = located.flatMap((l, i) => (l.found ? [] : [i]));
-    const current = located.flatMap((l) => (l.found ? [l.cell.index] : []));
-    status = { missing, current, hash: missing.length ? '' : stepHash(located.map((l) => (l.found ? l.cell.source : ''))) };
-    perNotebook.set(key, status);
-  }
+  const key = s.hash ?? '';
+  let entries = perNotebook.get(key);
+  if (!entries) perNotebook.set(key, (entries = []));
+  for (const e of entries) if (e.previous === previous && sameRefs(e.refs, s.cells)) return e.status;
+  const refs = s.cells.map((c) => c.ref);
+  const located = locateCells(nb, refs, previous);
+  const missing = located.flatMap((l, i) => (l.found ? [] : [i]));
+  const current = located.flatMap((l) => (l.found ? [l.cell.index] : []));
+  const status = { missing, current, hash: missing.length ? '' : stepHash(located.map((l) => (l.found ? l.cell.source : ''))) };
+  // A few lock versions per step hash at most; an older one is dropped (recomputed if it comes back).
+  if (entries.length >= 4) entries.shift();
+  entries.push({ refs, previous, status });
   return status;
+}
+
+function sameRefs(refs: CellRef[], cells: StepModel['cells']): boolean {
+  if (refs.length !== cells.length) return false;
+  for (let i = 0; i < refs.length; i++) {
+    const a = refs[i];
+    const b = cells[i].ref;
+    if (a.index !== b.index || a.id !== b.id || a.hash !== b.hash) return false;
+  }
+  return true;
+}
+
+/** Resolves a pipeline's relative paths, each once while its folder is the same. */
+const resolved = new Map<string, Map<string, string>>();
+
+function resolver(dir: string): (relative: string) => string {
+  let cache = resolved.get(dir);
+  if (!cache) {
+    if (resolved.size > 64) resolved.clear();
+    resolved.set(dir, (cache = new Map()));
+  }
+  const paths = cache;
+  return (relative) => {
+    let abs = paths.get(relative);
+    if (abs === undefined) {
+      if (paths.size > 100_000) paths.clear();
+      abs = path.resolve(dir, relative);
+      paths.set(relative, abs);
+    }
+    return abs;
+  };
 }
 
 let lastLock: { text: string | undefined; lock: Lock | undefined } = { text: undefined, lock: undefined };

@@ -133,6 +133,8 @@ function readSource(node: Extract<YNode, { kind: 'map' }>, m: StepModel): void {
 }
 
 function stringItems(node: YNode): Located[] {
-  if (node.kind !== 'seq') return [];
-  return node.items.flatMap((n) => (n.kind === 'scalar' && n.text ? [{ value: n.text, node: n }] : []));
+  const out: Located[] = [];
+  if (node.kind !== 'seq') return out;
+  for (const n of node.items) if (n.kind === 'scalar' && n.text) out.push({ value: n.text, node: n });
+  return out;
 }

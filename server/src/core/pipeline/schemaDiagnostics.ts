@@ -4,6 +4,7 @@ import type { Lines } from '../text/lineIndex';
 import { closest } from '../text/suggest';
 import { keyNodeAtPath, nodeAtPath, type YNode, type YPath } from '../yaml/positionedYaml';
 import type { ParsedPipeline } from './parse';
+import { compilePredicate } from '../zodPredicate';
 import { Pipeline, Step } from './schema';
 
 type Issue = z.core.$ZodIssue;
@@ -20,6 +21,10 @@ interface Part {
 
 /** Issues of a step's value, cached by the value object: the parser reuses it while the step's text is unchanged. */
 const stepIssues = new WeakMap<object, Issue[]>();
+const NO_ISSUES: Issue[] = [];
+/** Most values are valid: these answer them without zod's copies; zod explains the rest. */
+const headerValid = compilePredicate(Pipeline);
+const stepValid = compilePredicate(Step);
 
 /**
  * Schema violations of a parsed pipeline, each at the exact node it concerns. The header and each step
@@ -28,17 +33,18 @@ const stepIssues = new WeakMap<object, Issue[]>();
 export function schemaDiagnostics(parsed: ParsedPipeline): Diagnostic[] {
   const out: Diagnostic[] = [];
   if (parsed.root) {
-    const header = Pipeline.safeParse(parsed.headerValue);
+    const header = headerValid(parsed.headerValue) ? undefined : Pipeline.safeParse(parsed.headerValue);
     const part: Part = { root: parsed.root, value: parsed.headerValue, base: 0, prefix: [] };
-    if (!header.success) for (const issue of header.error.issues) out.push(...issueDiagnostics(issue, part, parsed.lines));
+    if (header && !header.success) for (const issue of header.error.issues) out.push(...issueDiagnostics(issue, part, parsed.lines));
   }
   for (const step of parsed.steps) {
     let issues = isObject(step.value) ? stepIssues.get(step.value) : undefined;
     if (!issues) {
-      const r = Step.safeParse(step.value);
-      issues = r.success ? [] : r.error.issues;
+      const r = stepValid(step.value) ? undefined : Step.safeParse(step.value);
+      issues = !r || r.success ? NO_ISSUES : r.error.issues;
       if (isObject(step.value)) stepIssues.set(step.value, issues);
     }
+    if (issues.length === 0) continue;
     const part: Part = { root: step.node, value: step.value, base: step.base, prefix: ['steps', step.index] };
     for (const issue of issues) out.push(...issueDiagnostics(issue, part, parsed.lines));
   }
