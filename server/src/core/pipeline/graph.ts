@@ -167,48 +167,76 @@ function structural(model: PipelineModel, byId: Map<string, StepModel>): Structu
   return found;
 }
 
-/** Cycles in depends-on (Tarjan's strongly connected components), each in dependency order. */
-export function findCycles(steps: StepModel[], byId: Map<string, StepModel>): StepModel[][] {
-  let counter = 0;
-  const index = new Map<StepModel, number>();
-  const low = new Map<StepModel, number>();
-  const onStack = new Set<StepModel>();
-  const stack: StepModel[] = [];
-  const cycles: StepModel[][] = [];
-  const deps = (s: StepModel) => s.dependsOn.map((d) => byId.get(d.value)).filter((x): x is StepModel => x !== undefined);
+/**
+ * Cycles in depends-on (Tarjan's strongly connected components), each in dependency order. Steps are
+ * numbered by position and the bookkeeping lives in typed arrays: this runs over every step of a file
+ * on a cold lint, and maps of step objects were most of its cost.
+ */
+function findCycles(steps: StepModel[], byId: Map<string, StepModel>): StepModel[][] {
+  const n = steps.length;
+  const posOf = new Map<StepModel, number>();
+  for (let i = 0; i < n; i++) posOf.set(steps[i], i);
+  // The depends-on edges of each step, as positions (compressed rows).
+  const edgeStart = new Int32Array(n + 1);
+  const edgeList: number[] = [];
+  for (let i = 0; i < n; i++) {
+    edgeStart[i] = edgeList.length;
+    for (const d of steps[i].dependsOn) {
+      const target = byId.get(d.value);
+      if (target) edgeList.push(posOf.get(target)!);
+    }
+  }
+  edgeStart[n] = edgeList.length;
+  const edges = Int32Array.from(edgeList);
 
-  // Iterative, so that a long chain of steps cannot overflow the call stack.
-  for (const root of steps) {
-    if (!root.id || index.has(root) || byId.get(root.id.value) !== root) continue;
-    const work: Array<{ node: StepModel; edges: StepModel[]; i: number }> = [];
-    const visit = (n: StepModel) => {
-      index.set(n, counter);
-      low.set(n, counter++);
-      stack.push(n);
-      onStack.add(n);
-      work.push({ node: n, edges: deps(n), i: 0 });
-    };
+  const index = new Int32Array(n).fill(-1);
+  const low = new Int32Array(n);
+  const onStack = new Uint8Array(n);
+  const stack = new Int32Array(n);
+  let sp = 0;
+  // The depth-first search's own stack, iterative so a long chain cannot overflow the call stack.
+  const frameNode = new Int32Array(n);
+  const frameEdge = new Int32Array(n);
+  let fp = 0;
+  let counter = 0;
+  const cycles: StepModel[][] = [];
+  const visit = (v: number) => {
+    index[v] = low[v] = counter++;
+    stack[sp++] = v;
+    onStack[v] = 1;
+    frameNode[fp] = v;
+    frameEdge[fp++] = edgeStart[v];
+  };
+
+  for (let root = 0; root < n; root++) {
+    const r = steps[root];
+    if (!r.id || index[root] >= 0 || byId.get(r.id.value) !== r) continue;
     visit(root);
-    while (work.length) {
-      const frame = work[work.length - 1];
-      if (frame.i < frame.edges.length) {
-        const next = frame.edges[frame.i++];
-        if (!index.has(next)) visit(next);
-        else if (onStack.has(next)) low.set(frame.node, Math.min(low.get(frame.node)!, index.get(next)!));
+    while (fp > 0) {
+      const v = frameNode[fp - 1];
+      const e = frameEdge[fp - 1];
+      if (e < edgeStart[v + 1]) {
+        frameEdge[fp - 1] = e + 1;
+        const w = edges[e];
+        if (index[w] < 0) visit(w);
+        else if (onStack[w]) low[v] = Math.min(low[v], index[w]);
         continue;
       }
-      work.pop();
-      const n = frame.node;
-      if (work.length) low.set(work[work.length - 1].node, Math.min(low.get(work[work.length - 1].node)!, low.get(n)!));
-      if (low.get(n) === index.get(n)) {
+      fp--;
+      if (fp > 0) {
+        const parent = frameNode[fp - 1];
+        low[parent] = Math.min(low[parent], low[v]);
+      }
+      if (low[v] === index[v]) {
         const component: StepModel[] = [];
-        let x: StepModel;
+        let x: number;
         do {
-          x = stack.pop()!;
-          onStack.delete(x);
-          component.push(x);
-        } while (x !== n);
-        const selfLoop = component.length === 1 && n.dependsOn.some((d) => d.value === n.id!.value);
+          x = stack[--sp];
+          onStack[x] = 0;
+          component.push(steps[x]);
+        } while (x !== v);
+        const s = steps[v];
+        const selfLoop = component.length === 1 && s.dependsOn.some((d) => d.value === s.id!.value);
         if (component.length > 1 || selfLoop) cycles.push(orderCycle(component, byId));
       }
     }

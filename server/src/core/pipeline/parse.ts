@@ -1,6 +1,11 @@
+import { KeyTable } from '../yaml/blockYaml';
 import { parseYaml, type DuplicateKey, type Unsupported, type YamlError, type YNode } from '../yaml/positionedYaml';
 import type { Lines } from '../text/lineIndex';
 import { GraphCache } from './graph';
+import { CellRef, Pipeline, Step, StepSource } from './schema';
+
+/** The format's keys, which the YAML fast path hands out as shared strings. */
+const FORMAT_KEYS = new KeyTable([Pipeline, Step, StepSource, CellRef].flatMap((s) => Object.keys(s.shape)));
 
 /** A YAML problem found while parsing, with its absolute offset. */
 export interface ParseProblem {
@@ -162,7 +167,7 @@ export class PipelineParser {
 /** Parses the whole text; steps are the items of the root's `steps` list, with base 0. */
 export function parseWhole(text: string, lines: Lines): ParsedPipeline {
   const result: ParsedPipeline = { text, lines, root: null, headerValue: null, steps: [], problems: [], chunked: false };
-  const parsed = parseYaml(text);
+  const parsed = parseYaml(text, FORMAT_KEYS);
   if (!parsed.ok) {
     result.problems.push(syntaxProblem(text, parsed.error));
     return result;
@@ -188,7 +193,7 @@ export function parseWhole(text: string, lines: Lines): ParsedPipeline {
 }
 
 function parseChunk(text: string): Chunk | undefined {
-  const parsed = parseYaml(text);
+  const parsed = parseYaml(text, FORMAT_KEYS);
   if (!parsed.ok) return { text, origin: 0, problems: [syntaxProblem(text, parsed.error)] };
   const [doc, ...rest] = parsed.documents;
   // Anything but one list item is a shape this path does not handle: parse the file whole instead.

@@ -1,4 +1,4 @@
-import type { DuplicateKey, YMap, YNode, YScalar, YSeq } from './positionedYaml';
+import type { DuplicateKey, YMap, YNode, YPair, YScalar, YSeq } from './positionedYaml';
 
 /**
  * A fast path for the YAML that pipeline files are made of: block mappings and lists, one-line flow
@@ -36,13 +36,33 @@ const RBRACKET = 93;
 const LBRACE = 123;
 const RBRACE = 125;
 
+/**
+ * The keys a caller expects, handed out as the same string objects every time: a key costs no new
+ * string, and objects built with them share their shapes.
+ */
+export class KeyTable {
+  private readonly byLength: Array<string[] | undefined> = [];
+
+  constructor(keys: Iterable<string>) {
+    for (const k of new Set(keys)) (this.byLength[k.length] ??= []).push(k);
+  }
+
+  find(text: string, start: number, end: number): string {
+    const candidates = this.byLength[end - start];
+    if (candidates) for (const k of candidates) if (text.startsWith(k, start)) return k;
+    return text.slice(start, end);
+  }
+}
+
+const NO_KEYS = new KeyTable([]);
+
 /** Thrown inside the parser to leave the fast path; never escapes parseBlockYaml. */
 const BAIL = Symbol('bail');
 
-export function parseBlockYaml(text: string, resolvePlain: (text: string) => unknown): BlockYamlResult | undefined {
+export function parseBlockYaml(text: string, resolvePlain: (text: string) => unknown, keys: KeyTable = NO_KEYS): BlockYamlResult | undefined {
   if (UNHANDLED_CHARS.test(text)) return undefined;
   try {
-    return new BlockParser(text, resolvePlain).document();
+    return new BlockParser(text, resolvePlain, keys).document();
   } catch (err) {
     if (err === BAIL) return undefined;
     throw err;
@@ -60,10 +80,20 @@ class BlockParser {
   /** The value of the node last built: returned this way to spare an object per node. */
   private value: unknown = null;
   private readonly duplicates: DuplicateKey[] = [];
+  /**
+   * Scratch stacks for the collection being built (nested ones above it): each ends as an array of
+   * its exact size, where arrays grown by push would carry spare room, which adds up to megabytes.
+   */
+  private readonly items: YNode[] = [];
+  private readonly itemValues: unknown[] = [];
+  private readonly pairs: YPair[] = [];
+  private itemsTop = 0;
+  private pairsTop = 0;
 
   constructor(
     private readonly text: string,
     private readonly resolve: (text: string) => unknown,
+    private readonly keys: KeyTable,
   ) {}
 
   document(): BlockYamlResult | undefined {
@@ -123,7 +153,7 @@ class BlockParser {
   /** A block list at `indent`; the current line starts its first item. */
   private blockSeq(indent: number): YSeq {
     const seq: YSeq = { kind: 'seq', flow: false, start: this.content, end: this.content, items: [] };
-    const values: unknown[] = [];
+    const from = this.itemsTop;
     for (;;) {
       const dash = this.content;
       let at = this.skipSpaces(dash + 1);
@@ -146,21 +176,20 @@ class BlockParser {
         this.nextLine();
         if (!this.eof && this.indent > indent) bail();
       }
-      seq.items.push(item);
-      values.push(this.value);
+      this.pushItem(item);
       seq.end = item.end;
       if (this.eof || this.indent < indent) break;
       if (this.indent > indent) bail();
       if (!this.isDash(this.content)) break;
     }
-    this.value = values;
-    return seq;
+    return this.endSeq(seq, from);
   }
 
   /** A block mapping at `indent` whose first key is at `first` on the current line. */
   private blockMap(indent: number, first: number): YMap {
     const map: YMap = { kind: 'map', flow: false, start: first, end: first, pairs: [] };
     const values: Record<string, unknown> = {};
+    const from = this.pairsTop;
     let at = first;
     for (;;) {
       const colon = this.keyEnd(at);
@@ -184,20 +213,15 @@ class BlockParser {
         this.nextLine();
         if (!this.eof && this.indent > indent) bail();
       }
-      for (let p = 0; p < map.pairs.length; p++) {
-        const k = map.pairs[p].key as YScalar;
-        if (k.text === key.text) {
-          this.duplicates.push({ key, first: k });
-          break;
-        }
-      }
-      map.pairs.push({ key, value });
+      this.pushPair(from, key, value);
       setKey(values, key.text, v);
       map.end = Math.max(key.end, value.end);
       if (this.eof || this.indent < indent) break;
       if (this.indent > indent || this.isDash(this.content)) bail();
       at = this.content;
     }
+    map.pairs = this.pairs.slice(from, this.pairsTop);
+    this.pairsTop = from;
     this.value = values;
     return map;
   }
@@ -224,7 +248,7 @@ class BlockParser {
   private plainKey(at: number, colon: number): YScalar {
     // `key :` and over-long keys: the js-yaml path.
     if (this.text.charCodeAt(colon - 1) === SPACE || colon - at > MAX_KEY) bail();
-    return { kind: 'scalar', start: at, end: colon, text: this.text.slice(at, colon), quoted: false };
+    return { kind: 'scalar', start: at, end: colon, text: this.keys.find(this.text, at, colon), quoted: false };
   }
 
   /** A value that starts and ends on the current line, after a key or a dash. */
@@ -282,8 +306,9 @@ class BlockParser {
     const isMap = open === LBRACE;
     const map: YMap | undefined = isMap ? { kind: 'map', flow: true, start: at, end: at, pairs: [] } : undefined;
     const seq: YSeq | undefined = isMap ? undefined : { kind: 'seq', flow: true, start: at, end: at, items: [] };
-    const values: unknown[] = [];
     const record: Record<string, unknown> = {};
+    const itemsFrom = this.itemsTop;
+    const pairsFrom = this.pairsTop;
     let p = this.skipSpaces(at + 1);
     if (text.charCodeAt(p) !== close) {
       for (;;) {
@@ -292,19 +317,12 @@ class BlockParser {
           p = key.end;
           if (text.charCodeAt(p) !== COLON || text.charCodeAt(p + 1) !== SPACE) bail();
           const value = this.flowItem(this.skipSpaces(p + 1));
-          for (const pair of map.pairs) {
-            if ((pair.key as YScalar).text === key.text) {
-              this.duplicates.push({ key, first: pair.key });
-              break;
-            }
-          }
-          map.pairs.push({ key, value });
+          this.pushPair(pairsFrom, key, value);
           setKey(record, key.text, this.value);
           p = value.end;
         } else {
           const item = this.flowItem(p);
-          seq!.items.push(item);
-          values.push(this.value);
+          this.pushItem(item);
           p = item.end;
         }
         p = this.skipSpaces(p);
@@ -318,10 +336,15 @@ class BlockParser {
     }
     if (p >= this.lineEnd) bail();
     this.depth--;
-    const node = (map ?? seq)!;
-    node.end = p + 1;
-    this.value = map ? record : values;
-    return node;
+    if (map) {
+      map.end = p + 1;
+      map.pairs = this.pairs.slice(pairsFrom, this.pairsTop);
+      this.pairsTop = pairsFrom;
+      this.value = record;
+      return map;
+    }
+    seq!.end = p + 1;
+    return this.endSeq(seq!, itemsFrom);
   }
 
   private flowItem(at: number): YNode {
@@ -358,7 +381,31 @@ class BlockParser {
     }
     if (p >= this.lineEnd || end === at) bail();
     if (isKey && end - at > MAX_KEY) bail();
-    return { kind: 'scalar', start: at, end, text: text.slice(at, end), quoted: false };
+    return { kind: 'scalar', start: at, end, text: isKey ? this.keys.find(text, at, end) : text.slice(at, end), quoted: false };
+  }
+
+  private pushItem(item: YNode): void {
+    this.items[this.itemsTop] = item;
+    this.itemValues[this.itemsTop++] = this.value;
+  }
+
+  /** Adds a pair to the mapping whose pairs start at `from`, noting a key it already has. */
+  private pushPair(from: number, key: YScalar, value: YNode): void {
+    for (let p = from; p < this.pairsTop; p++) {
+      const k = this.pairs[p].key as YScalar;
+      if (k.text === key.text) {
+        this.duplicates.push({ key, first: k });
+        break;
+      }
+    }
+    this.pairs[this.pairsTop++] = { key, value };
+  }
+
+  private endSeq(seq: YSeq, from: number): YSeq {
+    seq.items = this.items.slice(from, this.itemsTop);
+    this.value = this.itemValues.slice(from, this.itemsTop);
+    this.itemsTop = from;
+    return seq;
   }
 
   private skipSpaces(at: number): number {

@@ -14,7 +14,7 @@ import {
   type Event,
   type ScalarTagDefinition,
 } from 'js-yaml';
-import { parseBlockYaml } from './blockYaml';
+import { parseBlockYaml, type KeyTable } from './blockYaml';
 
 /**
  * A YAML document as a tree of nodes that know their source offsets, built from js-yaml's event stream
@@ -85,8 +85,9 @@ export type YamlParseResult =
   | { ok: true; documents: YDocument[]; duplicates: DuplicateKey[]; unsupported: Unsupported[]; anchors: boolean }
   | { ok: false; error: YamlError };
 
-export function parseYaml(text: string): YamlParseResult {
-  const block = parseBlockYaml(text, resolvePlain);
+/** `keys`: the mapping keys the caller expects, which the fast path hands out without new strings. */
+export function parseYaml(text: string, keys?: KeyTable): YamlParseResult {
+  const block = parseBlockYaml(text, resolvePlain, keys);
   if (block) return { ok: true, documents: [{ start: 0, root: block.root, value: block.value }], duplicates: block.duplicates, unsupported: [], anchors: false };
   return parseYamlEvents(text);
 }
