@@ -24,6 +24,8 @@ interface FileFacts {
 export class ServerFiles {
   private readonly facts = new Map<string, FileFacts>();
   private readonly openNotebooks = new Map<string, Notebook>();
+  /** Document URIs by path: a lint asks about each file a pipeline names, and building a URI is not free. */
+  private readonly uris = new Map<string, string>();
   /** Bumped on every change the linter's file checks could see. */
   private generation = 0;
 
@@ -71,7 +73,13 @@ export class ServerFiles {
   }
 
   private openText(file: string): string | undefined {
-    return this.workspace.openText(URI.file(file).toString());
+    let uri = this.uris.get(file);
+    if (uri === undefined) {
+      if (this.uris.size > 100_000) this.uris.clear();
+      uri = URI.file(file).toString();
+      this.uris.set(file, uri);
+    }
+    return this.workspace.openText(uri);
   }
 
   private disk(file: string, keepText = false): FileFacts {

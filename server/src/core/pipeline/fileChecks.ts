@@ -45,10 +45,10 @@ export function fileDiagnostics(model: PipelineModel, lines: Lines, context: Lin
   const generation = context.generation?.();
   const resolve = resolver(path.dirname(context.pipelinePath));
   for (const s of model.steps) {
-    let cached = generation === undefined ? undefined : stepChecks.get(s.node);
+    let cached = generation === undefined ? undefined : s.memo.files;
     if (!cached || cached.generation !== generation || cached.lockText !== lockText || cached.pipelinePath !== context.pipelinePath) {
       cached = { generation: generation ?? -1, lockText, pipelinePath: context.pipelinePath, found: checkStep(s, context, lock, resolve) };
-      if (generation !== undefined) stepChecks.set(s.node, cached);
+      if (generation !== undefined) s.memo.files = cached;
     }
     for (const f of cached.found) emit(s, f.node, f.severity, f.code, f.message, f.data);
   }
@@ -63,8 +63,13 @@ interface Finding {
   data?: Record<string, unknown>;
 }
 
-/** A step's file findings, kept with what they were computed from. */
-const stepChecks = new WeakMap<YNode, { generation: number; lockText: string | undefined; pipelinePath: string; found: Finding[] }>();
+/** A step's file findings, kept in its memo with what they were computed from. */
+export interface StepFileChecks {
+  generation: number;
+  lockText: string | undefined;
+  pipelinePath: string;
+  found: Finding[];
+}
 
 const NONE: Finding[] = [];
 

@@ -29,16 +29,11 @@ export class GraphCache {
   found: Structural[] = [];
 }
 
-const signatures = new WeakMap<YNode, string>();
-
 function signatureOf(model: PipelineModel): string {
   let sig = '';
   for (const s of model.steps) {
-    let k = signatures.get(s.node);
-    if (k === undefined) {
-      k = `${s.id?.value ?? ''}\u0001${s.dependsOn.map((d) => d.value).join('\u0002')}`;
-      signatures.set(s.node, k);
-    }
+    let k = s.memo.graphKey;
+    if (k === undefined) k = s.memo.graphKey = `${s.id?.value ?? ''}\u0001${s.dependsOn.map((d) => d.value).join('\u0002')}`;
     sig += `${k}\n`;
   }
   return sig;

@@ -1,6 +1,7 @@
 import type { CellRef } from '../notebook/locate';
 import type { YNode } from '../yaml/positionedYaml';
 import type { ParsedPipeline } from './parse';
+import type { StepMemo } from './stepMemo';
 
 /** A string value with the node it came from (offsets relative to its step's base, or absolute in the header). */
 export interface Located<T = string> {
@@ -13,6 +14,8 @@ export interface StepModel {
   index: number;
   base: number;
   node: YNode;
+  /** Its parse's memo: what checks worked out from the step's text. */
+  memo: StepMemo;
   /** The `id` key node, for "go to definition" and rename of the id. */
   idKey?: YNode;
   id?: Located;
@@ -39,8 +42,6 @@ export interface PipelineModel {
   steps: StepModel[];
 }
 
-const models = new WeakMap<YNode, StepModel>();
-
 /** The model of a parsed pipeline; a step's model is reused while its text is unchanged. */
 export function pipelineModel(parsed: ParsedPipeline): PipelineModel {
   const model: PipelineModel = { params: new Map(), steps: [] };
@@ -58,19 +59,16 @@ export function pipelineModel(parsed: ParsedPipeline): PipelineModel {
     }
   }
   for (const step of parsed.steps) {
-    let m = models.get(step.node);
-    if (!m) {
-      m = stepModel(step.node, step.index, step.base, step.value);
-      models.set(step.node, m);
-    }
+    let m = step.memo.model;
+    if (!m) m = step.memo.model = stepModel(step.node, step.index, step.base, step.value, step.memo);
     // The same text at another place or position: same nodes, new index and base.
     model.steps.push(m.index === step.index && m.base === step.base ? m : { ...m, index: step.index, base: step.base });
   }
   return model;
 }
 
-function stepModel(node: YNode, index: number, base: number, value: unknown): StepModel {
-  const m: StepModel = { index, base, node, version: 1, dependsOn: [], reads: [], writes: [], params: [], cells: [] };
+function stepModel(node: YNode, index: number, base: number, value: unknown, memo: StepMemo): StepModel {
+  const m: StepModel = { index, base, node, memo, version: 1, dependsOn: [], reads: [], writes: [], params: [], cells: [] };
   if (node.kind !== 'map') return m;
   const values = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
   // A list given by an alias has no nodes of its own: its items take the alias's place.

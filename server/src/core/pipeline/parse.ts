@@ -3,6 +3,7 @@ import { parseYaml, type DuplicateKey, type Unsupported, type YamlError, type YN
 import type { Lines } from '../text/lineIndex';
 import { GraphCache } from './graph';
 import { CellRef, Pipeline, Step, StepSource } from './schema';
+import type { StepMemo } from './stepMemo';
 
 /** The format's keys, which the YAML fast path hands out as shared strings. */
 const FORMAT_KEYS = new KeyTable([Pipeline, Step, StepSource, CellRef].flatMap((s) => Object.keys(s.shape)));
@@ -27,6 +28,8 @@ export interface ParsedStep {
   /** The step's mapping node (or whatever node the item is), relative to base. */
   node: YNode;
   value: unknown;
+  /** What checks worked out from this step's text, shared by every parse that reuses it. */
+  memo: StepMemo;
 }
 
 export interface ParsedPipeline {
@@ -55,6 +58,7 @@ interface Chunk {
   node?: YNode;
   value?: unknown;
   problems: ParseProblem[];
+  memo: StepMemo;
 }
 
 interface Layout {
@@ -132,7 +136,7 @@ export class PipelineParser {
       next.set(texts[i], chunk);
       const base = starts[i] - chunk.origin;
       for (const p of chunk.problems) problems.push({ ...p, start: p.start + base, end: p.end + base, firstStart: p.firstStart === undefined ? undefined : p.firstStart + base });
-      if (chunk.node) steps.push({ index: i, base, node: chunk.node, value: chunk.value });
+      if (chunk.node) steps.push({ index: i, base, node: chunk.node, value: chunk.value, memo: chunk.memo });
     }
     this.chunks = next;
 
@@ -155,7 +159,7 @@ export class PipelineParser {
       const end = start + texts[i].length;
       if (s.node.start < start || s.node.end > end) return false;
       const problems = whole.problems.filter((p) => p.start >= start && p.start < end);
-      next.set(texts[i], { text: texts[i], origin: start, node: s.node, value: s.value, problems });
+      next.set(texts[i], { text: texts[i], origin: start, node: s.node, value: s.value, problems, memo: s.memo });
     }
     this.chunks = next;
     const value = whole.headerValue;
@@ -184,7 +188,7 @@ export function parseWhole(text: string, lines: Lines): ParsedPipeline {
   const value = first.value;
   if (isRecord(value) && Array.isArray(value.steps) && first.root.kind === 'map') {
     const stepsNode = first.root.pairs.find((p) => p.key.kind === 'scalar' && p.key.text === 'steps')?.value;
-    if (stepsNode?.kind === 'seq') result.steps = stepsNode.items.map((node, index) => ({ index, base: 0, node, value: (value.steps as unknown[])[index] }));
+    if (stepsNode?.kind === 'seq') result.steps = stepsNode.items.map((node, index) => ({ index, base: 0, node, value: (value.steps as unknown[])[index], memo: {} }));
     result.headerValue = { ...value, steps: [] };
   } else {
     result.headerValue = value;
@@ -194,11 +198,11 @@ export function parseWhole(text: string, lines: Lines): ParsedPipeline {
 
 function parseChunk(text: string): Chunk | undefined {
   const parsed = parseYaml(text, FORMAT_KEYS);
-  if (!parsed.ok) return { text, origin: 0, problems: [syntaxProblem(text, parsed.error)] };
+  if (!parsed.ok) return { text, origin: 0, problems: [syntaxProblem(text, parsed.error)], memo: {} };
   const [doc, ...rest] = parsed.documents;
   // Anything but one list item is a shape this path does not handle: parse the file whole instead.
   if (rest.length || doc?.root?.kind !== 'seq' || doc.root.items.length !== 1) return undefined;
-  return { text, origin: 0, node: doc.root.items[0], value: (doc.value as unknown[])[0], problems: [...duplicateProblems(parsed.duplicates), ...unsupportedProblems(parsed.unsupported)] };
+  return { text, origin: 0, node: doc.root.items[0], value: (doc.value as unknown[])[0], problems: [...duplicateProblems(parsed.duplicates), ...unsupportedProblems(parsed.unsupported)], memo: {} };
 }
 
 /**

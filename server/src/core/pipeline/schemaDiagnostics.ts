@@ -19,8 +19,6 @@ interface Part {
   prefix: YPath;
 }
 
-/** Issues of a step's value, cached by the value object: the parser reuses it while the step's text is unchanged. */
-const stepIssues = new WeakMap<object, Issue[]>();
 const NO_ISSUES: Issue[] = [];
 /** Most values are valid: these answer them without zod's copies; zod explains the rest. */
 const headerValid = compilePredicate(Pipeline);
@@ -38,11 +36,11 @@ export function schemaDiagnostics(parsed: ParsedPipeline): Diagnostic[] {
     if (header && !header.success) for (const issue of header.error.issues) out.push(...issueDiagnostics(issue, part, parsed.lines));
   }
   for (const step of parsed.steps) {
-    let issues = isObject(step.value) ? stepIssues.get(step.value) : undefined;
+    // Kept in the step's memo: the parser reuses it while the step's text is unchanged.
+    let issues = step.memo.issues;
     if (!issues) {
       const r = stepValid(step.value) ? undefined : Step.safeParse(step.value);
-      issues = !r || r.success ? NO_ISSUES : r.error.issues;
-      if (isObject(step.value)) stepIssues.set(step.value, issues);
+      issues = step.memo.issues = !r || r.success ? NO_ISSUES : r.error.issues;
     }
     if (issues.length === 0) continue;
     const part: Part = { root: step.node, value: step.value, base: step.base, prefix: ['steps', step.index] };
@@ -112,10 +110,6 @@ function headOf(node: YNode, base: number, lines: Lines): YNode {
   const start = node.start + base;
   const end = Math.min(node.end + base, lines.lineEnd(lines.positionAt(start).line));
   return { kind: 'scalar', start: node.start, end: end - base, text: '', quoted: false };
-}
-
-function isObject(v: unknown): v is object {
-  return typeof v === 'object' && v !== null;
 }
 
 function isMissing(value: unknown, path: YPath): boolean {
