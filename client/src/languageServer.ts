@@ -1,7 +1,7 @@
 import * as cp from 'node:child_process';
 import * as vscode from 'vscode';
 import { CloseAction, ErrorAction, LanguageClient, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { ServerStatusRequest, type NotificationSpec, type RequestSpec, type ServerStatus } from '../../server/src/protocol';
+import { SERVER_NODE_FLAGS, ServerStatusRequest, type NotificationSpec, type RequestSpec, type ServerStatus } from '../../server/src/protocol';
 import { resolveNodeRuntime, type NodeRuntime } from './serverRuntime';
 import type { ServerState, ServerStatusBar } from './statusBar';
 
@@ -54,7 +54,7 @@ export class LanguageServerController implements vscode.Disposable {
     };
     const serverModule = this.context.asAbsolutePath('dist/server/server.js');
     const serverOptions: ServerOptions = async () => {
-      const child = cp.spawn(runtime.path, [serverModule, '--stdio'], {
+      const child = cp.spawn(runtime.path, [...SERVER_NODE_FLAGS, serverModule, '--stdio'], {
         env: { ...process.env, ...runtime.env },
         stdio: 'pipe',
       });

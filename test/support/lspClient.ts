@@ -20,7 +20,7 @@ import {
   type TextDocumentContentChangeEvent,
 } from 'vscode-languageserver-protocol/node';
 import { URI } from 'vscode-uri';
-import { StoreChangedNotification, type NotificationSpec, type RequestSpec } from '../../server/src/protocol';
+import { SERVER_NODE_FLAGS, StoreChangedNotification, type NotificationSpec, type RequestSpec } from '../../server/src/protocol';
 import { DIST } from './paths';
 import { waitFor } from './waitFor';
 
@@ -44,7 +44,8 @@ export class LspClient {
    * answers its workspace/configuration requests by section.
    */
   constructor(options: { server?: string; configuration?: (section: string | undefined) => unknown } = {}) {
-    this.process = spawn(process.execPath, [options.server ?? SERVER, '--stdio'], { stdio: 'pipe' });
+    // Cellflow's server starts as the extension starts it; another server (yaml-language-server) plainly.
+    this.process = spawn(process.execPath, [...(options.server ? [] : SERVER_NODE_FLAGS), options.server ?? SERVER, '--stdio'], { stdio: 'pipe' });
     this.process.stderr.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
     this.exited = new Promise((resolve) => this.process.on('exit', (code, signal) => resolve({ code, signal })));
     this.connection = createProtocolConnection(new StreamMessageReader(this.process.stdout), new StreamMessageWriter(this.process.stdin));

@@ -73,7 +73,7 @@ export interface StepFileChecks {
 
 const NONE: Finding[] = [];
 
-function checkStep(s: StepModel, context: LintContext, lock: Lock | undefined, resolve: (relative: string) => string): Finding[] {
+function checkStep(s: StepModel, context: LintContext, lock: LockIndex | undefined, resolve: (relative: string) => string): Finding[] {
   let found = NONE;
   const add = (f: Finding) => (found === NONE ? (found = [f]) : found.push(f));
   const name = s.id?.value ?? `steps[${s.index}]`;
@@ -129,9 +129,15 @@ interface CellStatus {
 const statusCache = new WeakMap<Notebook, Map<string, Array<{ refs: CellRef[]; previous: string[] | undefined; status: CellStatus }>>>();
 
 /** Where a step's cells are and what they hash to now, cached per notebook version and step. */
+let lastNotebook: Notebook | undefined;
+let lastPerNotebook: Map<string, Array<{ refs: CellRef[]; previous: string[] | undefined; status: CellStatus }>> | undefined;
+
 function cellStatus(nb: Notebook, s: StepModel, previous: string[] | undefined): CellStatus {
-  let perNotebook = statusCache.get(nb);
+  // Steps of one pipeline nearly all name the same notebook: keep its map at hand.
+  let perNotebook = lastNotebook === nb ? lastPerNotebook : statusCache.get(nb);
   if (!perNotebook) statusCache.set(nb, (perNotebook = new Map()));
+  lastNotebook = nb;
+  lastPerNotebook = perNotebook;
   const key = s.hash ?? '';
   let entries = perNotebook.get(key);
   if (!entries) perNotebook.set(key, (entries = []));
@@ -178,22 +184,30 @@ function resolver(dir: string): (relative: string) => string {
   };
 }
 
-let lastLock: { text: string | undefined; lock: Lock | undefined } = { text: undefined, lock: undefined };
+type LockVersions = Lock['steps'][string]['versions'];
 
-/** The lock, parsed once per text; a damaged lock only turns off the checks that need it. */
-function lockOf(text: string | undefined): Lock | undefined {
-  if (text === lastLock.text) return lastLock.lock;
-  let lock: Lock | undefined;
+/** The lock's versions by step id; a Map, where the lock's own record of a thousand ids is a slow dictionary. */
+type LockIndex = Map<string, LockVersions>;
+
+let lastLock: { text: string | undefined; index: LockIndex | undefined } = { text: undefined, index: undefined };
+
+/** The lock, parsed and indexed once per text; a damaged lock only turns off the checks that need it. */
+function lockOf(text: string | undefined): LockIndex | undefined {
+  if (text === lastLock.text) return lastLock.index;
+  let index: LockIndex | undefined;
   try {
-    lock = text === undefined ? undefined : parseLock(text, 'lock');
+    const lock = text === undefined ? undefined : parseLock(text, 'lock');
+    index = lock && new Map(Object.entries(lock.steps).map(([id, step]) => [id, step.versions]));
   } catch {
-    lock = undefined;
+    index = undefined;
   }
-  lastLock = { text, lock };
-  return lock;
+  lastLock = { text, index };
+  return index;
 }
 
-function lockVersion(lock: Lock | undefined, s: StepModel) {
+function lockVersion(lock: LockIndex | undefined, s: StepModel) {
   if (!lock || !s.id) return undefined;
-  return lock.steps[s.id.value]?.versions.find((v) => v.version === s.version && v.hash === s.hash);
+  const versions = lock.get(s.id.value);
+  if (versions) for (const v of versions) if (v.version === s.version && v.hash === s.hash) return v;
+  return undefined;
 }

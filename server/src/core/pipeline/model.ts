@@ -1,5 +1,5 @@
 import type { CellRef } from '../notebook/locate';
-import type { YNode } from '../yaml/positionedYaml';
+import type { YNode, YScalar } from '../yaml/positionedYaml';
 import type { ParsedPipeline } from './parse';
 import type { StepMemo } from './stepMemo';
 
@@ -130,9 +130,16 @@ function readSource(node: Extract<YNode, { kind: 'map' }>, m: StepModel): void {
   }
 }
 
+const NO_ITEMS: Located[] = [];
+
 function stringItems(node: YNode): Located[] {
+  if (node.kind !== 'seq' || node.items.length === 0) return NO_ITEMS;
+  // Nearly always every item is a string: map() then makes an array of the exact size, where push()
+  // would leave spare room in each of the thousands of lists a large pipeline has.
+  let all = true;
+  for (const n of node.items) if (n.kind !== 'scalar' || !n.text) all = false;
+  if (all) return node.items.map((n) => ({ value: (n as YScalar).text, node: n }));
   const out: Located[] = [];
-  if (node.kind !== 'seq') return out;
   for (const n of node.items) if (n.kind === 'scalar' && n.text) out.push({ value: n.text, node: n });
   return out;
 }
