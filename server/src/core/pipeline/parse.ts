@@ -126,14 +126,17 @@ export class PipelineParser {
   }
 
   private assemble(text: string, lines: Lines, layout: Layout, texts: string[], starts: number[]): ParsedPipeline | undefined {
-    const next = new Map<string, Chunk>();
+    // The cache keeps the chunks of this text only; when it holds exactly those (as after a cold
+    // parse), it stays as it is rather than being copied.
+    const same = this.chunks.size === texts.length && texts.every((t) => this.chunks.has(t));
+    const next = same ? this.chunks : new Map<string, Chunk>();
     const steps: ParsedStep[] = [];
     const problems: ParseProblem[] = [];
     for (let i = 0; i < texts.length; i++) {
       let chunk = this.chunks.get(texts[i]) ?? next.get(texts[i]);
       if (!chunk) chunk = parseChunk(texts[i]);
       if (chunk === undefined) return undefined;
-      next.set(texts[i], chunk);
+      if (!same) next.set(texts[i], chunk);
       const base = starts[i] - chunk.origin;
       for (const p of chunk.problems) problems.push({ ...p, start: p.start + base, end: p.end + base, firstStart: p.firstStart === undefined ? undefined : p.firstStart + base });
       if (chunk.node) steps.push({ index: i, base, node: chunk.node, value: chunk.value, memo: chunk.memo });
@@ -158,7 +161,7 @@ export class PipelineParser {
       const start = starts[i];
       const end = start + texts[i].length;
       if (s.node.start < start || s.node.end > end) return false;
-      const problems = whole.problems.filter((p) => p.start >= start && p.start < end);
+      const problems = whole.problems.length ? whole.problems.filter((p) => p.start >= start && p.start < end) : NO_PROBLEMS;
       next.set(texts[i], { text: texts[i], origin: start, node: s.node, value: s.value, problems, memo: s.memo });
     }
     this.chunks = next;
@@ -167,6 +170,8 @@ export class PipelineParser {
     return true;
   }
 }
+
+const NO_PROBLEMS: ParseProblem[] = [];
 
 /** Parses the whole text; steps are the items of the root's `steps` list, with base 0. */
 export function parseWhole(text: string, lines: Lines): ParsedPipeline {
