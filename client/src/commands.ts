@@ -22,7 +22,7 @@ async function showServerStatus(server: LanguageServerController, log: vscode.Lo
   }
   const natives = status.nativeModules.map((m) => (m.ok ? `${m.name} ok (${m.detail ?? 'loaded'})` : `${m.name} failed: ${m.error}`)).join('; ');
   const summary = `Cellflow language server ${status.version} is running on node ${status.node} (ABI ${status.abi}), pid ${status.pid}; ${natives}.`;
-  log.info(summary);
+  log.info(`${summary} Flags: ${status.execArgv.join(' ') || 'none'}.`);
   const broken = status.nativeModules.filter((m) => !m.ok);
   const show = broken.length
     ? vscode.window.showWarningMessage(`${summary} Set cellflow.server.nodePath to the Node that ran \`npm ci\`.`, 'Show Logs')

@@ -38,6 +38,8 @@ export interface ServerStatus {
   /** process.versions.modules: the ABI native modules must be built for. */
   abi: string;
   execPath: string;
+  /** process.execArgv: the Node flags it was started with (SERVER_NODE_FLAGS). */
+  execArgv: string[];
   uptimeMs: number;
   openDocuments: number;
   nativeModules: NativeModuleStatus[];

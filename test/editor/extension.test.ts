@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { waitFor } from '../support/waitFor';
 import { extension, runningServer, writeFile } from './support';
+import { SERVER_NODE_FLAGS } from '../../server/src/protocol';
 
 const BROKEN = 'cellflow: 1\nname: churn\nsteps:\n  - id: load\n    code: data/make_customers.py\n    dependson: []\n';
 
@@ -28,6 +29,7 @@ describe('Cellflow in the real editor', () => {
     assert.match(status.version, /^\d+\.\d+\.\d+$/);
     assert.ok(status.pid > 0 && status.pid !== process.pid, 'the server is its own process');
     assert.deepEqual(status.nativeModules.map((m) => [m.name, m.ok]), [['better-sqlite3', true]]);
+    assert.deepEqual(status.execArgv, [...SERVER_NODE_FLAGS], 'started with the server\'s Node flags');
   });
 
   it('shows a broken pipeline file\'s diagnostic at the exact range', async () => {

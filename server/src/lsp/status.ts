@@ -10,6 +10,7 @@ export function serverStatus(openDocuments: number): ServerStatus {
     node: process.version,
     abi: process.versions.modules,
     execPath: process.execPath,
+    execArgv: process.execArgv,
     uptimeMs: Date.now() - started,
     openDocuments,
     nativeModules: [probeBetterSqlite3()],
