@@ -108,6 +108,20 @@ describe('yes-only checks compiled from zod schemas', () => {
       z.number().multipleOf(2),
     ];
     for (const schema of unknown) assert.equal(compilePredicate(schema as z.ZodType)('a@b.co'), false);
+    // Cases a second reader found (none reachable from YAML today): each must be zod's to decide.
+    const zods: Array<[z.ZodType, unknown]> = [
+      [z.number().int(), 1.5],
+      [z.xor([z.string(), z.string().min(1)]), 'a'],
+      [z.object({ a: z.string().exactOptional() }), { a: undefined }],
+      [z.object({ toString: z.string().optional() }), {}],
+      [z.record(z.string(), z.string()), new Date()],
+      [z.record(z.string(), z.string()), new Uint8Array(0)],
+    ];
+    for (const [schema, value] of zods) {
+      assert.equal(schema.safeParse(value).success, false, 'zod refuses it');
+      assert.equal(compilePredicate(schema)(value), false, String(schema.def.type));
+    }
+    assert.equal(compilePredicate(z.number().int())(2), true);
     assert.equal(compilePredicate(z.array(z.string().startsWith('x')))(['x']), false);
     assert.equal(compilePredicate(z.object({ a: z.string() }))({ a: 'x', extra: 1 }), true, 'a plain object strips unknown keys');
   });

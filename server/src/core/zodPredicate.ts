@@ -22,6 +22,7 @@ interface Def {
   innerType?: z.ZodType;
   options?: z.ZodType[];
   values?: unknown[];
+  inclusive?: boolean;
   keyType?: z.ZodType;
   valueType?: z.ZodType;
 }
@@ -56,10 +57,14 @@ export function compilePredicate(schema: z.ZodType): Predicate {
       return (v) => values.includes(v);
     }
     case 'optional': {
+      // An explicit undefined is zod's to judge (exactOptional() refuses it); YAML never gives one.
+      // An absent key is the object's concern.
       const inner = compilePredicate(def.innerType!);
-      return (v) => v === undefined || inner(v);
+      return (v) => v !== undefined && inner(v);
     }
     case 'union': {
+      // z.xor() is a union that refuses a value more than one option takes.
+      if (def.inclusive === false) return NEVER;
       const options = (def.options ?? []).map(compilePredicate);
       return (v) => options.some((o) => o(v));
     }
@@ -80,7 +85,7 @@ export function compilePredicate(schema: z.ZodType): Predicate {
       const value = compilePredicate(def.valueType!);
       return (v) => {
         if (!isPlainObject(v)) return false;
-        for (const k in v) if (!key(k) || !value(v[k])) return false;
+        for (const k in v) if (!Object.prototype.hasOwnProperty.call(v, k) || !key(k) || !value(v[k])) return false;
         return true;
       };
     }
@@ -101,8 +106,12 @@ function objectPredicate(def: Def): Predicate {
   return (v) => {
     if (!isPlainObject(v)) return false;
     for (const e of entries) {
-      const present = Object.prototype.hasOwnProperty.call(v, e.key);
-      if (!present ? !e.optional : !e.check(v[e.key])) return false;
+      if (Object.prototype.hasOwnProperty.call(v, e.key)) {
+        if (!e.check(v[e.key])) return false;
+      } else if (!e.optional || e.key in v) {
+        // Missing, or only inherited (a key named `toString`), which zod would read: zod's call.
+        return false;
+      }
     }
     if (strict) for (const k in v) if (!known.has(k)) return false;
     return true;
@@ -128,8 +137,9 @@ function withChecks(type: Predicate, def: Def): Predicate {
         tests.push((v) => (d.inclusive ? (v as number) <= d.value! : (v as number) < d.value!));
         break;
       case 'number_format':
-        // z.int()'s own format check, already in the type test.
+        // z.int()'s own format (also in its type test) or .int() on a z.number(); other formats are zod's.
         if (d.format !== 'safeint') return NEVER;
+        tests.push((v) => Number.isSafeInteger(v));
         break;
       case 'string_format':
         if (d.format !== 'regex' || !d.pattern) return NEVER;
@@ -149,6 +159,9 @@ function withChecks(type: Predicate, def: Def): Predicate {
   };
 }
 
+/** An object literal's kind of object (or a null-prototype one), as YAML gives; not a Date or a typed array. */
 function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (typeof v !== 'object' || v === null) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
 }

@@ -99,11 +99,8 @@ class BlockParser {
   document(): BlockYamlResult | undefined {
     this.seekContent(0);
     if (this.eof) return undefined;
-    const c = this.text.charCodeAt(this.content);
-    // Document markers and directives: several documents are the js-yaml path's.
-    if (c === DASH && this.text.startsWith('---', this.content) && this.indent === 0) bail();
-    if (c === 46 /* . */ && this.text.startsWith('...', this.content) && this.indent === 0) bail();
-    if (c === 37 /* % */) bail();
+    // Directives, like document markers (seekContent), are the js-yaml path's.
+    if (this.text.charCodeAt(this.content) === 37 /* % */) bail();
     const root = this.blockNode(this.indent);
     if (!this.eof) bail();
     return { root, value: this.value, duplicates: this.duplicates };
@@ -119,6 +116,10 @@ class BlockParser {
       let p = at;
       while (p < end && text.charCodeAt(p) === SPACE) p++;
       if (p < end && text.charCodeAt(p) !== HASH) {
+        // A line that starts with `---` or `...` and a space (or nothing): a document marker at column
+        // 0, which ends the document, and an error elsewhere in js-yaml's reading. Either way, its path.
+        const c = text.charCodeAt(p);
+        if ((c === DASH || c === 46 /* . */) && (p + 3 >= end || text.charCodeAt(p + 3) === SPACE) && text.startsWith(c === DASH ? '---' : '...', p)) bail();
         this.lineStart = at;
         this.indent = p - at;
         this.content = p;
