@@ -101,19 +101,26 @@ function objectPredicate(def: Def): Predicate {
   if (catchall !== undefined && catchall !== 'never') return NEVER;
   if (def.checks?.length) return NEVER;
   const entries = Object.entries(def.shape ?? {}).map(([key, s]) => ({ key, check: compilePredicate(s), optional: (s as unknown as { _zod: { def: Def } })._zod.def.type === 'optional' }));
-  const known = new Set(entries.map((e) => e.key));
+  const byKey = new Map(entries.map((e) => [e.key, e]));
+  const required = entries.filter((e) => !e.optional).length;
+  // Optional keys named like Object.prototype members: when absent, zod reads the inherited member.
+  const inherited = entries.filter((e) => e.optional && e.key in Object.prototype).map((e) => e.key);
   const strict = catchall === 'never';
+  // One pass over the value's own keys (a step has a handful), not one lookup per key of the shape.
   return (v) => {
     if (!isPlainObject(v)) return false;
-    for (const e of entries) {
-      if (Object.prototype.hasOwnProperty.call(v, e.key)) {
-        if (!e.check(v[e.key])) return false;
-      } else if (!e.optional || e.key in v) {
-        // Missing, or only inherited (a key named `toString`), which zod would read: zod's call.
-        return false;
+    let seen = 0;
+    for (const k in v) {
+      const e = byKey.get(k);
+      if (e === undefined) {
+        if (strict) return false;
+        continue;
       }
+      if (!e.check(v[k])) return false;
+      if (!e.optional) seen++;
     }
-    if (strict) for (const k in v) if (!known.has(k)) return false;
+    if (seen !== required) return false;
+    for (const k of inherited) if (!Object.prototype.hasOwnProperty.call(v, k) && k in v) return false;
     return true;
   };
 }

@@ -56,6 +56,10 @@ export class KeyTable {
 
 const NO_KEYS = new KeyTable([]);
 
+/** The ASCII characters a plain scalar in a flow collection must look at: space, `:` and the flow indicators. */
+const FLOW_PLAIN = new Uint8Array(128);
+for (const c of ' :,[]{}') FLOW_PLAIN[c.charCodeAt(0)] = 1;
+
 /** Thrown inside the parser to leave the fast path; never escapes parseBlockYaml. */
 const BAIL = Symbol('bail');
 
@@ -365,6 +369,11 @@ class BlockParser {
     let p = at;
     for (; p < this.lineEnd; p++) {
       const c = text.charCodeAt(p);
+      // Most characters of a scalar are none of the few that matter here: one table lookup says so.
+      if (c >= 128 || FLOW_PLAIN[c] === 0) {
+        end = p + 1;
+        continue;
+      }
       if (c === COMMA || c === LBRACKET || c === RBRACKET || c === LBRACE || c === RBRACE) break;
       if (c === COLON) {
         const n = text.charCodeAt(p + 1);
