@@ -233,18 +233,16 @@ function findLayout(text: string): Layout | undefined {
   const end = endRe.exec(text);
   const blockEnd = end ? end.index : text.length;
   const block = text.slice(0, blockEnd);
-  // Within it, a line indented less than the items (or with tabs) is a shape this path does not handle.
-  const shallow = new RegExp(`^(?:\\t|${indent > 0 ? ` {0,${indent - 1}}[^\\s#${indent ? '' : '-'}]` : '(?!)'})`, 'gm');
-  shallow.lastIndex = from;
-  if (shallow.exec(block)) return undefined;
+  // Within it, a line indented less than the items (or with tabs), or a line at the items' indentation
+  // that is not an item (`  key: v` under `steps:`), is a shape this path does not handle: one scan.
+  const shallow = indent > 0 ? ` {0,${indent - 1}}[^\\s#]|` : '';
+  const odd = new RegExp(`^(?:\\t|${shallow} {${indent}}[^\\s#-])`, 'gm');
+  odd.lastIndex = from;
+  if (odd.exec(block)) return undefined;
   const itemRe = new RegExp(`^ {${indent}}-(?:[ \\t]|$)`, 'gm');
   itemRe.lastIndex = from;
   const itemStarts: number[] = [];
   for (let item = itemRe.exec(block); item; item = itemRe.exec(block)) itemStarts.push(item.index);
-  // Lines at the items' indentation that are not items (`  key: v` under `steps:`) do not fit either.
-  const stray = new RegExp(`^ {${indent}}[^\\s#-]`, 'gm');
-  stray.lastIndex = from;
-  if (stray.exec(block)) return undefined;
   return itemStarts.length ? { blockStart: itemStarts[0], blockEnd, itemStarts } : undefined;
 }
 
