@@ -5,7 +5,7 @@ import type { DuplicateKey, YMap, YNode, YPair, YScalar, YSeq } from './position
  * lists and mappings, plain and one-line quoted scalars, comments. It builds the same positioned tree
  * and values as the js-yaml path, in one pass over the text with no event list in between, which makes
  * a cold lint of a large pipeline about three times faster. Anything outside that subset (anchors,
- * tags, block scalars, multi-line scalars, escapes, tabs, CRLF, several documents, odd indentation)
+ * tags, block scalars, multi-line scalars, escapes, tabs, a lone CR, several documents, odd indentation)
  * returns undefined, and the caller parses with js-yaml, which also reports every error: this path
  * never decides that a text is invalid. A differential property test holds the two paths equal.
  */
@@ -15,8 +15,11 @@ export interface BlockYamlResult {
   duplicates: DuplicateKey[];
 }
 
-/** Characters this path leaves to js-yaml wherever they appear: tabs, CR, controls, BOM, surrogates. */
-const UNHANDLED_CHARS = /[\x00-\x09\x0B-\x1F\x7F-\x9F\uD800-\uDFFF\uFEFF\uFFFE\uFFFF]/;
+/**
+ * What this path leaves to js-yaml wherever it appears: tabs, controls, BOM, surrogates, and a CR that
+ * is not part of a CRLF line break (CRLF files, as Windows editors save them, take this path).
+ */
+const UNHANDLED_CHARS = /[\x00-\x09\x0B\x0C\x0E-\x1F\x7F-\x9F\uD800-\uDFFF\uFEFF\uFFFE\uFFFF]|\r(?!\n)/;
 /** Well under js-yaml's maxDepth (100), which it reports as an error. */
 const MAX_DEPTH = 64;
 /** YAML limits implicit keys to 1024 characters; js-yaml reports longer ones. */
@@ -24,6 +27,7 @@ const MAX_KEY = 1000;
 
 const SPACE = 32;
 const NL = 10;
+const CR = 13;
 const HASH = 35;
 const DASH = 45;
 const COLON = 58;
@@ -78,7 +82,10 @@ class BlockParser {
   private lineStart = 0;
   private indent = 0;
   private content = 0;
+  /** End of the line's content: its line break, or the CR of a CRLF. */
   private lineEnd = 0;
+  /** The line's `\n` (or the text's end). */
+  private lineBreak = 0;
   private eof = false;
   private depth = 0;
   /** The value of the node last built: returned this way to spare an object per node. */
@@ -117,28 +124,30 @@ class BlockParser {
     while (at < text.length) {
       let end = text.indexOf('\n', at);
       if (end < 0) end = text.length;
+      const stop = end > at && text.charCodeAt(end - 1) === CR ? end - 1 : end;
       let p = at;
-      while (p < end && text.charCodeAt(p) === SPACE) p++;
-      if (p < end && text.charCodeAt(p) !== HASH) {
+      while (p < stop && text.charCodeAt(p) === SPACE) p++;
+      if (p < stop && text.charCodeAt(p) !== HASH) {
         // A line that starts with `---` or `...` and a space (or nothing): a document marker at column
         // 0, which ends the document, and an error elsewhere in js-yaml's reading. Either way, its path.
         const c = text.charCodeAt(p);
-        if ((c === DASH || c === 46 /* . */) && (p + 3 >= end || text.charCodeAt(p + 3) === SPACE) && text.startsWith(c === DASH ? '---' : '...', p)) bail();
+        if ((c === DASH || c === 46 /* . */) && (p + 3 >= stop || text.charCodeAt(p + 3) === SPACE) && text.startsWith(c === DASH ? '---' : '...', p)) bail();
         this.lineStart = at;
         this.indent = p - at;
         this.content = p;
-        this.lineEnd = end;
+        this.lineEnd = stop;
+        this.lineBreak = end;
         return;
       }
       at = end + 1;
     }
     this.eof = true;
-    this.lineStart = this.content = this.lineEnd = text.length;
+    this.lineStart = this.content = this.lineEnd = this.lineBreak = text.length;
     this.indent = -1;
   }
 
   private nextLine(): void {
-    this.seekContent(this.lineEnd + 1);
+    this.seekContent(this.lineBreak + 1);
   }
 
   /** The block node whose first line is the current line, at indentation `indent`. */
@@ -438,7 +447,7 @@ class BlockParser {
 function plainStart(c: number, next: number, flow: boolean): boolean {
   switch (c) {
     case DASH:
-      return next !== SPACE && next === next /* not NaN: not the end */ && next !== NL && !(flow && isFlowIndicator(next));
+      return next !== SPACE && next === next /* not NaN: not the end */ && next !== NL && next !== CR && !(flow && isFlowIndicator(next));
     case 63: // ?
     case COLON:
     case COMMA:
