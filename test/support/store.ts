@@ -1,3 +1,4 @@
+import * as assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -45,6 +46,11 @@ function pythonEnv(cwd: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 export function python(script: string, cwd: string, env: NodeJS.ProcessEnv = {}): PythonResult {
   const r = spawnSync(PYTHON, ['-c', script], { cwd, encoding: 'utf8', env: pythonEnv(cwd, env), timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Fails the test with Python's stderr unless the script exited 0. */
+export function assertExitedOk(r: PythonResult): void {
+  assert.equal(r.code, 0, `python exited ${r.code}:\n${r.stderr}`);
 }
 
 /** The same, in the background. */

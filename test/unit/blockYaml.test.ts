@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { parseBlockYaml } from '../../server/src/core/yaml/blockYaml';
-import { parseYaml, parseYamlEvents, resolvePlain } from '../../server/src/core/yaml/positionedYaml';
+import { parseYaml, parseYamlEvents } from '../../server/src/core/yaml/positionedYaml';
 import { ROOT } from '../support/paths';
 
 /**
@@ -11,7 +11,7 @@ import { ROOT } from '../support/paths';
  * does (tree, offsets, values, duplicate keys); where the text is not valid YAML, it must not answer.
  */
 function agrees(text: string): 'fast' | 'fallback' {
-  const fast = parseBlockYaml(text, resolvePlain);
+  const fast = parseBlockYaml(text);
   if (!fast) return 'fallback';
   const reference = parseYamlEvents(text);
   assert.ok(reference.ok, `the fast path took text js-yaml rejects (${reference.ok ? '' : reference.error.message}):\n${text}`);
@@ -181,17 +181,17 @@ describe('fast block YAML path', () => {
     // Errors js-yaml reports (tab indentation, a document marker inside a mapping, on any line and at
     // any indentation) and later documents: the fast path leaves them all to it.
     const markers = ['a:\n\tb: 1\n', 'a: b\n--- c: d\n', 'a:\n--- c: d\n', 'a: b\n... c: d\n', 'a:\n- b\n--- c: d\n', 'a: b\n--- {x: y}\n', 'a: b\n--- "x: y"\n', ' --- a: b\n', '  --- a: b\n  c: d\n', 'a: b\n---\n', 'a: b\n...\n'];
-    for (const text of markers) assert.equal(parseBlockYaml(text, resolvePlain), undefined, JSON.stringify(text));
+    for (const text of markers) assert.equal(parseBlockYaml(text), undefined, JSON.stringify(text));
     // A dash run that is not a marker is an ordinary scalar, on both paths.
     for (const text of ['---a: b\n', 'a: ---x\n', '- ---\n']) assert.equal(agrees(text), 'fast', JSON.stringify(text));
     // CRLF line breaks, as Windows editors write them, are the fast path's; a dash before one is not a scalar.
     for (const text of ['a: 1\r\nb:\r\n  - x # c\r\n  - [y, z]\r\n', 'k: v\r\n\r\n   \r\n# c\r\n']) assert.equal(agrees(text), 'fast', JSON.stringify(text));
     for (const text of ['a: -\r\n', 'a:\r\n-\r\n']) {
-      const fast = parseBlockYaml(text, resolvePlain);
+      const fast = parseBlockYaml(text);
       if (fast) agrees(text);
     }
     for (const text of others) {
-      assert.equal(parseBlockYaml(text, resolvePlain), undefined, JSON.stringify(text));
+      assert.equal(parseBlockYaml(text), undefined, JSON.stringify(text));
       assert.equal(parseYaml(text).ok, true, JSON.stringify(text));
     }
   });

@@ -5,9 +5,7 @@ import * as path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { InvalidInput } from '../../../server/src/core/store/db';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../../server/src/core/store/schema';
-import { python, scratchWorkspace } from '../../support/store';
-
-const ok = (r: ReturnType<typeof python>) => assert.equal(r.code, 0, `python exited ${r.code}:\n${r.stderr}`);
+import { assertExitedOk, python, scratchWorkspace } from '../../support/store';
 
 describe('run inputs (datasets) and schema upgrades', () => {
   let ws: ReturnType<typeof scratchWorkspace>;
@@ -31,7 +29,7 @@ print(run.id)
 `,
       ws.dir,
     );
-    ok(r);
+    assertExitedOk(r);
     const [digest, again, copy, runId] = r.stdout.trim().split('\n');
     assert.match(digest, /^sha256:[0-9a-f]{64}$/);
     assert.equal(digest, 'sha256:' + createHash('sha256').update(csv).digest('hex'), 'the digest is of the bytes on disk');
@@ -66,7 +64,7 @@ print(a != b, run.id)
 `,
       ws.dir,
     );
-    ok(r);
+    assertExitedOk(r);
     const [differ, runId] = r.stdout.trim().split(' ');
     assert.equal(differ, 'True', 'changed data has another digest');
     const { inputs } = ws.open().runOutputs(runId);
@@ -92,14 +90,14 @@ print(ints != bools, a == b, a != c)
 `,
       ws.dir,
     );
-    ok(r);
+    assertExitedOk(r);
     assert.equal(r.stdout.trim(), 'True True True');
   });
 
   it('says which CSV and line it could not read, and records nothing of it', () => {
     fs.writeFileSync(path.join(ws.dir, 'broken.csv'), `a,b\n1,"${'x'.repeat(200_000)}\n`);
     const r = python('import cellflow\nwith cellflow.start_run() as run:\n    try:\n        cellflow.log_input("broken.csv")\n    except cellflow.CellflowError as e:\n        print(e)\nprint(run.id)\n', ws.dir);
-    ok(r);
+    assertExitedOk(r);
     const [message, runId] = r.stdout.trim().split('\n');
     assert.match(message, /^broken\.csv: not a CSV file Cellflow can read \(line \d+: field larger than field limit/);
     assert.deepEqual(ws.open().runOutputs(runId).inputs, []);
@@ -118,7 +116,7 @@ with cellflow.start_run():
 `,
       ws.dir,
     );
-    ok(r);
+    assertExitedOk(r);
     const lines = r.stdout.trim().split('\n');
     assert.match(lines[0], /log_input takes a file path or a pandas DataFrame, not int/);
     assert.match(lines[1], /\/etc\/hostname is outside the workspace/);
@@ -158,7 +156,7 @@ with cellflow.start_run():
 
   it('upgrades a store from an older schema when Python opens it, keeping its runs', () => {
     versionOneStore();
-    ok(python('import cellflow\nwith cellflow.start_run(experiment="old", run_name="after"):\n    pass\n', ws.dir));
+    assertExitedOk(python('import cellflow\nwith cellflow.start_run(experiment="old", run_name="after"):\n    pass\n', ws.dir));
     const raw = new BetterSqlite3(ws.db, { readonly: true });
     try {
       assert.equal(raw.pragma('user_version', { simple: true }), SCHEMA_VERSION);

@@ -4,9 +4,7 @@ import * as path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { SCHEMA_VERSION } from '../../../server/src/core/store/schema';
 import { Store } from '../../../server/src/core/store/store';
-import { python, scratchWorkspace } from '../../support/store';
-
-const ok = (r: ReturnType<typeof python>) => assert.equal(r.code, 0, `python exited ${r.code}:\n${r.stderr}`);
+import { assertExitedOk, python, scratchWorkspace } from '../../support/store';
 
 describe('the Python client (Debian python3)', () => {
   let ws: ReturnType<typeof scratchWorkspace>;
@@ -34,7 +32,7 @@ print(run.info.run_id)
 `,
       ws.dir,
     );
-    ok(r);
+    assertExitedOk(r);
     const [artifact, version, runId] = r.stdout.trim().split('\n');
     assert.deepEqual([artifact, version], ['model.pkl', '1']);
     const detail = ws.open().getRun(runId);
@@ -56,13 +54,13 @@ print(run.info.run_id)
   });
 
   it('finishes a run left open at exit, with its batched metrics written', () => {
-    ok(python('import cellflow\ncellflow.start_run(run_name="open")\nfor i in range(10):\n    cellflow.log_metric("m", i, step=i)\n', ws.dir));
+    assertExitedOk(python('import cellflow\ncellflow.start_run(run_name="open")\nfor i in range(10):\n    cellflow.log_metric("m", i, step=i)\n', ws.dir));
     const [run] = ws.open().searchRuns().runs;
     assert.deepEqual([run.status, run.metrics], ['FINISHED', { m: 9 }]);
   });
 
   it('records the step the run came from, so lineage reaches the cell', () => {
-    ok(python('import cellflow\nwith cellflow.start_run():\n    pass\n', ws.dir, { CELLFLOW_PIPELINE: 'p.cellflow.yaml', CELLFLOW_STEP: 'train', CELLFLOW_STEP_VERSION: '2', CELLFLOW_CELL_HASH: 'sha256:beef' }));
+    assertExitedOk(python('import cellflow\nwith cellflow.start_run():\n    pass\n', ws.dir, { CELLFLOW_PIPELINE: 'p.cellflow.yaml', CELLFLOW_STEP: 'train', CELLFLOW_STEP_VERSION: '2', CELLFLOW_CELL_HASH: 'sha256:beef' }));
     const store = ws.open();
     const [run] = store.searchRuns().runs;
     assert.deepEqual([run.pipeline, run.stepId, run.stepVersion], ['p.cellflow.yaml', 'train', 2]);
@@ -70,7 +68,7 @@ print(run.info.run_id)
   });
 
   it('creates the same schema as the Node store', () => {
-    ok(python('import cellflow\ncellflow.start_run()\n', ws.dir));
+    assertExitedOk(python('import cellflow\ncellflow.start_run()\n', ws.dir));
     const schema = (file: string) => {
       const db = new BetterSqlite3(file, { readonly: true });
       try {
@@ -111,7 +109,7 @@ attempt(lambda: cellflow.log_metric("acc", 1))
 `,
         ws.dir,
       );
-      ok(r);
+      assertExitedOk(r);
       const lines = r.stdout.trim().split('\n');
       assert.equal(lines.length, 7);
       for (const l of lines) assert.match(l, /^refused: /);
@@ -133,7 +131,7 @@ attempt(lambda: cellflow.log_metric("acc", 1))
     fs.writeFileSync(ws.db, 'not a database at all, just text that is long enough');
     const script = 'import cellflow\ntry:\n    cellflow.start_run()\nexcept cellflow.CellflowError as e:\n    print(e)\n';
     let r = python(script, ws.dir);
-    ok(r);
+    assertExitedOk(r);
     assert.match(r.stdout, new RegExp(`^${ws.db.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not a Cellflow store`));
     assert.equal(fs.readFileSync(ws.db, 'utf8'), 'not a database at all, just text that is long enough');
     fs.rmSync(ws.db);
@@ -142,7 +140,7 @@ attempt(lambda: cellflow.log_metric("acc", 1))
     raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     raw.close();
     r = python(script, ws.dir);
-    ok(r);
+    assertExitedOk(r);
     assert.match(r.stdout, /was written by a newer Cellflow/);
     const after = new BetterSqlite3(ws.db, { readonly: true });
     assert.equal(after.pragma('user_version', { simple: true }), SCHEMA_VERSION + 1);
@@ -150,7 +148,7 @@ attempt(lambda: cellflow.log_metric("acc", 1))
   });
 
   it('writes where CELLFLOW_STORE says', () => {
-    ok(python('import cellflow\nwith cellflow.start_run(run_name="elsewhere"):\n    pass\n', ws.dir, { CELLFLOW_STORE: 'runs/custom.db' }));
+    assertExitedOk(python('import cellflow\nwith cellflow.start_run(run_name="elsewhere"):\n    pass\n', ws.dir, { CELLFLOW_STORE: 'runs/custom.db' }));
     assert.ok(fs.existsSync(path.join(ws.dir, 'runs', 'custom.db')));
     assert.ok(!fs.existsSync(ws.db));
   });

@@ -128,10 +128,10 @@ interface CellStatus {
  */
 const statusCache = new WeakMap<Notebook, Map<string, Array<{ refs: CellRef[]; previous: string[] | undefined; status: CellStatus }>>>();
 
-/** Where a step's cells are and what they hash to now, cached per notebook version and step. */
 let lastNotebook: Notebook | undefined;
 let lastPerNotebook: Map<string, Array<{ refs: CellRef[]; previous: string[] | undefined; status: CellStatus }>> | undefined;
 
+/** Where a step's cells are and what they hash to now, cached per notebook version and step. */
 function cellStatus(nb: Notebook, s: StepModel, previous: string[] | undefined): CellStatus {
   // Steps of one pipeline nearly all name the same notebook: keep its map at hand.
   let perNotebook = lastNotebook === nb ? lastPerNotebook : statusCache.get(nb);

@@ -147,9 +147,9 @@ function structural(model: PipelineModel, byId: Map<string, StepModel>): Structu
       found.push({ kind: 'unknown', step: pos, dep, ...(suggestion ? { suggestion } : {}) });
     });
   });
-  const cycles = findCycles(model.steps, byId);
+  const posOf = new Map(model.steps.map((s, pos) => [s, pos]));
+  const cycles = findCycles(model.steps, byId, posOf);
   if (cycles.length) {
-    const posOf = new Map(model.steps.map((s, pos) => [s, pos]));
     for (const cycle of cycles) {
       const names = [...cycle.map((c) => c.id!.value), cycle[0].id!.value].join(' → ');
       cycle.forEach((c, i) => {
@@ -167,10 +167,8 @@ function structural(model: PipelineModel, byId: Map<string, StepModel>): Structu
  * numbered by position and the bookkeeping lives in typed arrays: this runs over every step of a file
  * on a cold lint, and maps of step objects were most of its cost.
  */
-function findCycles(steps: StepModel[], byId: Map<string, StepModel>): StepModel[][] {
+function findCycles(steps: StepModel[], byId: Map<string, StepModel>, posOf: Map<StepModel, number>): StepModel[][] {
   const n = steps.length;
-  const posOf = new Map<StepModel, number>();
-  for (let i = 0; i < n; i++) posOf.set(steps[i], i);
   // The depends-on edges of each step, as positions (compressed rows).
   const edgeStart = new Int32Array(n + 1);
   const edgeList: number[] = [];

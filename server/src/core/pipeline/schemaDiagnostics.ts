@@ -3,8 +3,8 @@ import type { Diagnostic } from '../diagnostic';
 import type { Lines } from '../text/lineIndex';
 import { closest } from '../text/suggest';
 import { keyNodeAtPath, nodeAtPath, type YNode, type YPath } from '../yaml/positionedYaml';
-import type { ParsedPipeline } from './parse';
 import { compilePredicate } from '../zodPredicate';
+import type { ParsedPipeline } from './parse';
 import { Pipeline, Step } from './schema';
 
 type Issue = z.core.$ZodIssue;

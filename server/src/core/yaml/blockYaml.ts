@@ -1,4 +1,5 @@
 import type { DuplicateKey, YMap, YNode, YPair, YScalar, YSeq } from './positionedYaml';
+import { resolvePlain, setKey } from './scalars';
 
 /**
  * A fast path for the YAML that pipeline files are made of: block mappings and lists, one-line flow
@@ -67,10 +68,10 @@ for (const c of ' :,[]{}') FLOW_PLAIN[c.charCodeAt(0)] = 1;
 /** Thrown inside the parser to leave the fast path; never escapes parseBlockYaml. */
 const BAIL = Symbol('bail');
 
-export function parseBlockYaml(text: string, resolvePlain: (text: string) => unknown, keys: KeyTable = NO_KEYS): BlockYamlResult | undefined {
+export function parseBlockYaml(text: string, keys: KeyTable = NO_KEYS): BlockYamlResult | undefined {
   if (UNHANDLED_CHARS.test(text)) return undefined;
   try {
-    return new BlockParser(text, resolvePlain, keys).document();
+    return new BlockParser(text, keys).document();
   } catch (err) {
     if (err === BAIL) return undefined;
     throw err;
@@ -103,7 +104,6 @@ class BlockParser {
 
   constructor(
     private readonly text: string,
-    private readonly resolve: (text: string) => unknown,
     private readonly keys: KeyTable,
   ) {}
 
@@ -284,7 +284,7 @@ class BlockParser {
       end = p + 1;
     }
     const s = text.slice(at, end);
-    this.value = this.resolve(s);
+    this.value = resolvePlain(s);
     return { kind: 'scalar', start: at, end, text: s, quoted: false };
   }
 
@@ -366,7 +366,7 @@ class BlockParser {
     if (c === LBRACKET || c === LBRACE) return this.flowNode(at);
     if (c === DQUOTE || c === SQUOTE) return this.quoted(at);
     const node = this.flowPlain(at, false);
-    this.value = this.resolve(node.text);
+    this.value = resolvePlain(node.text);
     return node;
   }
 
@@ -476,11 +476,6 @@ function plainStart(c: number, next: number, flow: boolean): boolean {
 
 function isFlowIndicator(c: number): boolean {
   return c === COMMA || c === LBRACKET || c === RBRACKET || c === LBRACE || c === RBRACE;
-}
-
-function setKey(obj: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-  else obj[key] = value;
 }
 
 function bail(): never {

@@ -1,20 +1,6 @@
-import {
-  boolCoreTag,
-  constructFromEvents,
-  floatCoreTag,
-  getScalarValue,
-  intCoreTag,
-  nullCoreTag,
-  parseEvents,
-  COLLECTION_STYLE,
-  EVENT_ID,
-  NOT_RESOLVED,
-  SCALAR_STYLE,
-  YAMLException,
-  type Event,
-  type ScalarTagDefinition,
-} from 'js-yaml';
+import { constructFromEvents, getScalarValue, parseEvents, COLLECTION_STYLE, EVENT_ID, SCALAR_STYLE, YAMLException, type Event } from 'js-yaml';
 import { parseBlockYaml, type KeyTable } from './blockYaml';
+import { resolvePlain, setKey } from './scalars';
 
 /**
  * A YAML document as a tree of nodes that know their source offsets, built from js-yaml's event stream
@@ -87,7 +73,7 @@ export type YamlParseResult =
 
 /** `keys`: the mapping keys the caller expects, which the fast path hands out without new strings. */
 export function parseYaml(text: string, keys?: KeyTable): YamlParseResult {
-  const block = parseBlockYaml(text, resolvePlain, keys);
+  const block = parseBlockYaml(text, keys);
   if (block) return { ok: true, documents: [{ start: 0, root: block.root, value: block.value }], duplicates: block.duplicates, unsupported: [], anchors: false };
   return parseYamlEvents(text);
 }
@@ -117,28 +103,6 @@ export function parseYamlEvents(text: string): YamlParseResult {
     }
   }
   return { ok: true, documents, duplicates, unsupported, anchors: builder.anchors };
-}
-
-/** YAML 1.2 core schema resolution of plain scalars, in js-yaml's own order. */
-const IMPLICIT_TAGS: readonly ScalarTagDefinition[] = [nullCoreTag, boolCoreTag, intCoreTag, floatCoreTag];
-
-export function resolvePlain(text: string): unknown {
-  // Most plain scalars are names and paths: a letter other than the first letter of null, true or
-  // false cannot start anything but a string.
-  const c = text.charCodeAt(0) | 32;
-  if (c >= 97 && c <= 122 && c !== 110 /* n */ && c !== 116 /* t */ && c !== 102 /* f */) return text;
-  const first = text.charAt(0);
-  for (const tag of IMPLICIT_TAGS) {
-    if (tag.implicitFirstChars && !tag.implicitFirstChars.includes(first)) continue;
-    const value = tag.resolve(text, false, tag.tagName);
-    if (value !== NOT_RESOLVED) return value;
-  }
-  return text;
-}
-
-function setKey(obj: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-  else obj[key] = value;
 }
 
 function toYamlError(err: unknown, text: string): YamlError {
