@@ -1,4 +1,4 @@
-import { formatNumber } from '../../server/src/core/store/format';
+import { formatNumber } from '../../server/src/protocol';
 import type { CompareRun } from '../../server/src/protocol';
 
 /** One row of the params or metrics table: a key and each run's value (undefined: not logged). */

@@ -172,6 +172,8 @@ export type { ExperimentSummary, LineageEdge, MetricPoint, ModelSummary, ModelVe
 
 // Metric values that are not finite (a diverged loss of Infinity) arrive as the strings "Infinity" and
 // "-Infinity": JSON has no infinities, and would send null (core/store/format.ts, jsonSafe).
+/** How the CLI, the views and the webviews all show a metric value. */
+export { formatNumber } from './core/store/format';
 
 export interface StoreScope {
   /** Absolute path of the workspace folder whose store is meant. */

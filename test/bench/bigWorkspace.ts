@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { cellHash, sha256, stepHash } from '../../server/src/core/notebook/hash';
-import { serializeLock, type Lock } from '../../server/src/core/promote/lockFile';
+import { serializeLock, type Lock } from '../../server/src/core/pipeline/lockFile';
 
 export interface BigWorkspace {
   dir: string;

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NotebookAnalyzer } from '../../server/src/core/notebook/analysis';
 import { parseNotebook } from '../../server/src/core/notebook/notebook';
-import { pythonParser } from '../../server/src/core/python/parser';
+import { pythonParser } from '../../server/src/io/pythonParser';
 import { SHARED_NOTEBOOKS } from '../support/paths';
 import { median, ms, p90, report, sample } from './stats';
 

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Store, type MetricInput } from '../../server/src/core/store/store';
+import { Store, type MetricInput } from '../../server/src/services/store/store';
 import { PYTHON, PYTHON_PATH } from '../support/store';
 import { median, ms, report, sample } from './stats';
 

@@ -4,8 +4,10 @@ import type { PromoteResponse } from '../../server/src/protocol';
 import { waitFor } from '../support/waitFor';
 import { runningServer, workspaceRoot } from './support';
 
+const notebookUri = () => vscode.Uri.joinPath(workspaceRoot(), 'notebooks', 'churn.ipynb');
+
 async function openNotebook(): Promise<vscode.NotebookEditor> {
-  const doc = await vscode.workspace.openNotebookDocument(vscode.Uri.joinPath(workspaceRoot(), 'notebooks', 'churn.ipynb'));
+  const doc = await vscode.workspace.openNotebookDocument(notebookUri());
   return vscode.window.showNotebookDocument(doc);
 }
 
@@ -15,8 +17,11 @@ async function exists(uri: vscode.Uri): Promise<boolean> {
 
 describe('promotion in the real editor', () => {
   const pipelinePath = () => vscode.Uri.joinPath(workspaceRoot(), 'multi.cellflow.yaml').fsPath;
+  /** The notebook's bytes before anything in this suite promoted its cells. */
+  let notebookBytes: Uint8Array;
 
   before(async () => {
+    notebookBytes = await vscode.workspace.fs.readFile(notebookUri());
     await runningServer();
   });
 
@@ -53,8 +58,10 @@ describe('promotion in the real editor', () => {
     assert.equal(await exists(vscode.Uri.joinPath(workspaceRoot(), 'steps', 'intro.py')), false);
   });
 
-  it('never rewrites the notebook', async () => {
+  it('never rewrites the notebook: after the promotions above, its file holds the same bytes', async () => {
     const editor = await openNotebook();
-    assert.equal(editor.notebook.isDirty, false);
+    assert.equal(editor.notebook.isDirty, false, 'no unsaved change was made to the notebook either');
+    const after = await vscode.workspace.fs.readFile(notebookUri());
+    assert.ok(Buffer.from(after).equals(Buffer.from(notebookBytes)), `churn.ipynb changed: ${notebookBytes.length} bytes before, ${after.length} after`);
   });
 });

@@ -108,6 +108,6 @@ describe('language server over stdio', () => {
   it('exits when its client goes away without a shutdown', async () => {
     lsp.process.stdin.end();
     const result = await lsp.exited;
-    assert.equal(result.signal, null);
+    assert.deepEqual(result, { code: 0, signal: null }, 'a clean exit, not a crash');
   });
 });

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { loadNotebookFile, readIfExists, writeAll } from '../../server/src/io/files';
-import { lockPathFor } from '../../server/src/core/promote/lockFile';
+import { lockPathFor } from '../../server/src/core/pipeline/lockFile';
 import { promote } from '../../server/src/core/promote/promote';
 import { newAnalyzer } from './python';
 import { scratchExamples } from './workspace';

@@ -1,6 +1,6 @@
 import type { Parser } from 'web-tree-sitter';
 import { NotebookAnalyzer } from '../../server/src/core/notebook/analysis';
-import { pythonParser } from '../../server/src/core/python/parser';
+import { pythonParser } from '../../server/src/io/pythonParser';
 
 let parser: Parser | undefined;
 

@@ -3,7 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Store } from '../../server/src/core/store/store';
+import { Store } from '../../server/src/services/store/store';
 import { DIST } from './paths';
 
 /** Debian's Python, which has the packages; the python3 on PATH may not. */

@@ -3,8 +3,8 @@
  * `count` metrics in batches of `batch`, then FINISHED. With count 0 it logs until killed.
  * Usage: node storeWriter.js <workspace> <count> <batch> <experiment>
  */
-import { Store } from '../../server/src/core/store/store';
-import { storePath } from '../../server/src/core/store/location';
+import { Store } from '../../server/src/services/store/store';
+import { storePath } from '../../server/src/io/storeLocation';
 
 const [workspace, countText, batchText, experiment] = process.argv.slice(2);
 const count = Number(countText);

@@ -135,7 +135,9 @@ with cellflow.start_run(experiment="churn", run_name="exported"):
     await waitFor(async () => /runs\.csv$/.test(await input.inputValue()), 'the save dialog to suggest runs.csv', 20_000);
     await page.keyboard.press('Enter');
     const csvFile = path.join(workspace, 'runs.csv');
-    await waitFor(() => fs.existsSync(csvFile), 'runs.csv to be written', 20_000);
+    // The file exists, empty, before the editor has written its bytes: wait for the product to say the
+    // export is done, not for the file to appear.
+    await page.locator('.notification-toast', { hasText: 'exported 2 runs to runs.csv' }).waitFor({ timeout: 20_000 });
     const lines = fs.readFileSync(csvFile, 'utf8').trimEnd().split('\r\n');
     assert.equal(lines.length, 3, 'a header and the two selected runs');
     assert.match(lines[0], /^run_id,experiment,name,status,.*,params\.C,params\.solver,metrics\.loss,metrics\.roc_auc$/);

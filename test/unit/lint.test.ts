@@ -244,9 +244,10 @@ describe('pipeline linter', () => {
     assert.match(found[0].message, /a mapping key must be a plain value, not a list/);
   });
 
-  it('does not throw on deeply nested input', () => {
+  it('reports deeply nested input as one syntax error at the line that nests too deep, without throwing', () => {
     const text = `cellflow: 1\nname: x\nsteps: ${'['.repeat(5000)}${']'.repeat(5000)}\n`;
     const found = lintPipeline(text);
-    assert.ok(found.length >= 1);
+    assert.deepEqual(found.map((d) => [d.code, d.severity, d.range.start.line]), [['yaml-syntax', 'error', 2]]);
+    assert.match(found[0].message, /nesting exceeded maxDepth/);
   });
 });

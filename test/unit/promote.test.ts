@@ -6,8 +6,8 @@ import { loadNotebookFile, readIfExists, writeAll } from '../../server/src/io/fi
 import { promoteOnDisk } from '../../server/src/io/promoteOnDisk';
 import type { NotebookAnalyzer } from '../../server/src/core/notebook/analysis';
 import { NotebookError } from '../../server/src/core/notebook/notebook';
-import { lockPathFor, parseLock } from '../../server/src/core/promote/lockFile';
-import { PipelineFileError } from '../../server/src/core/promote/pipelineDocument';
+import { lockPathFor, parseLock } from '../../server/src/core/pipeline/lockFile';
+import { PipelineFileError } from '../../server/src/core/errors';
 import { promote, type PromoteResult } from '../../server/src/core/promote/promote';
 import { pipelineStatus } from '../../server/src/core/promote/status';
 import { lintPipeline } from '../../server/src/core/pipeline/lint';

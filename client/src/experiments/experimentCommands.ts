@@ -15,6 +15,8 @@ interface ExperimentViews {
   registry: RegistryTree;
   runsView: vscode.TreeView<RunsNode>;
   registryView: vscode.TreeView<RegistryNode>;
+  /** What the user has selected in the Runs view (see trackSelection). */
+  runsSelection(): readonly RunsNode[];
   stores: StoreAccess;
 }
 
@@ -34,7 +36,8 @@ export function registerExperiments(context: vscode.ExtensionContext, server: Pr
   const registry = new RegistryTree(stores);
   const runsView = vscode.window.createTreeView('cellflow.runs', { treeDataProvider: runs, canSelectMany: true, showCollapseAll: true });
   const registryView = vscode.window.createTreeView('cellflow.registry', { treeDataProvider: registry, showCollapseAll: true });
-  const views: ExperimentViews = { runs, registry, runsView, registryView, stores };
+  const runsSelection = trackSelection(runsView);
+  const views: ExperimentViews = { runs, registry, runsView, registryView, runsSelection: runsSelection.current, stores };
 
   const revealRun = async (folder: string, runId: string) => {
     const node = await runs.nodeForRun(folder, runId);
@@ -48,7 +51,7 @@ export function registerExperiments(context: vscode.ExtensionContext, server: Pr
   const exportCsv = async (folder: string, runIds: string[]) => void (await guard(() => exportRuns(stores, folder, { runIds })));
   const showRun = async (folder: string, runId: string) => void (await guard(() => revealRun(folder, runId)));
 
-  context.subscriptions.push(stores, runs, registry, runsView, registryView, { dispose: () => ComparePanel.active?.dispose() });
+  context.subscriptions.push(stores, runs, registry, runsView, registryView, runsSelection, { dispose: () => ComparePanel.active?.dispose() });
   const commands: Record<ExperimentCommand, (...args: any[]) => unknown> = {
     'cellflow.refreshExperiments': () => stores.refresh(),
     'cellflow.showMoreRuns': (node: Extract<RunsNode, { kind: 'more' }>) => runs.showMore(node),
@@ -90,8 +93,23 @@ async function guard<T>(body: () => Promise<T>): Promise<T | undefined> {
 
 type RunNode = Extract<RunsNode, { kind: 'run' }>;
 
+/**
+ * The user's selection in a tree view, as its last selection event said. `TreeView.selection` is not
+ * that: each refresh of the tree (every store change, from any writer) empties the extension host's
+ * map from row handles to elements until the view has asked for its rows again, and meanwhile
+ * `selection` reads as nothing. A command run from the palette or the view's title in that window saw no
+ * selection and asked for runs the user had already picked. Selection events come only when the
+ * selected rows change, so a refresh that keeps the rows keeps this.
+ */
+function trackSelection<T>(view: vscode.TreeView<T>): vscode.Disposable & { current: () => readonly T[] } {
+  let selection: readonly T[] = view.selection;
+  const subscription = view.onDidChangeSelection((e) => (selection = e.selection));
+  return { current: () => selection, dispose: () => subscription.dispose() };
+}
+
+/** The runs a command acts on: those it was invoked with (a context menu), else the Runs view's selection. */
 function selectedRuns(views: ExperimentViews, node?: RunsNode, selected?: RunsNode[]): RunNode[] {
-  const picked = selected?.length ? selected : node ? [node] : [...views.runsView.selection];
+  const picked = selected?.length ? selected : node ? [node] : views.runsSelection();
   return picked.filter((n): n is RunNode => n.kind === 'run');
 }
 

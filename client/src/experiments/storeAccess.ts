@@ -106,7 +106,7 @@ export class StoreAccess implements vscode.Disposable {
   }
 }
 
-export { formatNumber } from '../../../server/src/core/store/format';
+export { formatNumber } from '../../../server/src/protocol';
 
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

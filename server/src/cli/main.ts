@@ -1,13 +1,11 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CELLFLOW_VERSION } from '../core/version';
-import { FileProblem } from '../core/fileProblem';
+import { isUserError } from '../core/errors';
 import { runLint } from './lintCommand';
 import { runPipelineShow } from './pipelineCommand';
 import { runPromote } from './promoteCommand';
 import { modelsAlias, modelsList, runsList, runsShow } from './storeCommands';
-import { FilterError } from '../core/store/filter';
-import { InvalidInput } from '../core/store/db';
 
 const HELP = `cellflow ${CELLFLOW_VERSION}: notebook cells to versioned, linted, runnable ML pipelines
 
@@ -139,7 +137,7 @@ async function userErrors(run: () => Promise<number>): Promise<number> {
   try {
     return await run();
   } catch (err) {
-    if (err instanceof FileProblem || err instanceof FilterError || err instanceof InvalidInput || (err instanceof Error && err.message.startsWith('--cells'))) {
+    if (isUserError(err)) {
       process.stderr.write(`cellflow: ${err.message}\n`);
       return 2;
     }

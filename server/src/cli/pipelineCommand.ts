@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pipelineStatus } from '../core/promote/status';
-import { lockPathFor } from '../core/promote/lockFile';
+import { lockPathFor } from '../core/pipeline/lockFile';
 import { loadNotebookFile, readIfExists } from '../io/files';
 
 /** `cellflow pipeline show <file> [--json]`. */

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
+import { InvalidInput } from '../core/errors';
 import { NotebookAnalyzer } from '../core/notebook/analysis';
-import { pythonParser } from '../core/python/parser';
+import { pythonParser } from '../io/pythonParser';
 import { loadNotebookFile } from '../io/files';
 import { promoteOnDisk } from '../io/promoteOnDisk';
 
@@ -19,7 +20,7 @@ export function parseCellList(list: string): Array<number | string> {
     const range = /^(\d+)-(\d+)$/.exec(part);
     if (range) {
       const [a, b] = [Number(range[1]), Number(range[2])];
-      if (b < a) throw new Error(`--cells: the range ${part} runs backwards`);
+      if (b < a) throw new InvalidInput(`--cells: the range ${part} runs backwards`);
       for (let i = a; i <= b; i++) out.push(i);
     } else {
       out.push(/^\d+$/.test(part) ? Number(part) : part);

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { findWorkspaceRoot, storePath } from '../core/store/location';
+import { findWorkspaceRoot, storePath } from '../io/storeLocation';
 import { jsonReplacer } from '../core/store/format';
-import { Store, type ModelSummary, type RunSummary } from '../core/store/store';
+import { Store, type ModelSummary, type RunSummary } from '../services/store/store';
 
 export interface StoreOptions {
   /** --store: the store file, else CELLFLOW_STORE, else .cellflow/cellflow.db in the workspace. */

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { normalizeEol, sha256 } from '../core/notebook/hash';
 import { parseNotebook, type Notebook } from '../core/notebook/notebook';
 import type { LintContext } from '../core/pipeline/fileChecks';
-import { lockPathFor } from '../core/promote/lockFile';
+import { lockPathFor } from '../core/pipeline/lockFile';
 import { readIfExists } from './files';
 
 /** What the CLI's linter knows of other files: the disk, each file read at most once per run. */

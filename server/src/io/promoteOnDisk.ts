@@ -1,6 +1,6 @@
 import type { NotebookAnalyzer } from '../core/notebook/analysis';
 import type { Notebook } from '../core/notebook/notebook';
-import { lockPathFor } from '../core/promote/lockFile';
+import { lockPathFor } from '../core/pipeline/lockFile';
 import { promote, type PromoteResult } from '../core/promote/promote';
 import { readIfExists, writeAll } from './files';
 

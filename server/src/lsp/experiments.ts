@@ -1,10 +1,8 @@
 import { ErrorCodes, ResponseError, type Connection } from 'vscode-languageserver/node';
 import { URI } from 'vscode-uri';
-import { FileProblem } from '../core/fileProblem';
+import { isUserError } from '../core/errors';
 import { runsToCsv } from '../core/store/csv';
-import { InvalidInput } from '../core/store/db';
 import { jsonSafe } from '../core/store/format';
-import { FilterError } from '../core/store/filter';
 import {
   ExperimentsRequest,
   ExportRunsCsvRequest,
@@ -35,7 +33,7 @@ export function registerExperiments(connection: Connection): { setFolders(uris: 
         return jsonSafe(fn({ ...params, folder: folderKey(params.folder) }));
       } catch (err) {
         // The user's data or input, said plainly; anything else is a bug and goes up as one.
-        if (err instanceof FileProblem || err instanceof FilterError || err instanceof InvalidInput) throw new ResponseError(ErrorCodes.InvalidParams, err.message);
+        if (isUserError(err)) throw new ResponseError(ErrorCodes.InvalidParams, err.message);
         throw err;
       }
     });

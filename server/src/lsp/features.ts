@@ -20,7 +20,7 @@ import { definition, references, type Place } from '../core/pipeline/features/na
 import { prepareRename, renameStep } from '../core/pipeline/features/rename';
 import { documentSymbols, type SymbolNode } from '../core/pipeline/features/symbols';
 import type { LintResult } from '../core/pipeline/lint';
-import { lockPathFor } from '../core/promote/lockFile';
+import { lockPathFor } from '../core/pipeline/lockFile';
 import { LineIndex, type Lines } from '../core/text/lineIndex';
 import type { DiagnosticsScheduler } from './diagnostics';
 import { PIPELINE_LANGUAGE } from './diagnostics';

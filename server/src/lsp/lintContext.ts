@@ -4,7 +4,7 @@ import { URI } from 'vscode-uri';
 import { normalizeEol, sha256 } from '../core/notebook/hash';
 import { parseNotebook, type Notebook } from '../core/notebook/notebook';
 import type { LintContext } from '../core/pipeline/fileChecks';
-import { lockPathFor } from '../core/promote/lockFile';
+import { lockPathFor } from '../core/pipeline/lockFile';
 import type { NotebookSnapshot } from '../protocol';
 import { fromSnapshot } from './promotion';
 import type { Workspace } from './workspace';

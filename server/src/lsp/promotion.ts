@@ -2,13 +2,13 @@ import * as path from 'node:path';
 import { ResponseError, ErrorCodes, type Connection } from 'vscode-languageserver/node';
 import { NotebookAnalyzer } from '../core/notebook/analysis';
 import { suggestStepId } from '../core/notebook/headings';
-import { FileProblem } from '../core/fileProblem';
+import { isUserError } from '../core/errors';
 import type { Notebook } from '../core/notebook/notebook';
-import { lockPathFor, parseLock } from '../core/promote/lockFile';
+import { lockPathFor, parseLock } from '../core/pipeline/lockFile';
 import { PipelineDocument } from '../core/promote/pipelineDocument';
 import { promote } from '../core/promote/promote';
 import { lastSources, stepSourceStatus } from '../core/promote/status';
-import { pythonParser } from '../core/python/parser';
+import { pythonParser } from '../io/pythonParser';
 import { loadNotebookFile } from '../io/files';
 import { NotebookStepsRequest, PromoteRequest, SuggestStepRequest, type NotebookSnapshot, type NotebookStep } from '../protocol';
 import { onRequest } from './requests';
@@ -113,7 +113,7 @@ async function userErrors<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {
-    if (err instanceof FileProblem) throw new ResponseError(ErrorCodes.InvalidParams, err.message);
+    if (isUserError(err)) throw new ResponseError(ErrorCodes.InvalidParams, err.message);
     throw err;
   }
 }

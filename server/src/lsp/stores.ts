@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { StoreError } from '../core/store/db';
-import { findWorkspaceRoot, storePath } from '../core/store/location';
-import { Store } from '../core/store/store';
+import { StoreError } from '../services/store/db';
+import { findWorkspaceRoot, storePath } from '../io/storeLocation';
+import { Store } from '../services/store/store';
 import type { StoreState } from '../protocol';
 
 /** How often the store files are stat'ed for writes by other processes (the Python client, the CLI). */

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { InvalidInput } from '../../../server/src/core/store/db';
+import { InvalidInput } from '../../../server/src/core/errors';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../../server/src/core/store/schema';
 import { assertExitedOk, python, scratchWorkspace } from '../../support/store';
 

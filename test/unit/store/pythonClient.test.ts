@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { SCHEMA_VERSION } from '../../../server/src/core/store/schema';
-import { Store } from '../../../server/src/core/store/store';
+import { Store } from '../../../server/src/services/store/store';
 import { assertExitedOk, python, scratchWorkspace } from '../../support/store';
 
 describe('the Python client (Debian python3)', () => {

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { FilterError, parseFilter, parseOrderBy } from '../../../server/src/core/store/filter';
 import { filterSql } from '../../../server/src/core/store/search';
-import type { Store } from '../../../server/src/core/store/store';
+import type { Store } from '../../../server/src/services/store/store';
 import { scratchWorkspace } from '../../support/store';
 
 describe('run search', () => {

@@ -4,9 +4,9 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { StoreError } from '../../../server/src/core/store/db';
+import { StoreError } from '../../../server/src/services/store/db';
 import { SCHEMA_VERSION } from '../../../server/src/core/store/schema';
-import { findWorkspaceRoot, storePath } from '../../../server/src/core/store/location';
+import { findWorkspaceRoot, storePath } from '../../../server/src/io/storeLocation';
 import { exited, python, scratchWorkspace } from '../../support/store';
 
 const sha = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');

@@ -1,6 +1,6 @@
 import { parse as parseTolerant, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { z } from 'zod';
-import { FileProblem } from '../fileProblem';
+import { FileProblem } from '../errors';
 import { LineIndex } from '../text/lineIndex';
 
 export type CellKind = 'code' | 'markdown' | 'raw';

@@ -3,7 +3,7 @@ import type { Diagnostic, DiagnosticCode, Severity } from '../diagnostic';
 import { stepHash } from '../notebook/hash';
 import { locateCells, type CellRef } from '../notebook/locate';
 import type { Notebook } from '../notebook/notebook';
-import { parseLock, type Lock } from '../promote/lockFile';
+import { parseLock, type Lock } from './lockFile';
 import type { Lines } from '../text/lineIndex';
 import type { YNode } from '../yaml/positionedYaml';
 import { emitter } from './graph';

@@ -1,5 +1,5 @@
 import { isMap, isScalar, isSeq, parseDocument, YAMLMap, YAMLSeq, type Document } from 'yaml';
-import { FileProblem } from '../fileProblem';
+import { PipelineFileError } from '../errors';
 import type { CellRef } from '../notebook/locate';
 
 /** A step as promotion reads and writes it. */
@@ -15,7 +15,6 @@ export interface StepEntry {
 }
 
 /** A problem with a pipeline or lock file that stops an edit of it. */
-export class PipelineFileError extends FileProblem {}
 
 const LIST_KEYS = ['depends-on', 'reads', 'writes', 'params'] as const;
 

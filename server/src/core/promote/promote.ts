@@ -7,8 +7,9 @@ import { assertPython, NotebookError, type Notebook } from '../notebook/notebook
 import { Step } from '../pipeline/schema';
 import { generateStepCode } from './codegen';
 import { inferDependsOn } from './dependencies';
-import { lockPathFor, parseLock, serializeLock, type Lock } from './lockFile';
-import { PipelineDocument, PipelineFileError, type StepEntry } from './pipelineDocument';
+import { lockPathFor, parseLock, serializeLock, type Lock } from '../pipeline/lockFile';
+import { PipelineFileError } from '../errors';
+import { PipelineDocument, type StepEntry } from './pipelineDocument';
 import { planStep } from './plan';
 import { lastSources } from './status';
 

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { stepHash } from '../notebook/hash';
 import { locateCells } from '../notebook/locate';
-import { parseLock, type Lock } from './lockFile';
+import { parseLock, type Lock } from '../pipeline/lockFile';
 import type { Notebook } from '../notebook/notebook';
 import { PipelineDocument, type StepEntry } from './pipelineDocument';
 

@@ -1,3 +1,5 @@
+import { UserError } from '../errors';
+
 /**
  * The run filter language: MLflow's (`metrics.acc > 0.9 and params.lr = "0.01"`) with `or`, `not`,
  * parentheses, `in (…)` and `like`. It is parsed to a syntax tree here; search.ts turns the tree into
@@ -19,13 +21,12 @@ export type Filter =
   | { kind: 'compare'; field: Field; op: Op; value: Value }
   | { kind: 'in'; field: Field; values: Value[]; negated: boolean };
 
-export class FilterError extends Error {
+export class FilterError extends UserError {
   constructor(
     readonly column: number,
     detail: string,
   ) {
     super(`filter, column ${column}: ${detail}`);
-    this.name = 'FilterError';
   }
 }
 

@@ -1,4 +1,4 @@
-import { parseLock, serializeLock } from '../../promote/lockFile';
+import { parseLock, serializeLock } from '../lockFile';
 import type { PipelineModel } from '../model';
 import type { ParsedPipeline } from '../parse';
 import { Step } from '../schema';

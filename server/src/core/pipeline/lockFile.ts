@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PipelineFileError } from './pipelineDocument';
+import { PipelineFileError } from '../errors';
 
 const CellRef = z.object({ index: z.int(), id: z.string().optional(), hash: z.string().optional() });
 

@@ -1,14 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type Database from 'better-sqlite3';
-import { FileProblem } from '../fileProblem';
-import { FOREIGN_CHECK, MIGRATIONS, SCHEMA_VERSION } from './schema';
+import { FileProblem } from '../../core/errors';
+import { FOREIGN_CHECK, MIGRATIONS, SCHEMA_VERSION } from '../../core/store/schema';
 
 /** A store that cannot be used as it is, named by its path; never a reason to overwrite it. */
 export class StoreError extends FileProblem {}
 
-/** A value the store will not take (a model name, an alias, a metric that is not a number): the caller's mistake. */
-export class InvalidInput extends Error {}
 
 const SQLITE_HEADER = 'SQLite format 3\u0000';
 

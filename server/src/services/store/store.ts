@@ -3,15 +3,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type Database from 'better-sqlite3';
-import { InvalidInput, openDatabase, StoreError, type OpenOptions } from './db';
-import { DATASET_INSERT, LATEST_METRIC_UPSERT, RUN_INPUT_UPSERT } from './schema';
-import { parseFilter, parseOrderBy } from './filter';
-import { gitCommit } from './git';
-import { downsample } from './downsample';
-import { filterSql, orderSql } from './search';
-import type { ExperimentSummary, LineageEdge, MetricPoint, ModelSummary, ModelVersion, RunDetail, RunOutputs, RunStatus, RunSummary } from './types';
+import { InvalidInput } from '../../core/errors';
+import { openDatabase, StoreError, type OpenOptions } from './db';
+import { DATASET_INSERT, LATEST_METRIC_UPSERT, RUN_INPUT_UPSERT } from '../../core/store/schema';
+import { parseFilter, parseOrderBy } from '../../core/store/filter';
+import { gitCommit } from '../../io/git';
+import { downsample } from '../../core/store/downsample';
+import { filterSql, orderSql } from '../../core/store/search';
+import type { ExperimentSummary, LineageEdge, MetricPoint, ModelSummary, ModelVersion, RunDetail, RunOutputs, RunStatus, RunSummary } from '../../core/store/types';
 
-export type * from './types';
+export type * from '../../core/store/types';
 
 export interface RunQuery {
   filter?: string;
