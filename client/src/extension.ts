@@ -39,6 +39,8 @@ export function activate(context: vscode.ExtensionContext): CellflowApi {
   let controller: LanguageServerController | undefined;
   const ready = new Promise<LanguageServerController>((resolve) => {
     setImmediate(() => {
+      // A bundle of its own, loaded after activation returns: a path, so esbuild leaves it to run time.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { LanguageServerController: Controller } = require(path.join(__dirname, 'languageServer.js')) as typeof import('./languageServer');
       controller = new Controller(context, log, statusBar);
       server = controller;
@@ -54,6 +56,7 @@ export function activate(context: vscode.ExtensionContext): CellflowApi {
   let experiments: Experiments | undefined;
   const loadExperiments = (): Experiments => {
     if (!experiments) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { registerExperiments } = require(path.join(__dirname, 'experiments.js')) as typeof import('./experiments/experimentCommands');
       experiments = registerExperiments(context, ready);
     }

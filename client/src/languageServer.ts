@@ -45,6 +45,8 @@ export class LanguageServerController implements vscode.Disposable {
     let exited: Promise<string> = Promise.resolve('it did not start');
     // An unexpected end of this client's server is reported once, and only while it is the current
     // client: a crash during start-up would otherwise be reported both by the error handler and by start().
+    // Assigned below, once the closures that read it exist.
+    // eslint-disable-next-line prefer-const
     let client: LanguageClient | undefined;
     let reported = false;
     const reportExit = (startError?: string) => {

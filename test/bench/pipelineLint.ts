@@ -103,7 +103,16 @@ export async function benchPipelineLint(): Promise<Record<string, unknown>> {
   }
 }
 
-async function overLsp(name: string, ws: ReturnType<typeof bigWorkspace>, server: string | undefined, edits: number, reopens: number): Promise<{ openMs: number; reopenMs?: number; editMs: number; editP90Ms: number; rssMb: number; rssAfterEditsMb: number }> {
+interface LspFigures {
+  openMs: number;
+  reopenMs?: number;
+  editMs: number;
+  editP90Ms: number;
+  rssMb: number;
+  rssAfterEditsMb: number;
+}
+
+async function overLsp(name: string, ws: ReturnType<typeof bigWorkspace>, server: string | undefined, edits: number, reopens: number): Promise<LspFigures> {
   const schema = URI.file(path.join(DIST, 'schema', 'pipeline.schema.json')).toString();
   const settings = { yaml: { validate: true, schemas: { [schema]: ['*.cellflow.yaml'] }, schemaStore: { enable: false }, format: { enable: false }, hover: false, completion: false } };
   const lsp = new LspClient({ server, configuration: (section) => (section === 'yaml' ? settings.yaml : section ? undefined : settings) });
@@ -148,4 +157,3 @@ async function overLsp(name: string, ws: ReturnType<typeof bigWorkspace>, server
     lsp.kill();
   }
 }
-

@@ -19,7 +19,6 @@ interface ActivationSample {
 const ACTIVATION_TARGET_MS = 150;
 const SESSIONS = 5;
 
-
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
 
 function bundleSizes(): Array<{ bundle: string; bytes: number; gzipBytes: number }> {

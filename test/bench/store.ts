@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import { Store, type MetricInput } from '../../server/src/services/store/store';
 import { PYTHON, PYTHON_PATH } from '../support/store';
 import { median, ms, report, sample } from './stats';
@@ -58,7 +58,7 @@ cellflow.end_run()
 export function seedSearch(store: Store): void {
   const db = store.db;
   const exp = store.experimentId('search');
-  const run = db.prepare("INSERT INTO runs (rid, id, experiment_id, name, status, start_time, end_time) VALUES (?, ?, ?, ?, ?, ?, ?)");
+  const run = db.prepare('INSERT INTO runs (rid, id, experiment_id, name, status, start_time, end_time) VALUES (?, ?, ?, ?, ?, ?, ?)');
   const param = db.prepare('INSERT INTO params (run, key, value) VALUES (?, ?, ?)');
   const tag = db.prepare('INSERT INTO tags (run, key, value) VALUES (?, ?, ?)');
   const metric = db.prepare('INSERT INTO metrics (run, key, value, step, timestamp) VALUES (?, ?, ?, ?, ?)');

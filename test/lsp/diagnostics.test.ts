@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Diagnostic as LspDiagnostic } from 'vscode-languageserver-protocol';
 import { NotebookChangedNotification, NotebookClosedNotification, type NotebookSnapshot } from '../../server/src/protocol';
-import { LspClient } from '../support/lspClient';
+import { type LspClient } from '../support/lspClient';
 import { usePromotedServer, type PromotedServer } from '../support/promotedServer';
 
 interface Case {

@@ -19,7 +19,7 @@ import {
 } from 'vscode-languageserver-protocol';
 import { URI } from 'vscode-uri';
 import { lintPipeline } from '../../server/src/core/pipeline/lint';
-import { LspClient } from '../support/lspClient';
+import { type LspClient } from '../support/lspClient';
 import { usePromotedServer, type PromotedServer } from '../support/promotedServer';
 import { applyEdits } from '../support/textEdits';
 

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   createProtocolConnection,
@@ -97,7 +98,7 @@ export class LspClient {
 
   /** Resident memory of the server process, from /proc (Linux). */
   rssBytes(): number {
-    const status = require('node:fs').readFileSync(`/proc/${this.process.pid}/status`, 'utf8') as string;
+    const status = fs.readFileSync(`/proc/${this.process.pid}/status`, 'utf8');
     return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
   }
 

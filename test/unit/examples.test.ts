@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { EXAMPLES } from '../support/paths';
 
@@ -26,7 +27,7 @@ describe('examples workspace', () => {
     this.timeout(60000);
     const csv = path.join(EXAMPLES, 'data', 'customers.csv');
     const shipped = fs.readFileSync(csv, 'utf8');
-    const scratch = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'cellflow-data-'));
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cellflow-data-'));
     try {
       fs.copyFileSync(path.join(EXAMPLES, 'data', 'make_customers.py'), path.join(scratch, 'make_customers.py'));
       execFileSync(PYTHON, [path.join(scratch, 'make_customers.py')], { encoding: 'utf8' });

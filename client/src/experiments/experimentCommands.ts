@@ -52,7 +52,8 @@ export function registerExperiments(context: vscode.ExtensionContext, server: Pr
   const showRun = async (folder: string, runId: string) => void (await guard(() => revealRun(folder, runId)));
 
   context.subscriptions.push(stores, runs, registry, runsView, registryView, runsSelection, { dispose: () => ComparePanel.active?.dispose() });
-  const commands: Record<ExperimentCommand, (...args: any[]) => unknown> = {
+  // Each command's arguments are whatever VS Code passes from a menu, a row or executeCommand.
+  const commands: Record<ExperimentCommand, (...args: never[]) => unknown> = {
     'cellflow.refreshExperiments': () => stores.refresh(),
     'cellflow.showMoreRuns': (node: Extract<RunsNode, { kind: 'more' }>) => runs.showMore(node),
     'cellflow.compareRuns': (node?: RunsNode, selected?: RunsNode[]) => guard(() => compareRuns(context, views, showRun, exportCsv, node, selected)),
@@ -78,7 +79,7 @@ export function registerExperiments(context: vscode.ExtensionContext, server: Pr
       return dir;
     },
   };
-  return { ...views, execute: (id, args) => commands[id](...args), compared: () => ComparePanel.active?.lastSent };
+  return { ...views, execute: (id, args) => (commands[id] as (...a: unknown[]) => unknown)(...args), compared: () => ComparePanel.active?.lastSent };
 }
 
 /** Runs a command body, turning a failure into one error message instead of an unhandled rejection. */

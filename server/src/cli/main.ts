@@ -46,82 +46,83 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${CELLFLOW_VERSION}\n`);
     return 0;
   }
-  switch (command) {
-    case 'lint': {
-      const { values, positionals } = parseArgs({
-        args: rest,
-        allowPositionals: true,
-        options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
-      });
-      if (values.help) {
-        process.stdout.write(HELP);
-        return 0;
-      }
-      return runLint(positionals.length ? positionals : ['.'], { json: values.json ?? false });
-    }
-    case 'promote': {
-      const { values, positionals } = parseArgs({
-        args: rest,
-        allowPositionals: true,
-        options: { cells: { type: 'string' }, step: { type: 'string' }, pipeline: { type: 'string' }, json: { type: 'boolean', default: false } },
-      });
-      if (positionals.length !== 1 || !values.cells || !values.pipeline) {
-        process.stderr.write('usage: cellflow promote <notebook.ipynb> --cells <list> --pipeline <file.cellflow.yaml> [--step <id>] [--json]\n');
-        return 2;
-      }
-      return userErrors(() => runPromote({ notebook: positionals[0], cells: values.cells!, step: values.step, pipeline: values.pipeline!, json: values.json ?? false }));
-    }
-    case 'pipeline': {
-      const [sub, ...args] = rest;
-      const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
-      if (sub !== 'show' || positionals.length !== 1) {
-        process.stderr.write('usage: cellflow pipeline show <file.cellflow.yaml> [--json]\n');
-        return 2;
-      }
-      return userErrors(async () => runPipelineShow(positionals[0], values.json ?? false));
-    }
-    case 'runs': {
-      const [sub, ...args] = rest;
-      const { values, positionals } = parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          filter: { type: 'string' },
-          'order-by': { type: 'string' },
-          experiment: { type: 'string' },
-          limit: { type: 'string' },
-          offset: { type: 'string' },
-          store: { type: 'string' },
-          json: { type: 'boolean', default: false },
-        },
-      });
-      const json = values.json ?? false;
-      if (sub === 'list' && positionals.length === 0) {
-        const limit = wholeNumber(values.limit, '--limit');
-        const offset = wholeNumber(values.offset, '--offset');
-        if (limit === null || offset === null) return 2;
-        return userErrors(async () => runsList({ filter: values.filter, orderBy: values['order-by'], experiment: values.experiment, limit, offset, store: values.store, json }));
-      }
-      if (sub === 'show' && positionals.length === 1) return userErrors(async () => runsShow(positionals[0], { store: values.store, json }));
-      process.stderr.write('usage: cellflow runs list [--filter <expr>] [--order-by <terms>] [--json] | cellflow runs show <run-id> [--json]\n');
-      return 2;
-    }
-    case 'models': {
-      const [sub, ...args] = rest;
-      const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { store: { type: 'string' }, json: { type: 'boolean', default: false } } });
-      if (sub === 'list' && positionals.length === 0) return userErrors(async () => modelsList({ store: values.store, json: values.json ?? false }));
-      if (sub === 'alias' && positionals.length === 3) return userErrors(async () => modelsAlias(positionals[0], positionals[1], positionals[2], { store: values.store }));
-      process.stderr.write('usage: cellflow models list [--json] | cellflow models alias <name> <version> <alias>\n');
-      return 2;
-    }
-    case 'python-path':
-      // dist/cli/cellflow.js -> dist/python, where the build puts the client.
-      process.stdout.write(`${path.resolve(__dirname, '..', 'python')}\n`);
-      return 0;
-    default:
-      process.stderr.write(`cellflow: unknown command '${command}'. Run 'cellflow --help'.\n`);
-      return 2;
+  const run = COMMANDS[command];
+  if (!run) {
+    process.stderr.write(`cellflow: unknown command '${command}'. Run 'cellflow --help'.\n`);
+    return 2;
   }
+  return run(rest);
+}
+
+/** Each command parses its own arguments and returns the exit code. */
+const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
+  lint: (args) => {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    });
+    if (values.help) {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    return runLint(positionals.length ? positionals : ['.'], { json: values.json ?? false });
+  },
+  promote: (args) => {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { cells: { type: 'string' }, step: { type: 'string' }, pipeline: { type: 'string' }, json: { type: 'boolean', default: false } },
+    });
+    if (positionals.length !== 1 || !values.cells || !values.pipeline) return usage('cellflow promote <notebook.ipynb> --cells <list> --pipeline <file.cellflow.yaml> [--step <id>] [--json]');
+    const { cells, pipeline } = values;
+    return userErrors(() => runPromote({ notebook: positionals[0], cells, step: values.step, pipeline, json: values.json ?? false }));
+  },
+  pipeline: ([sub, ...args]) => {
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
+    if (sub !== 'show' || positionals.length !== 1) return usage('cellflow pipeline show <file.cellflow.yaml> [--json]');
+    return userErrors(async () => runPipelineShow(positionals[0], values.json ?? false));
+  },
+  runs: ([sub, ...args]) => {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        filter: { type: 'string' },
+        'order-by': { type: 'string' },
+        experiment: { type: 'string' },
+        limit: { type: 'string' },
+        offset: { type: 'string' },
+        store: { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+    });
+    const json = values.json ?? false;
+    if (sub === 'list' && positionals.length === 0) {
+      const limit = wholeNumber(values.limit, '--limit');
+      const offset = wholeNumber(values.offset, '--offset');
+      if (limit === null || offset === null) return 2;
+      return userErrors(async () => runsList({ filter: values.filter, orderBy: values['order-by'], experiment: values.experiment, limit, offset, store: values.store, json }));
+    }
+    if (sub === 'show' && positionals.length === 1) return userErrors(async () => runsShow(positionals[0], { store: values.store, json }));
+    return usage('cellflow runs list [--filter <expr>] [--order-by <terms>] [--json] | cellflow runs show <run-id> [--json]');
+  },
+  models: ([sub, ...args]) => {
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { store: { type: 'string' }, json: { type: 'boolean', default: false } } });
+    if (sub === 'list' && positionals.length === 0) return userErrors(async () => modelsList({ store: values.store, json: values.json ?? false }));
+    if (sub === 'alias' && positionals.length === 3) return userErrors(async () => modelsAlias(positionals[0], positionals[1], positionals[2], { store: values.store }));
+    return usage('cellflow models list [--json] | cellflow models alias <name> <version> <alias>');
+  },
+  'python-path': () => {
+    // dist/cli/cellflow.js -> dist/python, where the build puts the client.
+    process.stdout.write(`${path.resolve(__dirname, '..', 'python')}\n`);
+    return 0;
+  },
+};
+
+function usage(text: string): number {
+  process.stderr.write(`usage: ${text}\n`);
+  return 2;
 }
 
 /** A whole-number option, or null (with a message) when it is not one. */

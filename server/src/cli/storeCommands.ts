@@ -124,7 +124,8 @@ export function modelsAlias(name: string, versionText: string, alias: string, op
 }
 
 function runJson(r: RunSummary) {
-  return { id: r.id, experiment: r.experiment, name: r.name, status: r.status, startTime: r.startTime, endTime: r.endTime, pipeline: r.pipeline, stepId: r.stepId, stepVersion: r.stepVersion, gitCommit: r.gitCommit, params: r.params, metrics: r.metrics, tags: r.tags };
+  const { id, experiment, name, status, startTime, endTime, pipeline, stepId, stepVersion, gitCommit, params, metrics, tags } = r;
+  return { id, experiment, name, status, startTime, endTime, pipeline, stepId, stepVersion, gitCommit, params, metrics, tags };
 }
 
 function modelText(m: ModelSummary): string {

@@ -158,4 +158,3 @@ export const FEATURE_CAPABILITIES = {
   documentSymbolProvider: true,
   codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
 };
-
