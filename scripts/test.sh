@@ -13,6 +13,7 @@ run() {
   echo; echo "=== $name"
   "$@" || failed+=("$name")
 }
+run "lint (ESLint, layering rules)" npm run --silent lint
 run "unit (core, CLI, grammar, manifest)" npx mocha --config test/unit/.mocharc.json
 run "language server over LSP" npx mocha --config test/lsp/.mocharc.json
 run "real editor (code-server 4.100.3 + chromium)" npx mocha --config test/ui/.mocharc.json

@@ -112,6 +112,10 @@ with cellflow.start_run(experiment="churn", run_name="exported"):
       await page.keyboard.press('Shift+ArrowUp');
       return bothSelected();
     }, 'two runs selected in the Runs view', 30_000);
+    // Another process writes to the store, so the views refresh while the command runs: a refresh
+    // empties TreeView.selection until the rows are read again, and the command must still compare
+    // what the user selected.
+    python(workspace, 'import cellflow\nwith cellflow.start_run(experiment="other", run_name="meanwhile"):\n    cellflow.log_metric("x", 1)\n');
     // The palette command compares what the Runs view has selected.
     await runCommand(page, 'Cellflow: Compare Runs');
     // The webview's page sits two iframes deep.

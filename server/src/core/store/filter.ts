@@ -42,58 +42,67 @@ function tokenize(source: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   while (i < source.length) {
-    const c = source[i];
-    if (/\s/.test(c)) {
+    if (/\s/.test(source[i])) {
       i++;
       continue;
     }
-    const at = i + 1;
-    if (c === '"' || c === "'" || c === '`') {
-      let text = '';
-      i++;
-      for (;;) {
-        if (i >= source.length) throw new FilterError(at, `the quoted text is not closed with ${c}`);
-        if (source[i] === '\\' && i + 1 < source.length) {
-          text += source[i + 1];
-          i += 2;
-        } else if (source[i] === c) {
-          i++;
-          break;
-        } else {
-          text += source[i++];
-        }
-      }
-      // A backquoted name is a key (`params.\`learning rate\``), never a value.
-      tokens.push(c === '`' ? { kind: 'word', text, at } : { kind: 'string', text, at });
-      continue;
-    }
-    const num = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?/.exec(source.slice(i));
-    if (num && (c !== '-' || tokens[tokens.length - 1]?.kind === 'op')) {
-      tokens.push({ kind: 'number', value: Number(num[0]), at });
-      i += num[0].length;
-      continue;
-    }
-    const op = /^(?:!=|<>|<=|>=|==|=|<|>)/.exec(source.slice(i));
-    if (op) {
-      tokens.push({ kind: 'op', text: op[0] === '<>' ? '!=' : op[0] === '==' ? '=' : op[0], at });
-      i += op[0].length;
-      continue;
-    }
-    if (c === '(' || c === ')' || c === ',' || c === '.') {
-      tokens.push({ kind: 'punct', text: c, at });
-      i++;
-      continue;
-    }
-    const word = /^[A-Za-z_][\w-]*/.exec(source.slice(i));
-    if (word) {
-      tokens.push({ kind: 'word', text: word[0], at });
-      i += word[0].length;
-      continue;
-    }
-    throw new FilterError(at, `unexpected \`${c}\``);
+    const scanned = scanQuoted(source, i) ?? scanNumber(source, i, tokens[tokens.length - 1]) ?? scanPattern(source, i);
+    if (!scanned) throw new FilterError(i + 1, `unexpected \`${source[i]}\``);
+    tokens.push(scanned.token);
+    i = scanned.end;
   }
   tokens.push({ kind: 'end', at: source.length + 1 });
   return tokens;
+}
+
+type Scanned = { token: Token; end: number } | undefined;
+
+// Sticky: each matches at lastIndex only, so scanning never copies the rest of the filter.
+const NUMBER = /-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?/y;
+const OPERATOR = /!=|<>|<=|>=|==|=|<|>/y;
+const WORD = /[A-Za-z_][\w-]*/y;
+
+/** A quoted value, or a backquoted key (`params.\`learning rate\``), which is never a value. */
+function scanQuoted(source: string, start: number): Scanned {
+  const quote = source[start];
+  if (quote !== '"' && quote !== "'" && quote !== '`') return undefined;
+  const at = start + 1;
+  let text = '';
+  let i = start + 1;
+  for (;;) {
+    if (i >= source.length) throw new FilterError(at, `the quoted text is not closed with ${quote}`);
+    if (source[i] === '\\' && i + 1 < source.length) {
+      text += source[i + 1];
+      i += 2;
+    } else if (source[i] === quote) {
+      return { token: quote === '`' ? { kind: 'word', text, at } : { kind: 'string', text, at }, end: i + 1 };
+    } else {
+      text += source[i++];
+    }
+  }
+}
+
+/** A number; a leading `-` is a sign where a value may start (after an operator, `(` or `,`), else an error. */
+function scanNumber(source: string, start: number, previous: Token | undefined): Scanned {
+  NUMBER.lastIndex = start;
+  const num = NUMBER.exec(source);
+  if (!num) return undefined;
+  const signAllowed = previous?.kind === 'op' || (previous?.kind === 'punct' && (previous.text === '(' || previous.text === ','));
+  if (source[start] === '-' && !signAllowed) return undefined;
+  return { token: { kind: 'number', value: Number(num[0]), at: start + 1 }, end: start + num[0].length };
+}
+
+/** Operators, punctuation and words. */
+function scanPattern(source: string, start: number): Scanned {
+  const at = start + 1;
+  const c = source[start];
+  OPERATOR.lastIndex = start;
+  const op = OPERATOR.exec(source);
+  if (op) return { token: { kind: 'op', text: op[0] === '<>' ? '!=' : op[0] === '==' ? '=' : op[0], at }, end: start + op[0].length };
+  if (c === '(' || c === ')' || c === ',' || c === '.') return { token: { kind: 'punct', text: c, at }, end: start + 1 };
+  WORD.lastIndex = start;
+  const word = WORD.exec(source);
+  return word ? { token: { kind: 'word', text: word[0], at }, end: start + word[0].length } : undefined;
 }
 
 class Parser {
