@@ -110,4 +110,11 @@ describe('language server over stdio', () => {
     const result = await lsp.exited;
     assert.deepEqual(result, { code: 0, signal: null }, 'a clean exit, not a crash');
   });
+
+  it('exits non-zero, saying why, when its input stops being LSP messages', async () => {
+    lsp.process.stdin.write('Not-A-Header: 1\r\n\r\n{"jsonrpc":"2.0"}');
+    const result = await lsp.exited;
+    assert.deepEqual(result, { code: 1, signal: null });
+    assert.match(lsp.stderr, /Cellflow language server exiting: its input is not the Language Server Protocol \(Header must provide a Content-Length property\.\)/);
+  });
 });

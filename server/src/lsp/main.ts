@@ -1,4 +1,4 @@
-import { createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind } from 'vscode-languageserver/node';
+import { TextDocuments, TextDocumentSyncKind } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { CELLFLOW_VERSION } from '../core/version';
 import { URI } from 'vscode-uri';
@@ -12,10 +12,11 @@ import { registerPromotion } from './promotion';
 import { onRequest } from './requests';
 import { Workspace } from './workspace';
 import { serverStatus } from './status';
+import { stdioConnection } from './transport';
 
-// Reads --stdio / --node-ipc / --socket from argv. stdout carries the protocol under --stdio, so nothing
-// else may write to it: logs go through connection.console, last words through stderr.
-const connection = createConnection(ProposedFeatures.all);
+// stdout carries the protocol, so nothing else may write to it: logs go through connection.console,
+// last words through stderr.
+const connection = stdioConnection(dieWith, () => experiments.dispose());
 const documents = new TextDocuments(TextDocument);
 const workspace = new Workspace(documents);
 const files = new ServerFiles(workspace);
