@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { Notebook } from '../core/notebook/notebook';
 import { diskContext } from '../io/diskContext';
 import { findPipelineFiles } from '../io/files';
+import { terminalSafe as safe } from '../core/text/terminalSafe';
 
 export interface FileReport {
   path: string;
@@ -38,7 +39,7 @@ export function runLint(paths: string[], options: LintOutput): number {
   } else {
     for (const r of reports) {
       for (const d of r.diagnostics) {
-        process.stdout.write(`${r.path}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity}: ${d.message} [${d.code}]\n`);
+        process.stdout.write(`${safe(r.path)}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity}: ${safe(d.message)} [${d.code}]\n`);
       }
     }
     process.stdout.write(`${files.length} file${files.length === 1 ? '' : 's'} checked: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`);

@@ -6,6 +6,7 @@ import { runLint } from './lintCommand';
 import { runPipelineShow } from './pipelineCommand';
 import { runPromote } from './promoteCommand';
 import { modelsAlias, modelsList, runsList, runsShow } from './storeCommands';
+import { terminalSafe } from '../core/text/terminalSafe';
 
 const HELP = `cellflow ${CELLFLOW_VERSION}: notebook cells to versioned, linted, runnable ML pipelines
 
@@ -139,7 +140,7 @@ async function userErrors(run: () => Promise<number>): Promise<number> {
     return await run();
   } catch (err) {
     if (isUserError(err)) {
-      process.stderr.write(`cellflow: ${err.message}\n`);
+      process.stderr.write(`cellflow: ${terminalSafe(err.message)}\n`);
       return 2;
     }
     throw err;

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { pipelineStatus } from '../core/promote/status';
 import { lockPathFor } from '../core/pipeline/lockFile';
 import { loadNotebookFile, readIfExists } from '../io/files';
+import { terminalSafe as safe } from '../core/text/terminalSafe';
 
 /** `cellflow pipeline show <file> [--json]`. */
 export function runPipelineShow(file: string, json: boolean): number {
@@ -35,10 +36,10 @@ export function runPipelineShow(file: string, json: boolean): number {
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     return 0;
   }
-  process.stdout.write(`pipeline ${status.name} (${status.steps.length} step${status.steps.length === 1 ? '' : 's'})\n`);
+  process.stdout.write(`pipeline ${safe(status.name)} (${status.steps.length} step${status.steps.length === 1 ? '' : 's'})\n`);
   for (const s of status.steps) {
-    process.stdout.write(`  ${s.id} v${s.version}${s.stale ? `  STALE: ${s.staleReason}` : ''}\n`);
-    process.stdout.write(`    depends on: ${s.dependsOn.join(', ') || '-'}; reads: ${s.reads.join(', ') || '-'}; writes: ${s.writes.join(', ') || '-'}\n`);
+    process.stdout.write(`  ${safe(s.id)} v${s.version}${s.stale ? `  STALE: ${safe(s.staleReason ?? '')}` : ''}\n`);
+    process.stdout.write(`    depends on: ${safe(s.dependsOn.join(', ') || '-')}; reads: ${safe(s.reads.join(', ') || '-')}; writes: ${safe(s.writes.join(', ') || '-')}\n`);
   }
   return 0;
 }

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findWorkspaceRoot, storePath } from '../io/storeLocation';
 import { jsonReplacer } from '../core/store/format';
+import { terminalSafe as safe } from '../core/text/terminalSafe';
 import { Store, type ModelSummary, type RunSummary } from '../services/store/store';
 
 export interface StoreOptions {
@@ -54,7 +55,7 @@ export function runsList(options: RunsListOptions): number {
     process.stdout.write('No runs match.\n');
     return 0;
   }
-  const rows = page.runs.map((r) => [r.id.slice(0, 8), r.experiment, r.name ?? '-', r.status, new Date(r.startTime).toISOString().slice(0, 19).replace('T', ' '), keyValues(r.metrics, formatNumber), keyValues(r.params, String)]);
+  const rows = page.runs.map((r) => [safe(r.id.slice(0, 8)), safe(r.experiment), safe(r.name ?? '-'), r.status, new Date(r.startTime).toISOString().slice(0, 19).replace('T', ' '), keyValues(r.metrics, formatNumber), keyValues(r.params, String)]);
   process.stdout.write(table(['RUN', 'EXPERIMENT', 'NAME', 'STATUS', 'STARTED (UTC)', 'METRICS', 'PARAMS'], rows));
   if (page.nextOffset !== undefined) process.stdout.write(`More runs: --offset ${page.nextOffset}\n`);
   return 0;
@@ -72,17 +73,17 @@ export function runsShow(id: string, options: StoreOptions & { json: boolean }):
     return 0;
   }
   const out = [
-    `run ${detail.id}${detail.name ? ` (${detail.name})` : ''}: ${detail.status}`,
-    `  experiment: ${detail.experiment}`,
+    `run ${safe(detail.id)}${detail.name ? ` (${safe(detail.name)})` : ''}: ${detail.status}`,
+    `  experiment: ${safe(detail.experiment)}`,
     `  started: ${new Date(detail.startTime).toISOString()}${detail.endTime ? `, ended: ${new Date(detail.endTime).toISOString()}` : ''}`,
-    ...(detail.stepId ? [`  step: ${detail.pipeline ?? ''}#${detail.stepId} v${detail.stepVersion ?? '?'}`] : []),
-    ...(detail.gitCommit ? [`  git commit: ${detail.gitCommit}`] : []),
+    ...(detail.stepId ? [`  step: ${safe(detail.pipeline ?? '')}#${safe(detail.stepId)} v${detail.stepVersion ?? '?'}`] : []),
+    ...(detail.gitCommit ? [`  git commit: ${safe(detail.gitCommit)}`] : []),
     `  params: ${keyValues(detail.params, String) || '-'}`,
-    `  metrics: ${Object.entries(detail.metricHistory).map(([k, h]) => `${k}=${formatNumber(detail.metrics[k])} (${h.length} point${h.length === 1 ? '' : 's'})`).join(', ') || '-'}`,
+    `  metrics: ${Object.entries(detail.metricHistory).map(([k, h]) => `${safe(k)}=${formatNumber(detail.metrics[k])} (${h.length} point${h.length === 1 ? '' : 's'})`).join(', ') || '-'}`,
     `  tags: ${keyValues(detail.tags, String) || '-'}`,
-    ...detail.inputs.map((i) => `  input: ${i.name ?? i.digest} (${[i.rowCount === null ? '' : `${i.rowCount} rows`, i.context ?? '', i.digest.slice(0, 19)].filter(Boolean).join(', ')})`),
-    ...detail.artifacts.map((a) => `  artifact: ${a.path} (${a.size} bytes, sha256 ${a.sha256.slice(0, 12)})`),
-    ...detail.modelVersions.map((m) => `  model version: ${m.model} v${m.version}`),
+    ...detail.inputs.map((i) => `  input: ${safe(i.name ?? i.digest)} (${[i.rowCount === null ? '' : `${i.rowCount} rows`, safe(i.context ?? ''), safe(i.digest.slice(0, 19))].filter(Boolean).join(', ')})`),
+    ...detail.artifacts.map((a) => `  artifact: ${safe(a.path)} (${a.size} bytes, sha256 ${safe(a.sha256.slice(0, 12))})`),
+    ...detail.modelVersions.map((m) => `  model version: ${safe(m.model)} v${m.version}`),
   ];
   process.stdout.write(`${out.join('\n')}\n`);
   return 0;
@@ -119,7 +120,7 @@ export function modelsAlias(name: string, versionText: string, alias: string, op
     process.stderr.write(`cellflow: no model "${name}": nothing has been logged in this workspace\n`);
     return 2;
   }
-  process.stdout.write(`${name} v${version} is now "${alias}"\n`);
+  process.stdout.write(`${safe(name)} v${version} is now "${safe(alias)}"\n`);
   return 0;
 }
 
@@ -129,14 +130,14 @@ function runJson(r: RunSummary) {
 }
 
 function modelText(m: ModelSummary): string {
-  const versions = m.versions.map((v) => `  v${v.version}${v.aliases.length ? ` [${v.aliases.join(', ')}]` : ''}  ${v.artifactPath}${v.runId ? `  run ${v.runId.slice(0, 8)}` : ''}\n`);
-  return `${m.name}\n${versions.join('')}`;
+  const versions = m.versions.map((v) => `  v${v.version}${v.aliases.length ? ` [${v.aliases.map(safe).join(', ')}]` : ''}  ${safe(v.artifactPath)}${v.runId ? `  run ${safe(v.runId.slice(0, 8))}` : ''}\n`);
+  return `${safe(m.name)}\n${versions.join('')}`;
 }
 
 function keyValues<T>(o: Record<string, T>, show: (v: T) => string): string {
   return Object.entries(o)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([k, v]) => `${k}=${show(v)}`)
+    .map(([k, v]) => `${safe(k)}=${safe(show(v))}`)
     .join(' ');
 }
 
