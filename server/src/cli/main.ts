@@ -7,6 +7,7 @@ import { runPipelineShow } from './pipelineCommand';
 import { runPromote } from './promoteCommand';
 import { modelsAlias, modelsList, runsList, runsShow } from './storeCommands';
 import { terminalSafe } from '../core/text/terminalSafe';
+import { MAX_RUNS_PER_PAGE } from '../core/store/search';
 
 const HELP = `cellflow ${CELLFLOW_VERSION}: notebook cells to versioned, linted, runnable ML pipelines
 
@@ -100,8 +101,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
     });
     const json = values.json ?? false;
     if (sub === 'list' && positionals.length === 0) {
-      const limit = wholeNumber(values.limit, '--limit');
-      const offset = wholeNumber(values.offset, '--offset');
+      const limit = wholeNumber(values.limit, '--limit', 1, MAX_RUNS_PER_PAGE);
+      const offset = wholeNumber(values.offset, '--offset', 0, Number.MAX_SAFE_INTEGER);
       if (limit === null || offset === null) return 2;
       return userErrors(async () => runsList({ filter: values.filter, orderBy: values['order-by'], experiment: values.experiment, limit, offset, store: values.store, json }));
     }
@@ -127,10 +128,11 @@ function usage(text: string): number {
 }
 
 /** A whole-number option, or null (with a message) when it is not one. */
-function wholeNumber(text: string | undefined, name: string): number | undefined | null {
+function wholeNumber(text: string | undefined, name: string, min: number, max: number): number | undefined | null {
   if (text === undefined) return undefined;
-  if (/^\d+$/.test(text)) return Number(text);
-  process.stderr.write(`cellflow: ${name} takes a whole number, not "${text}"\n`);
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (n >= min && n <= max) return n;
+  process.stderr.write(`cellflow: ${name} takes a whole number from ${min} to ${max}, not "${terminalSafe(text)}"\n`);
   return null;
 }
 

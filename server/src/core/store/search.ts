@@ -1,5 +1,8 @@
 import { FilterError, type Field, type Filter, type Op, type OrderBy, type Value } from './filter';
 
+/** The most runs one search returns; more are paged with an offset. */
+export const MAX_RUNS_PER_PAGE = 10_000;
+
 /** SQL text built only from fixed fragments, with every user value in `params`. */
 export interface Sql {
   text: string;
