@@ -1,6 +1,5 @@
-import { ErrorCodes, ResponseError, type Connection } from 'vscode-languageserver/node';
+import type { Connection } from 'vscode-languageserver/node';
 import { URI } from 'vscode-uri';
-import { isUserError } from '../core/errors';
 import { runsToCsv } from '../core/store/csv';
 import { jsonSafe } from '../core/store/format';
 import {
@@ -28,15 +27,7 @@ const MAX_RUNS = 10_000;
 export function registerExperiments(connection: Connection): { setFolders(uris: string[]): void; dispose(): void } {
   const stores = new StoreRegistry((folder) => void connection.sendNotification(StoreChangedNotification.method, { folder }));
   const handle = <P extends { folder: string }, R>(spec: Parameters<typeof onRequest<P, R>>[1], fn: (p: P) => R) =>
-    onRequest(connection, spec, (params: P) => {
-      try {
-        return jsonSafe(fn({ ...params, folder: folderKey(params.folder) }));
-      } catch (err) {
-        // The user's data or input, said plainly; anything else is a bug and goes up as one.
-        if (isUserError(err)) throw new ResponseError(ErrorCodes.InvalidParams, err.message);
-        throw err;
-      }
-    });
+    onRequest(connection, spec, (params: P) => jsonSafe(fn({ ...params, folder: folderKey(params.folder) })));
 
   handle(ExperimentsRequest, ({ folder }) => {
     const { state, store } = stores.open(folder);

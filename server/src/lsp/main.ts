@@ -9,7 +9,7 @@ import { FEATURE_CAPABILITIES, registerFeatures } from './features';
 import { ServerFiles } from './lintContext';
 import { registerExperiments } from './experiments';
 import { registerPromotion } from './promotion';
-import { onRequest } from './requests';
+import { onNotification, onRequest } from './requests';
 import { Workspace } from './workspace';
 import { serverStatus } from './status';
 import { stdioConnection } from './transport';
@@ -74,11 +74,11 @@ connection.onDidChangeWatchedFiles(({ changes }) => {
   }
   diagnostics.scheduleAll();
 });
-connection.onNotification(NotebookChangedNotification.method, ({ notebook }: { notebook: Parameters<ServerFiles['setOpenNotebook']>[0] }) => {
+onNotification(connection, NotebookChangedNotification, ({ notebook }) => {
   files.setOpenNotebook(notebook);
   diagnostics.scheduleAll();
 });
-connection.onNotification(NotebookClosedNotification.method, ({ path }: { path: string }) => {
+onNotification(connection, NotebookClosedNotification, ({ path }) => {
   files.closeNotebook(path);
   diagnostics.scheduleAll();
 });
