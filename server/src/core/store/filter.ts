@@ -105,9 +105,32 @@ function scanPattern(source: string, start: number): Scanned {
   return word ? { token: { kind: 'word', text: word[0], at }, end: start + word[0].length } : undefined;
 }
 
+/**
+ * Bounds on what a filter may ask, each well past any filter a person writes: deeper nesting would
+ * overflow the parser's stack, and more terms would pass SQLite's expression depth (1,000), so either
+ * would fail as a crash rather than say what is wrong.
+ */
+export const FILTER_LIMITS = { depth: 64, terms: 200, listValues: 1000, orderTerms: 20, length: 100_000 } as const;
+
 class Parser {
   private i = 0;
+  private depth = 0;
+  private terms = 0;
   constructor(private readonly tokens: Token[]) {}
+
+  /** Enters one level of nesting (a parenthesis or a `not`), refusing past the limit. */
+  private nested<T>(at: number, parse: () => T): T {
+    if (++this.depth > FILTER_LIMITS.depth) throw new FilterError(at, `the filter nests deeper than ${FILTER_LIMITS.depth} levels`);
+    try {
+      return parse();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private term(at: number): void {
+    if (++this.terms > FILTER_LIMITS.terms) throw new FilterError(at, `the filter has more than ${FILTER_LIMITS.terms} comparisons; narrow it in steps, or use \`in (…)\``);
+  }
 
   parse(): Filter {
     const f = this.or();
@@ -146,7 +169,8 @@ class Parser {
   }
 
   private not(): Filter {
-    if (this.keyword('not')) return { kind: 'not', expr: this.not() };
+    const at = this.peek().at;
+    if (this.keyword('not')) return this.nested(at, () => ({ kind: 'not', expr: this.not() }));
     return this.primary();
   }
 
@@ -154,11 +178,12 @@ class Parser {
     const t = this.peek();
     if (t.kind === 'punct' && t.text === '(') {
       this.i++;
-      const inner = this.or();
+      const inner = this.nested(t.at, () => this.or());
       const close = this.next();
       if (close.kind !== 'punct' || close.text !== ')') throw new FilterError(close.at, `expected \`)\`, found ${describe(close)}`);
       return inner;
     }
+    this.term(t.at);
     const field = this.field();
     if (this.keyword('in')) return { kind: 'in', field, values: this.list(), negated: false };
     if (this.keyword('not')) {
@@ -213,6 +238,7 @@ class Parser {
       const t = this.next();
       if (t.kind === 'punct' && t.text === ')') return values;
       if (t.kind !== 'punct' || t.text !== ',') throw new FilterError(t.at, `expected \`,\` or \`)\` in the list, found ${describe(t)}`);
+      if (values.length >= FILTER_LIMITS.listValues) throw new FilterError(t.at, `a list holds at most ${FILTER_LIMITS.listValues} values`);
       values.push(this.value());
     }
   }
@@ -245,6 +271,7 @@ function describe(t: Token): string {
 }
 
 export function parseFilter(source: string): Filter | undefined {
+  if (source.length > FILTER_LIMITS.length) throw new FilterError(1, `the filter is ${source.length} characters long; at most ${FILTER_LIMITS.length}`);
   if (!source.trim()) return undefined;
   return new Parser(tokenize(source)).parse();
 }
@@ -257,10 +284,16 @@ export interface OrderBy {
 /** `metrics.acc desc, start_time` → order terms. */
 export function parseOrderBy(source: string): OrderBy[] {
   if (!source.trim()) return [];
-  return source.split(',').map((part) => {
-    const m = /^\s*(.+?)\s*(?:\s(asc|desc))?\s*$/i.exec(part);
-    if (!m) throw new FilterError(1, `cannot read the order \`${part}\``);
-    const field = new Parser(tokenize(m[1])).onlyField();
-    return { field, descending: (m[2] ?? 'asc').toLowerCase() === 'desc' };
+  if (source.length > FILTER_LIMITS.length) throw new FilterError(1, `the order is ${source.length} characters long; at most ${FILTER_LIMITS.length}`);
+  const parts = source.split(',');
+  if (parts.length > FILTER_LIMITS.orderTerms) throw new FilterError(1, `the order has ${parts.length} terms; at most ${FILTER_LIMITS.orderTerms}`);
+  return parts.map((part) => {
+    const term = part.trim();
+    // No backtracking pattern over the whole term: a long run of spaces must not cost n².
+    const direction = /\s(asc|desc)$/i.exec(term);
+    const fieldText = direction ? term.slice(0, direction.index).trim() : term;
+    if (!fieldText) throw new FilterError(1, `cannot read the order \`${part.slice(0, 80)}\``);
+    const field = new Parser(tokenize(fieldText)).onlyField();
+    return { field, descending: direction?.[1].toLowerCase() === 'desc' };
   });
 }
