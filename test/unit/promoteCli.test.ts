@@ -44,6 +44,9 @@ describe('cellflow promote and pipeline show', () => {
       [['promote', 'missing.ipynb', '--cells', '0', '--pipeline', 'churn.cellflow.yaml'], /^cellflow: missing\.ipynb: no such file/],
       [['promote', 'notebooks/churn.ipynb', '--cells', '0', '--pipeline', 'churn.cellflow.yaml'], /holds no code cells/],
       [['promote', 'notebooks/churn.ipynb', '--cells', '5-3', '--pipeline', 'churn.cellflow.yaml'], /the range 5-3 runs backwards/],
+      // Checked against the cell count before the range is expanded (a billion indices crashed V8).
+      [['promote', 'notebooks/churn.ipynb', '--cells', '0-999999999', '--pipeline', 'churn.cellflow.yaml'], /--cells: the range 0-999999999 runs past the last cell \(the notebook has \d+ cells, 0 to \d+\)/],
+      [['promote', 'notebooks/churn.ipynb', '--cells', '99999999999999999999', '--pipeline', 'churn.cellflow.yaml'], /--cells: there is no cell 99999999999999999999/],
       [['promote', 'notebooks/churn.ipynb', '--pipeline', 'churn.cellflow.yaml'], /^usage: cellflow promote/],
       [['pipeline', 'show', 'nope.cellflow.yaml'], /nope\.cellflow\.yaml: no such file/],
     ];

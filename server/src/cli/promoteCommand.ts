@@ -13,17 +13,26 @@ export interface PromoteArgs {
   json: boolean;
 }
 
-/** `3,5-7,e5b4a7c6` → [3, 5, 6, 7, 'e5b4a7c6']: indices, ranges of indices, or cell ids. */
-export function parseCellList(list: string): Array<number | string> {
+/**
+ * `3,5-7,e5b4a7c6` → [3, 5, 6, 7, 'e5b4a7c6']: indices, ranges of indices, or cell ids. Ranges are
+ * checked against the notebook's cell count before they are expanded, so `0-999999999` is a message,
+ * not a billion-entry list.
+ */
+export function parseCellList(list: string, cellCount: number): Array<number | string> {
   const out: Array<number | string> = [];
+  const last = `the notebook has ${cellCount} cell${cellCount === 1 ? '' : 's'}, 0 to ${cellCount - 1}`;
   for (const part of list.split(',').map((p) => p.trim()).filter(Boolean)) {
     const range = /^(\d+)-(\d+)$/.exec(part);
     if (range) {
       const [a, b] = [Number(range[1]), Number(range[2])];
       if (b < a) throw new InvalidInput(`--cells: the range ${part} runs backwards`);
+      if (b >= cellCount) throw new InvalidInput(`--cells: the range ${part} runs past the last cell (${last})`);
       for (let i = a; i <= b; i++) out.push(i);
+    } else if (/^\d+$/.test(part)) {
+      if (Number(part) >= cellCount) throw new InvalidInput(`--cells: there is no cell ${part} (${last})`);
+      out.push(Number(part));
     } else {
-      out.push(/^\d+$/.test(part) ? Number(part) : part);
+      out.push(part);
     }
   }
   return out;
@@ -34,7 +43,7 @@ export async function runPromote(args: PromoteArgs): Promise<number> {
   const pipelinePath = path.resolve(args.pipeline);
   const notebook = loadNotebookFile(notebookPath, args.notebook);
   const analyzer = new NotebookAnalyzer(await pythonParser());
-  const result = promoteOnDisk({ notebook, notebookPath, cells: parseCellList(args.cells), stepId: args.step, pipelinePath }, analyzer);
+  const result = promoteOnDisk({ notebook, notebookPath, cells: parseCellList(args.cells, notebook.cells.length), stepId: args.step, pipelinePath }, analyzer);
   const rel = (p: string) => path.relative(process.cwd(), p) || p;
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ status: result.status, step: result.step, files: result.files.map((f) => rel(f.path)), warnings: result.warnings }, null, 2)}\n`);
