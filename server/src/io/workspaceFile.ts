@@ -1,0 +1,86 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { isInside, notARegularFile, outsideWorkspace, tooLarge, type PathRefusal } from '../core/workspacePath';
+
+/** The most any file a pipeline names is read for (a notebook, a step's code, a lock): 64 MB. */
+export const MAX_READ_BYTES = 64 * 1024 * 1024;
+
+export type WorkspaceRead = { kind: 'text'; text: string } | { kind: 'missing' } | { kind: 'refused'; refusal: PathRefusal };
+
+/**
+ * Reads a file that a pipeline or a store names: untrusted input, since lint runs on any cloned
+ * repository. Only a regular file whose real path (symbolic links resolved) is inside `root`, and only
+ * up to `maxBytes`. A device (`/dev/zero`), a FIFO, the server's own stdin (`/proc/self/fd/0`) or a
+ * folder is refused without blocking: the file is opened non-blocking and checked with fstat before a
+ * byte is read, so a path swapped between the check and the open cannot slip through either.
+ */
+export function readWorkspaceFile(file: string, root: string, options: { maxBytes?: number; shownAs?: string } = {}): WorkspaceRead {
+  const shown = options.shownAs ?? file;
+  const maxBytes = options.maxBytes ?? MAX_READ_BYTES;
+  let real: string;
+  try {
+    real = fs.realpathSync(file);
+  } catch {
+    return { kind: 'missing' };
+  }
+  if (!isInside(realRoot(root), real)) return { kind: 'refused', refusal: outsideWorkspace(shown, root) };
+  let fd: number;
+  try {
+    fd = fs.openSync(real, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
+    if ((err as NodeJS.ErrnoException).code === 'EISDIR') return { kind: 'refused', refusal: notARegularFile(shown, 'a folder') };
+    throw err;
+  }
+  try {
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) return { kind: 'refused', refusal: notARegularFile(shown, describeKind(stat)) };
+    if (stat.size > maxBytes) return { kind: 'refused', refusal: tooLarge(shown, stat.size, maxBytes) };
+    // Read what fstat promised and one byte more: a file that grew past the cap meanwhile is refused too.
+    const buffer = Buffer.allocUnsafe(Math.min(stat.size + 1, maxBytes + 1));
+    let length = 0;
+    for (let n; length < buffer.length && (n = fs.readSync(fd, buffer, length, buffer.length - length, null)) > 0; ) length += n;
+    if (length > maxBytes) return { kind: 'refused', refusal: tooLarge(shown, length, maxBytes) };
+    return { kind: 'text', text: buffer.toString('utf8', 0, length) };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Whether a path names a regular file inside `root` (for checks that need no content). */
+export function workspaceFileStatus(file: string, root: string, shownAs = file): { kind: 'file' } | { kind: 'missing' } | { kind: 'refused'; refusal: PathRefusal } {
+  let real: string;
+  try {
+    real = fs.realpathSync(file);
+  } catch {
+    return { kind: 'missing' };
+  }
+  if (!isInside(realRoot(root), real)) return { kind: 'refused', refusal: outsideWorkspace(shownAs, root) };
+  const stat = fs.statSync(real, { throwIfNoEntry: false });
+  if (!stat) return { kind: 'missing' };
+  return stat.isFile() ? { kind: 'file' } : { kind: 'refused', refusal: notARegularFile(shownAs, describeKind(stat)) };
+}
+
+const roots = new Map<string, string>();
+
+function realRoot(root: string): string {
+  let real = roots.get(root);
+  if (real === undefined) {
+    try {
+      real = fs.realpathSync(root);
+    } catch {
+      real = path.resolve(root);
+    }
+    if (roots.size > 64) roots.clear();
+    roots.set(root, real);
+  }
+  return real;
+}
+
+function describeKind(stat: fs.Stats): string {
+  if (stat.isDirectory()) return 'a folder';
+  if (stat.isFIFO()) return 'a FIFO';
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
+  if (stat.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
