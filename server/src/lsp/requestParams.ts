@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_RUNS_PER_PAGE } from '../core/store/search';
 import * as P from '../protocol';
 
 /**
@@ -44,7 +45,7 @@ spec(P.NotebookStepsRequest, z.object({ notebook: snapshot }));
 spec(P.NotebookChangedNotification, z.object({ notebook: snapshot }));
 spec(P.NotebookClosedNotification, z.object({ path: text }));
 spec(P.ExperimentsRequest, z.object(scope));
-spec(P.RunsRequest, z.object({ ...scope, experiment: text.optional(), filter: text.optional(), orderBy: text.optional(), limit: page.optional(), offset: page.optional() }));
+spec(P.RunsRequest, z.object({ ...scope, experiment: text.optional(), filter: text.optional(), orderBy: text.optional(), limit: z.number().int().min(1).max(MAX_RUNS_PER_PAGE).optional(), offset: page.optional() }));
 spec(P.RunDetailsRequest, z.object({ ...scope, runIds: names, maxPoints: z.number().int().positive().optional() }));
 spec(P.RunOutputsRequest, z.object({ ...scope, runId: text }));
 spec(P.ModelsRequest, z.object(scope));
