@@ -41,5 +41,21 @@ export async function benchNotebookAnalysis(): Promise<Record<string, unknown>> 
   console.log(report('full analysis, cold', median(cold), { target: TARGET_MS, baseline: { label: 'JSON.parse', value: median(baseline) } }));
   console.log(`  ${''.padEnd(44)}p90 ${ms(p90(cold)).trim()}`);
   console.log(report('re-analysis after a one-cell edit (cached)', median(edit), { baseline: { label: 'JSON.parse', value: median(baseline) } }));
-  return { cells, codeCells: code, jsonParseMs: median(baseline), coldMs: median(cold), coldP90Ms: p90(cold), afterEditMs: median(edit), targetMs: TARGET_MS };
+  const comments = commentRuns(parser);
+  return { cells, codeCells: code, jsonParseMs: median(baseline), coldMs: median(cold), coldP90Ms: p90(cold), afterEditMs: median(edit), targetMs: TARGET_MS, comments };
+}
+
+/**
+ * Time grows with the input, not its square: a cell of 4,000 comment lines against one of 4,000 code
+ * lines (tree-sitter-python's scanner made runs of comment lines quadratic: 4.6 s for 4,000).
+ */
+function commentRuns(parser: Awaited<ReturnType<typeof pythonParser>>): Record<string, number> {
+  const lines = 4000;
+  const cell = (line: (i: number) => string) => ({ index: 0, kind: 'code' as const, source: `x = 1\n${Array.from({ length: lines }, (_, i) => line(i)).join('\n')}\ny = x\n`, tags: [] });
+  const analyze = (source: ReturnType<typeof cell>) => sample(() => new NotebookAnalyzer(parser).notebook({ path: 'nb.ipynb', nbformat: 4, nbformatMinor: 4, language: 'python', cells: [source] }));
+  const code = median(analyze(cell((i) => `v${i} = ${i}`)));
+  const comments = median(analyze(cell((i) => `# note ${i}: why the line below does what it does`)));
+  console.log(report(`a cell of ${lines} code lines (baseline)`, code, {}));
+  console.log(report(`a cell of ${lines} comment lines`, comments, { baseline: { label: 'code lines', value: code } }));
+  return { codeLinesMs: code, commentLinesMs: comments };
 }
