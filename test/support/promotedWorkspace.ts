@@ -16,7 +16,7 @@ export async function promotedWorkspace(): Promise<{ dir: string; pipeline: stri
   const analyzer = await newAnalyzer();
   for (const [cells, stepId] of [[[4], 'load_data'], [[6], 'clean'], [[8, 10], 'train']] as const) {
     const r = promote({ notebook: loadNotebookFile(notebook), notebookPath: notebook, cells: [...cells], stepId, pipelinePath: pipeline, pipelineText: readIfExists(pipeline), lockText: readIfExists(lockPathFor(pipeline)) }, analyzer);
-    writeAll(r.files);
+    writeAll(r.files, ws.dir);
   }
   return { ...ws, pipeline, notebook };
 }

@@ -46,7 +46,7 @@ describe('promoting cells to pipeline steps', () => {
       },
       analyzer,
     );
-    writeAll(result.files);
+    writeAll(result.files, ws.dir);
     return result;
   }
 

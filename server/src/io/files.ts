@@ -3,6 +3,8 @@ import * as path from 'node:path';
 import type { FileWrite } from '../core/promote/promote';
 import { parseNotebook, NotebookError, type Notebook } from '../core/notebook/notebook';
 import { isPipelineFile } from '../core/pipeline/files';
+import { FileProblem } from '../core/errors';
+import { writeTarget } from './workspaceFile';
 
 export function readIfExists(file: string): string | undefined {
   try {
@@ -25,15 +27,23 @@ export function loadNotebookFile(file: string, shownAs = file): Notebook {
 
 /**
  * Writes every file or, as far as the file system allows, none: all contents go to temporary files
- * first and are renamed into place only once all of them are written.
+ * first and are renamed into place only once all of them are written. Every target is resolved first
+ * (links followed) and must land inside `root`; one that does not refuses the whole write.
  */
-export function writeAll(files: FileWrite[]): void {
+export function writeAll(files: FileWrite[], root: string): void {
+  const targets = files.map((f) => {
+    const target = writeTarget(f.path, root, path.relative(root, f.path) || f.path);
+    if (target.kind === 'refused') throw new FileProblem(f.path, target.refusal.message.replace(/^\S+ is /, 'is '));
+    return { ...f, path: target.real };
+  });
   const temps: Array<{ temp: string; final: string }> = [];
   try {
-    for (const f of files) {
+    for (const f of targets) {
       fs.mkdirSync(path.dirname(f.path), { recursive: true });
       const temp = `${f.path}.cellflow-${process.pid}.tmp`;
-      fs.writeFileSync(temp, f.content);
+      // Exclusive create: a link planted at the temporary name is not followed.
+      fs.rmSync(temp, { force: true });
+      fs.writeFileSync(temp, f.content, { flag: 'wx' });
       temps.push({ temp, final: f.path });
     }
   } catch (err) {

@@ -61,6 +61,34 @@ export function workspaceFileStatus(file: string, root: string, shownAs = file):
   return stat.isFile() ? { kind: 'file' } : { kind: 'refused', refusal: notARegularFile(shownAs, describeKind(stat)) };
 }
 
+/**
+ * Where a write to `file` would land, symbolic links resolved (the deepest folder that exists, then the
+ * rest of the path; the file itself when it is a link), if that is inside `root`; else the refusal. A
+ * `steps` folder that links outside, or a store file that links to another, is refused before anything
+ * is written.
+ */
+export function writeTarget(file: string, root: string, shownAs = file): { kind: 'inside'; real: string } | { kind: 'refused'; refusal: PathRefusal } {
+  const absolute = path.resolve(file);
+  let existing = absolute;
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      existing = fs.realpathSync(existing);
+      break;
+    } catch {
+      const up = path.dirname(existing);
+      if (up === existing) break;
+      rest.unshift(path.basename(existing));
+      existing = up;
+    }
+  }
+  const real = path.join(existing, ...rest);
+  if (!isInside(realRoot(root), real)) return { kind: 'refused', refusal: outsideWorkspace(shownAs, root) };
+  const stat = fs.statSync(real, { throwIfNoEntry: false });
+  if (stat && !stat.isFile()) return { kind: 'refused', refusal: notARegularFile(shownAs, describeKind(stat)) };
+  return { kind: 'inside', real };
+}
+
 const roots = new Map<string, string>();
 
 function realRoot(root: string): string {
