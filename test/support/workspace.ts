@@ -17,7 +17,7 @@ export function snapshot(dir: string): Map<string, string> {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else out.set(path.relative(dir, p), fs.readFileSync(p, 'utf8'));
+      else if (e.isFile()) out.set(path.relative(dir, p), fs.readFileSync(p, 'utf8'));
     }
   };
   walk(dir);
