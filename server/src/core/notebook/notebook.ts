@@ -95,17 +95,47 @@ export function assertPython(nb: Notebook): void {
   }
 }
 
+/** Deeper than this, a notebook is not one (nbformat nests a few levels; outputs a few more). */
+const MAX_JSON_DEPTH = 512;
+
 /**
  * Where and why JSON.parse failed. V8's messages do not always carry a position, so the text is
- * parsed again with jsonc-parser, which reports the offset of the first error.
+ * parsed again with jsonc-parser, which reports the offset of the first error. jsonc-parser recurses
+ * per level, so text nested past MAX_JSON_DEPTH is reported as such, found with a flat scan. The
+ * message never quotes the file: it may be anything a pipeline names (a key, a line of a secret).
  */
 function jsonProblem(text: string, err: unknown): { message: string; position?: { line: number; column: number } } {
+  const deep = nestingPastLimit(text);
+  if (deep !== undefined) return { message: `nested deeper than ${MAX_JSON_DEPTH} levels`, position: position(text, deep) };
   const errors: ParseError[] = [];
   parseTolerant(text, errors, { allowTrailingComma: false, disallowComments: true });
   const first = errors[0];
-  if (!first) return { message: err instanceof Error ? err.message : String(err) };
-  const p = new LineIndex(text).positionAt(first.offset);
+  if (!first) return { message: err instanceof Error ? err.message.replace(/, ".*$/s, '') : String(err) };
   const words = printParseErrorCode(first.error).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
-  const near = text.slice(first.offset, first.offset + 12).split(/\r?\n/)[0];
-  return { message: `${words}${near ? ` at \`${near}\`` : ' at the end'}`, position: { line: p.line + 1, column: p.character + 1 } };
+  return { message: first.offset >= text.length ? `${words} at the end` : words, position: position(text, first.offset) };
+}
+
+function position(text: string, offset: number): { line: number; column: number } {
+  const p = new LineIndex(text).positionAt(offset);
+  return { line: p.line + 1, column: p.character + 1 };
+}
+
+/** The offset of the first bracket past MAX_JSON_DEPTH, outside strings; undefined when none is. */
+function nestingPastLimit(text: string): number | undefined {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_JSON_DEPTH) return i;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return undefined;
 }
