@@ -62,6 +62,10 @@ describe('reading a file a pipeline names: regular files inside the workspace on
     assert.equal(read('big.py', 4096).kind, 'text');
   });
 
+  it('refuses a path with a NUL byte before it reaches the file system', () => {
+    assert.deepEqual(read('steps/a\u0000.py'), { kind: 'refused', refusal: { rule: 'invalid-path', message: `${JSON.stringify(path.join(root, 'steps/a\u0000.py'))} is not a path: it holds a NUL byte` } });
+  });
+
   it('isInside: the root itself and its parent are not inside; ..foo and nested paths are', () => {
     assert.equal(isInside('/w', '/w'), false);
     assert.equal(isInside('/w', '/'), false);

@@ -14,7 +14,13 @@ export function isInside(root: string, target: string): boolean {
 export type PathRefusal =
   | { rule: 'outside-workspace'; message: string }
   | { rule: 'not-a-regular-file'; message: string }
-  | { rule: 'too-large'; message: string };
+  | { rule: 'too-large'; message: string }
+  | { rule: 'invalid-path'; message: string };
+
+/** A path no file system takes (a NUL byte), refused before it reaches one; control characters shown escaped. */
+export function invalidPath(shown: string): PathRefusal | undefined {
+  return shown.includes('\0') ? { rule: 'invalid-path', message: `${JSON.stringify(shown)} is not a path: it holds a NUL byte` } : undefined;
+}
 
 export function outsideWorkspace(shown: string, root: string): PathRefusal {
   return { rule: 'outside-workspace', message: `${shown} is outside the workspace (${root}); Cellflow reads and writes files inside it only` };

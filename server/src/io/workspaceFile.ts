@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isInside, notARegularFile, outsideWorkspace, tooLarge, type PathRefusal } from '../core/workspacePath';
+import { invalidPath, isInside, notARegularFile, outsideWorkspace, tooLarge, type PathRefusal } from '../core/workspacePath';
 
 /** The most any file a pipeline names is read for (a notebook, a step's code, a lock): 64 MB. */
 export const MAX_READ_BYTES = 64 * 1024 * 1024;
@@ -17,6 +17,8 @@ export type WorkspaceRead = { kind: 'text'; text: string } | { kind: 'missing' }
 export function readWorkspaceFile(file: string, root: string, options: { maxBytes?: number; shownAs?: string } = {}): WorkspaceRead {
   const shown = options.shownAs ?? file;
   const maxBytes = options.maxBytes ?? MAX_READ_BYTES;
+  const invalid = invalidPath(file);
+  if (invalid) return { kind: 'refused', refusal: invalid };
   let real: string;
   try {
     real = fs.realpathSync(file);
@@ -49,6 +51,8 @@ export function readWorkspaceFile(file: string, root: string, options: { maxByte
 
 /** Whether a path names a regular file inside `root` (for checks that need no content). */
 export function workspaceFileStatus(file: string, root: string, shownAs = file): { kind: 'file' } | { kind: 'missing' } | { kind: 'refused'; refusal: PathRefusal } {
+  const invalid = invalidPath(file);
+  if (invalid) return { kind: 'refused', refusal: invalid };
   let real: string;
   try {
     real = fs.realpathSync(file);
@@ -68,6 +72,8 @@ export function workspaceFileStatus(file: string, root: string, shownAs = file):
  * is written.
  */
 export function writeTarget(file: string, root: string, shownAs = file): { kind: 'inside'; real: string } | { kind: 'refused'; refusal: PathRefusal } {
+  const invalid = invalidPath(file);
+  if (invalid) return { kind: 'refused', refusal: invalid };
   const absolute = path.resolve(file);
   let existing = absolute;
   const rest: string[] = [];
