@@ -27,6 +27,7 @@ export class PipelineDocument {
   private constructor(
     private readonly doc: Document,
     private readonly indentSeq: boolean,
+    private readonly file: string,
   ) {}
 
   static parse(text: string, file: string): PipelineDocument {
@@ -39,7 +40,7 @@ export class PipelineDocument {
     if (doc.contents !== null && !isMap(doc.contents)) throw new PipelineFileError(file, 'the pipeline file is not a YAML mapping; fix it before promoting');
     // Keep the file's sequence style: `steps:\n- id: …` (not indented) or `steps:\n  - id: …`.
     const indentSeq = !/^[A-Za-z_][\w-]*:[ \t]*\r?\n-[ \t]/m.test(text);
-    return new PipelineDocument(doc, indentSeq);
+    return new PipelineDocument(doc, indentSeq, file);
   }
 
   static template(name: string): string {
@@ -53,7 +54,7 @@ export class PipelineDocument {
 
   params(): Record<string, unknown> {
     const p = this.doc.get('params');
-    return isMap(p) ? (p.toJSON() as Record<string, unknown>) : {};
+    return isMap(p) ? (this.resolve(p) as Record<string, unknown>) : {};
   }
 
   addParams(values: Record<string, unknown>): void {
@@ -70,7 +71,7 @@ export class PipelineDocument {
   }
 
   steps(): StepEntry[] {
-    return this.stepNodes().map(({ node }) => toEntry(node));
+    return this.stepNodes().map(({ node }) => toEntry(this.resolve(node) as Record<string, unknown>));
   }
 
   step(id: string): StepEntry | undefined {
@@ -99,6 +100,18 @@ export class PipelineDocument {
 
   toString(): string {
     return this.doc.toString({ lineWidth: 0, flowCollectionPadding: false, indentSeq: this.indentSeq });
+  }
+
+  /**
+   * A node's value with aliases resolved to what they name (`TEST_SIZE: *s` is 42, not an alias
+   * object), within a budget: an alias bomb is a message, not minutes and gigabytes.
+   */
+  private resolve(node: YAMLMap): unknown {
+    try {
+      return node.toJS(this.doc, { maxAliasCount: MAX_ALIAS_EXPANSIONS });
+    } catch (err) {
+      throw new PipelineFileError(this.file, `the pipeline file's aliases expand too far (${(err as Error).message}); fix it before promoting`);
+    }
   }
 
   private writeFields(node: YAMLMap, e: StepEntry): void {
@@ -166,8 +179,10 @@ function strings(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
 
-function toEntry(node: YAMLMap): StepEntry {
-  const j = node.toJSON() as Record<string, unknown>;
+/** How many times one alias may be expanded in a value (yaml's own guard against alias bombs). */
+const MAX_ALIAS_EXPANSIONS = 100;
+
+function toEntry(j: Record<string, unknown>): StepEntry {
   const source = j.source as { notebook?: unknown; cells?: unknown; hash?: unknown } | undefined;
   return {
     id: String(j.id ?? ''),
