@@ -29,7 +29,11 @@ import threading
 import time
 import uuid
 
-from ._schema import DATASET_INSERT, FOREIGN_CHECK, LATEST_METRIC_UPSERT, MIGRATIONS, RUN_INPUT_UPSERT, SCHEMA_VERSION
+from ._schema import (
+    ALIAS_UPSERT, ARTIFACT_UPSERT, DATASET_ID, DATASET_INSERT, DATASET_LINEAGE_INSERT, EXPERIMENT_ID, EXPERIMENT_INSERT, FOREIGN_CHECK,
+    LATEST_METRIC_UPSERT, METRIC_INSERT, MIGRATIONS, MODEL_INSERT, MODEL_VERSION_EXISTS, MODEL_VERSION_INSERT, MODEL_VERSION_LINEAGE_INSERT,
+    PARAM_UPSERT, RUN_END, RUN_INPUT_UPSERT, RUN_INSERT, RUN_LINEAGE_INSERT, RUN_RID, SCHEMA_VERSION, TAG_UPSERT,
+)
 
 __all__ = [
     "start_run", "end_run", "active_run", "log_param", "log_params", "log_metric", "log_metrics",
@@ -148,10 +152,10 @@ class _Store:
 
         def upgrade(cur):
             at = cur.execute("PRAGMA user_version").fetchone()[0]
-            for version, sql in MIGRATIONS:
-                if version > at:
-                    cur.executescript_statements(sql)
-                    cur.execute(f"PRAGMA user_version = {version}")
+            for migration in MIGRATIONS:
+                if migration["version"] > at:
+                    cur.executescript_statements(migration["sql"])
+                    cur.execute(f"PRAGMA user_version = {migration['version']}")
 
         self.write(upgrade)
 
@@ -242,13 +246,11 @@ class ActiveRun:
 
     def log_params(self, params):
         rows = [(self._rid, str(k), str(v)) for k, v in params.items()]
-        self._store.write(lambda c: c.executemany(
-            "INSERT INTO params (run, key, value) VALUES (?, ?, ?) ON CONFLICT (run, key) DO UPDATE SET value = excluded.value", rows))
+        self._store.write(lambda c: c.executemany(PARAM_UPSERT, rows))
 
     def set_tags(self, tags):
         rows = [(self._rid, str(k), str(v)) for k, v in tags.items()]
-        self._store.write(lambda c: c.executemany(
-            "INSERT INTO tags (run, key, value) VALUES (?, ?, ?) ON CONFLICT (run, key) DO UPDATE SET value = excluded.value", rows))
+        self._store.write(lambda c: c.executemany(TAG_UPSERT, rows))
 
     def log_metric(self, key, value, step=None):
         # The hot path of a training loop: one tuple appended, the batch written when full or old.
@@ -285,17 +287,14 @@ class ActiveRun:
                 latest[row[1]] = row
 
         def insert(c):
-            c.executemany("INSERT INTO metrics (run, key, value, step, timestamp) VALUES (?, ?, ?, ?, ?)", rows)
+            c.executemany(METRIC_INSERT, rows)
             c.executemany(LATEST_METRIC_UPSERT, list(latest.values()))
 
         self._store.write(insert)
 
     def log_artifact(self, path):
         rel, digest, size = _artifact(self._store, path)
-        self._store.write(lambda c: c.execute(
-            "INSERT INTO artifacts (run, path, sha256, size) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (run, path) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size",
-            (self._rid, rel, digest, size)))
+        self._store.write(lambda c: c.execute(ARTIFACT_UPSERT, (self._rid, rel, digest, size)))
         return rel
 
     def log_input(self, data, name=None, context="training"):
@@ -304,12 +303,9 @@ class ActiveRun:
 
         def insert(c):
             c.execute(DATASET_INSERT, (dataset["name"], dataset["digest"], dataset["schema"], dataset["rows"], dataset["source"]))
-            dataset_id = c.execute("SELECT id FROM datasets WHERE digest = ?", (dataset["digest"],)).fetchone()[0]
-            c.execute(
-                RUN_INPUT_UPSERT, (self._rid, dataset_id, context))
-            c.execute(
-                "INSERT INTO lineage (from_kind, from_id, to_kind, to_id, relation, created_at) "
-                "VALUES ('dataset', ?, 'run', ?, 'input', ?) ON CONFLICT DO NOTHING", (dataset["digest"], self.id, now))
+            dataset_id = c.execute(DATASET_ID, (dataset["digest"],)).fetchone()[0]
+            c.execute(RUN_INPUT_UPSERT, (self._rid, dataset_id, context))
+            c.execute(DATASET_LINEAGE_INSERT, (dataset["digest"], self.id, now))
 
         self._store.write(insert)
         return dataset["digest"]
@@ -319,8 +315,7 @@ class ActiveRun:
             return
         self.flush()
         self._ended = True
-        self._store.write(lambda c: c.execute(
-            "UPDATE runs SET status = ?, end_time = ? WHERE id = ? AND status = 'RUNNING'", (status, _now(), self.id)))
+        self._store.write(lambda c: c.execute(RUN_END, (status, _now(), self.id)))
 
     def __enter__(self):
         return self
@@ -473,20 +468,11 @@ def start_run(experiment=None, run_name=None, **kwargs):
 
     def insert(c):
         now = _now()
-        c.execute("INSERT INTO experiments (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING", (name, now))
-        exp = c.execute("SELECT id FROM experiments WHERE name = ?", (name,)).fetchone()[0]
-        rid = c.execute(
-            "INSERT INTO runs (id, experiment_id, name, status, start_time, pid, host, pipeline, step_id, step_version, cell_hash, git_commit) "
-            "VALUES (?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?, ?)",
-            (run_id, exp, run_name, now, os.getpid(), socket.gethostname(), pipeline, step_id, step_version, cell_hash, commit)).lastrowid
-        # The lineage chain, keyed as the editor keys it: cell hash -> step version -> run.
-        if step_id and step_version:
-            step = f"{pipeline or ''}#{step_id}@{step_version}"
-            link = ("INSERT INTO lineage (from_kind, from_id, to_kind, to_id, relation, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
-            c.execute(link, ("step-version", step, "run", run_id, "ran", now))
-            if cell_hash:
-                c.execute(link, ("cell-hash", cell_hash, "step-version", step, "promoted", now))
+        c.execute(EXPERIMENT_INSERT, (name, now))
+        exp = c.execute(EXPERIMENT_ID, (name,)).fetchone()[0]
+        rid = c.execute(RUN_INSERT, (run_id, exp, run_name, now, os.getpid(), socket.gethostname(), pipeline, step_id, step_version, cell_hash, commit)).lastrowid
+        # The lineage chain, keyed by the statement as the editor keys it: cell hash -> step version -> run.
+        c.execute(RUN_LINEAGE_INSERT, (run_id, now, now))
         return rid
 
     rid = store.write(insert)
@@ -562,19 +548,14 @@ def register_model(artifact_path, name, run_id=None):
     def insert(c):
         rid = None
         if run_id:
-            found = c.execute("SELECT rid FROM runs WHERE id = ?", (run_id,)).fetchone()
+            found = c.execute(RUN_RID, (run_id,)).fetchone()
             if not found:
                 raise CellflowError(f"no run {run_id!r}")
             rid = found[0]
-        c.execute("INSERT INTO registered_models (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING", (name, _now()))
-        version = (c.execute("SELECT max(version) FROM model_versions WHERE model_name = ?", (name,)).fetchone()[0] or 0) + 1
-        c.execute(
-            "INSERT INTO model_versions (model_name, version, run, artifact_path, artifact_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (name, version, rid, rel, digest, _now()))
-        if run_id:
-            c.execute(
-                "INSERT INTO lineage (from_kind, from_id, to_kind, to_id, relation, created_at) VALUES ('run', ?, 'model-version', ?, 'produced', ?) ON CONFLICT DO NOTHING",
-                (run_id, f"{name}@{version}", _now()))
+        c.execute(MODEL_INSERT, (name, _now()))
+        created = _now()
+        version = c.execute(MODEL_VERSION_INSERT, (name, rid, rel, digest, created)).fetchall()[0][0]
+        c.execute(MODEL_VERSION_LINEAGE_INSERT, (created, name, version))
         return version
 
     return store.write(insert)
@@ -585,10 +566,9 @@ def set_alias(name, version, alias):
     store = _get_store()
 
     def upsert(c):
-        if not c.execute("SELECT 1 FROM model_versions WHERE model_name = ? AND version = ?", (name, version)).fetchone():
+        if not c.execute(MODEL_VERSION_EXISTS, (name, version)).fetchone():
             raise CellflowError(f"no version {version} of model {name!r}")
-        c.execute("INSERT INTO model_aliases (model_name, alias, version) VALUES (?, ?, ?) "
-                  "ON CONFLICT (model_name, alias) DO UPDATE SET version = excluded.version", (name, alias, version))
+        c.execute(ALIAS_UPSERT, (name, alias, version))
 
     store.write(upsert)
 

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type Database from 'better-sqlite3';
 import { InvalidInput } from '../../core/errors';
 import { openDatabase, StoreError, type OpenOptions } from './db';
-import { DATASET_INSERT, LATEST_METRIC_UPSERT, RUN_INPUT_UPSERT } from '../../core/store/schema';
+import * as sql from '../../core/store/statements';
 import { parseFilter, parseOrderBy } from '../../core/store/filter';
 import { gitCommit } from '../../io/git';
 import { downsample } from '../../core/store/downsample';
@@ -42,10 +42,6 @@ export interface MetricInput {
 
 const DEFAULT_EXPERIMENT = 'Default';
 const ROWS_PER_INSERT = 100;
-
-function multiRowInsert(rows: number): string {
-  return `INSERT INTO metrics (run, key, value, step, timestamp) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?)').join(', ')}`;
-}
 const HOST = os.hostname();
 
 /**
@@ -79,27 +75,25 @@ export class Store {
   }
 
   experimentId(name = DEFAULT_EXPERIMENT): number {
-    this.stmt('INSERT INTO experiments (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, Date.now());
-    return (this.stmt('SELECT id FROM experiments WHERE name = ?').get(name) as { id: number }).id;
+    this.stmt(sql.EXPERIMENT_INSERT).run(name, Date.now());
+    return (this.stmt(sql.EXPERIMENT_ID).get(name) as { id: number }).id;
   }
 
   startRun(input: StartRun = {}): string {
     const id = randomUUID().replace(/-/g, '');
     const commit = gitCommit(this.workspaceRoot) ?? null;
+    const name = input.name ?? null;
     this.db.transaction(() => {
       const experiment = this.experimentId(input.experiment ?? DEFAULT_EXPERIMENT);
-      this.stmt(
-        `INSERT INTO runs (id, experiment_id, name, status, start_time, pid, host, pipeline, step_id, step_version, cell_hash, git_commit)
-         VALUES (?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(id, experiment, input.name ?? null, Date.now(), input.pid ?? process.pid, HOST, input.pipeline ?? null, input.stepId ?? null, input.stepVersion ?? null, input.cellHash ?? null, commit);
-      if (input.stepId && input.stepVersion) this.link('step-version', `${input.pipeline ?? ''}#${input.stepId}@${input.stepVersion}`, 'run', id, 'ran');
-      if (input.cellHash && input.stepId && input.stepVersion) this.link('cell-hash', input.cellHash, 'step-version', `${input.pipeline ?? ''}#${input.stepId}@${input.stepVersion}`, 'promoted');
+      const now = Date.now();
+      this.stmt(sql.RUN_INSERT).run(id, experiment, name, now, input.pid ?? process.pid, HOST, input.pipeline ?? null, input.stepId ?? null, input.stepVersion ?? null, input.cellHash ?? null, commit);
+      this.stmt(sql.RUN_LINEAGE_INSERT).run(id, now, now);
     }).immediate();
     return id;
   }
 
   endRun(runId: string, status: Exclude<RunStatus, 'RUNNING'> = 'FINISHED'): void {
-    const r = this.stmt("UPDATE runs SET status = ?, end_time = ? WHERE id = ? AND status = 'RUNNING'").run(status, Date.now(), runId);
+    const r = this.stmt(sql.RUN_END).run(status, Date.now(), runId);
     if (r.changes === 0) this.rid(runId);
   }
 
@@ -114,7 +108,7 @@ export class Store {
   /** Params and tags: text values by key, the last one written winning. */
   private upsertText(table: 'params' | 'tags', runId: string, values: Record<string, unknown>): void {
     const rid = this.rid(runId);
-    const insert = this.stmt(`INSERT INTO ${table} (run, key, value) VALUES (?, ?, ?) ON CONFLICT (run, key) DO UPDATE SET value = excluded.value`);
+    const insert = this.stmt(table === 'params' ? sql.PARAM_UPSERT : sql.TAG_UPSERT);
     this.db.transaction(() => {
       for (const [k, v] of Object.entries(values)) insert.run(rid, k, String(v));
     }).immediate();
@@ -132,10 +126,9 @@ export class Store {
       if (!seen || step > seen.step || (step === seen.step && timestamp >= seen.timestamp)) latest.set(m.key, { value: m.value, step, timestamp });
     }
     const rid = this.rid(runId);
-    const upsert = this.stmt(LATEST_METRIC_UPSERT);
+    const upsert = this.stmt(sql.LATEST_METRIC_UPSERT);
     this.db.transaction(() => {
-      // Rows go in ROWS_PER_INSERT at a time: one call into SQLite per row costs more than the row.
-      const full = this.stmt(multiRowInsert(ROWS_PER_INSERT));
+      const full = this.stmt(sql.metricInsert(ROWS_PER_INSERT));
       const args: Array<string | number> = [];
       for (let i = 0; i < metrics.length; i += ROWS_PER_INSERT) {
         const n = Math.min(ROWS_PER_INSERT, metrics.length - i);
@@ -144,7 +137,7 @@ export class Store {
           const m = metrics[j];
           args.push(rid, m.key, m.value, m.step ?? 0, m.timestamp ?? now);
         }
-        (n === ROWS_PER_INSERT ? full : this.stmt(multiRowInsert(n))).run(args);
+        (n === ROWS_PER_INSERT ? full : this.stmt(sql.metricInsert(n))).run(args);
       }
       for (const [key, m] of latest) upsert.run(rid, key, m.value, m.step, m.timestamp);
     }).immediate();
@@ -159,7 +152,8 @@ export class Store {
     const rel = this.workspacePath(file);
     const abs = path.join(this.workspaceRoot, rel);
     const artifact = { path: rel, ...hashFile(abs) };
-    this.stmt('INSERT INTO artifacts (run, path, sha256, size) VALUES (?, ?, ?, ?) ON CONFLICT (run, path) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size').run(this.rid(runId), artifact.path, artifact.sha256, artifact.size);
+    const rid = this.rid(runId);
+    this.stmt(sql.ARTIFACT_UPSERT).run(rid, artifact.path, artifact.sha256, artifact.size);
     return artifact;
   }
 
@@ -178,18 +172,18 @@ export class Store {
   }
 
   /** A new version of a registered model (created when new) from a run's artifact. */
+  /** A new version of a registered model (created when new) from a run's artifact. */
   registerModel(name: string, artifactPath: string, runId?: string): ModelVersion {
     if (!/^[\w.-]+$/.test(name)) throw new InvalidInput(`a model name uses letters, digits, _, . and - only: ${JSON.stringify(name)}`);
     const rel = this.workspacePath(artifactPath);
     const sha = hashFile(path.join(this.workspaceRoot, rel)).sha256;
     return this.db.transaction(() => {
       const rid = runId ? this.rid(runId) : null;
-      this.stmt('INSERT INTO registered_models (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, Date.now());
-      const next = ((this.stmt('SELECT max(version) AS v FROM model_versions WHERE model_name = ?').get(name) as { v: number | null }).v ?? 0) + 1;
+      this.stmt(sql.MODEL_INSERT).run(name, Date.now());
       const createdAt = Date.now();
-      this.stmt('INSERT INTO model_versions (model_name, version, run, artifact_path, artifact_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(name, next, rid, rel, sha, createdAt);
-      if (runId) this.link('run', runId, 'model-version', `${name}@${next}`, 'produced');
-      return { version: next, runId: runId ?? null, artifactPath: rel, artifactSha256: sha, createdAt, aliases: [] };
+      const { version } = this.stmt(sql.MODEL_VERSION_INSERT).get(name, rid, rel, sha, createdAt) as { version: number };
+      this.stmt(sql.MODEL_VERSION_LINEAGE_INSERT).run(createdAt, name, version);
+      return { version, runId: runId ?? null, artifactPath: rel, artifactSha256: sha, createdAt, aliases: [] };
     }).immediate();
   }
 
@@ -197,14 +191,14 @@ export class Store {
   setAlias(name: string, version: number, alias: string): void {
     if (!/^[A-Za-z][\w-]*$/.test(alias)) throw new InvalidInput(`an alias starts with a letter and uses letters, digits, _ and -: ${JSON.stringify(alias)}`);
     this.db.transaction(() => {
-      const exists = this.stmt('SELECT 1 FROM model_versions WHERE model_name = ? AND version = ?').get(name, version);
+      const exists = this.stmt(sql.MODEL_VERSION_EXISTS).get(name, version);
       if (!exists) throw new StoreError(`${name}@${version}`, 'no such model version');
-      this.stmt('INSERT INTO model_aliases (model_name, alias, version) VALUES (?, ?, ?) ON CONFLICT (model_name, alias) DO UPDATE SET version = excluded.version').run(name, alias, version);
+      this.stmt(sql.ALIAS_UPSERT).run(name, alias, version);
     }).immediate();
   }
 
   link(fromKind: string, fromId: string, toKind: string, toId: string, relation: string): void {
-    this.stmt('INSERT INTO lineage (from_kind, from_id, to_kind, to_id, relation, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING').run(fromKind, fromId, toKind, toId, relation, Date.now());
+    this.stmt(sql.LINEAGE_INSERT).run(fromKind, fromId, toKind, toId, relation, Date.now());
   }
 
   /**
@@ -298,16 +292,16 @@ export class Store {
     if (input.rowCount !== undefined && (!Number.isInteger(input.rowCount) || input.rowCount < 0)) throw new InvalidInput(`a row count is a whole number, not ${String(input.rowCount)}`);
     const rid = this.rid(runId);
     this.db.transaction(() => {
-      this.stmt(DATASET_INSERT).run(
+      this.stmt(sql.DATASET_INSERT).run(
         input.name ?? null,
         input.digest,
         input.schema ? JSON.stringify(input.schema) : null,
         input.rowCount ?? null,
         input.source ?? null,
       );
-      const { id } = this.stmt('SELECT id FROM datasets WHERE digest = ?').get(input.digest) as { id: number };
-      this.stmt(RUN_INPUT_UPSERT).run(rid, id, input.context ?? null);
-      this.link('dataset', input.digest, 'run', runId, 'input');
+      const { id } = this.stmt(sql.DATASET_ID).get(input.digest) as { id: number };
+      this.stmt(sql.RUN_INPUT_UPSERT).run(rid, id, input.context ?? null);
+      this.stmt(sql.DATASET_LINEAGE_INSERT).run(input.digest, runId, Date.now());
     }).immediate();
   }
 
@@ -386,7 +380,7 @@ export class Store {
   private rid(runId: string): number {
     let rid = this.rids.get(runId);
     if (rid === undefined) {
-      const row = this.stmt('SELECT rid FROM runs WHERE id = ?').get(runId) as { rid: number } | undefined;
+      const row = this.stmt(sql.RUN_RID).get(runId) as { rid: number } | undefined;
       if (!row) throw new StoreError(runId, 'no such run');
       this.rids.set(runId, (rid = row.rid));
     }
