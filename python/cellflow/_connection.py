@@ -1,11 +1,11 @@
-"""The connection to the store: the same checks and schema as the Node writer's."""
+"""The connection to the store: the same checks, schema and refusals as the Node writer's."""
 
 import os
 import sqlite3
 import threading
 import time
 
-from ._errors import CellflowError
+from ._errors import CellflowError, rule_refusal
 from ._location import store_path, workspace_root
 from ._schema import FOREIGN_CHECK, MIGRATIONS, SCHEMA_VERSION
 
@@ -104,8 +104,16 @@ class _Cursor:
     def __init__(self, conn):
         self.conn = conn
 
-    def execute(self, sql, args=()):
-        return self.conn.execute(sql, args)
+    def execute(self, sql, args=(), fields=None):
+        """Runs one statement; a rule of the schema that refuses the row becomes a CellflowError naming
+        the value, from `fields` (the row's values by column), worded as the Node writer words it."""
+        try:
+            return self.conn.execute(sql, args)
+        except sqlite3.IntegrityError as err:
+            message = rule_refusal(str(err), fields or {})
+            if message is None:
+                raise
+            raise CellflowError(message) from None
 
     def executemany(self, sql, rows):
         return self.conn.executemany(sql, rows)

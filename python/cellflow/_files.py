@@ -3,20 +3,24 @@
 import hashlib
 import os
 
-from ._errors import CellflowError
+from ._errors import file_problem
+from ._schema import NO_SUCH_FILE, NOT_A_FILE, OUTSIDE_WORKSPACE
 
 
 def workspace_file(store, path):
-    """(real path, root-relative POSIX path) of a file inside the workspace, or a CellflowError."""
+    """(real path, root-relative POSIX path) of a file inside the workspace, checked in the order the
+    Node writer checks it (exists, inside, a file), or a CellflowError."""
     # A relative path is the caller's, as open() reads it: from the working directory, which may be a
     # folder below the workspace root. What is recorded is relative to the root.
     root = os.path.realpath(store.root)
     real = os.path.realpath(os.path.abspath(path))
+    if not os.path.exists(real):
+        raise file_problem(path, NO_SUCH_FILE)
     rel = os.path.relpath(real, root)
-    if rel == "." or rel.startswith("..") or os.path.isabs(rel):
-        raise CellflowError(f"{path} is outside the workspace ({store.root}); Cellflow records artifacts inside it only")
+    if rel == "." or rel == ".." or rel.startswith(".." + os.sep) or os.path.isabs(rel):
+        raise file_problem(path, OUTSIDE_WORKSPACE.format(root=store.root))
     if not os.path.isfile(real):
-        raise CellflowError(f"{path} does not exist")
+        raise file_problem(path, NOT_A_FILE)
     return real, rel.replace(os.sep, "/")
 
 

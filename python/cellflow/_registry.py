@@ -22,9 +22,9 @@ def register_model(artifact_path, name, run_id=None):
             if not found:
                 raise CellflowError(f"no run {run_id!r}")
             rid = found[0]
-        c.execute(MODEL_INSERT, (name, now()))
+        c.execute(MODEL_INSERT, (name, now()), fields={"name": name})
         created = now()
-        version = c.execute(MODEL_VERSION_INSERT, (name, rid, rel, digest, created)).fetchall()[0][0]
+        version = c.execute(MODEL_VERSION_INSERT, (name, rid, rel, digest, created), fields={"model_name": name, "artifact_path": rel}).fetchall()[0][0]
         c.execute(MODEL_VERSION_LINEAGE_INSERT, (created, name, version))
         return version
 
@@ -38,6 +38,6 @@ def set_alias(name, version, alias):
     def upsert(c):
         if not c.execute(MODEL_VERSION_EXISTS, (name, version)).fetchone():
             raise CellflowError(f"no version {version} of model {name!r}")
-        c.execute(ALIAS_UPSERT, (name, alias, version))
+        c.execute(ALIAS_UPSERT, (name, alias, version), fields={"alias": alias})
 
     store.write(upsert)

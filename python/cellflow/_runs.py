@@ -28,8 +28,14 @@ class ActiveRun(MetricBatch):
         return self.id
 
     def _upsert_text(self, sql, values):
+        # Row by row, so that a value the store refuses is named in the message.
         rows = [(self._rid, str(k), str(v)) for k, v in values.items()]
-        self._store.write(lambda c: c.executemany(sql, rows))
+
+        def upsert(c):
+            for row in rows:
+                c.execute(sql, row, fields={"key": row[1], "value": row[2]})
+
+        self._store.write(upsert)
 
     def log_params(self, params):
         self._upsert_text(PARAM_UPSERT, params)
@@ -39,7 +45,7 @@ class ActiveRun(MetricBatch):
 
     def log_artifact(self, path):
         rel, digest, size = artifact(self._store, path)
-        self._store.write(lambda c: c.execute(ARTIFACT_UPSERT, (self._rid, rel, digest, size)))
+        self._store.write(lambda c: c.execute(ARTIFACT_UPSERT, (self._rid, rel, digest, size), fields={"path": rel}))
         return rel
 
     def log_input(self, data, name=None, context="training"):
@@ -79,9 +85,11 @@ def start_run(experiment=None, run_name=None, **kwargs):
 
     def insert(c):
         started = now()
-        c.execute(EXPERIMENT_INSERT, (name, started))
+        c.execute(EXPERIMENT_INSERT, (name, started), fields={"name": name})
         exp = c.execute(EXPERIMENT_ID, (name,)).fetchone()[0]
-        rid = c.execute(RUN_INSERT, (run_id, exp, run_name, started, os.getpid(), socket.gethostname(), pipeline, step_id, step_version, cell_hash, commit)).lastrowid
+        rid = c.execute(
+            RUN_INSERT, (run_id, exp, run_name, started, os.getpid(), socket.gethostname(), pipeline, step_id, step_version, cell_hash, commit),
+            fields={"name": run_name, "git_commit": commit}).lastrowid
         # The lineage chain, keyed by the statement as the editor keys it: cell hash -> step version -> run.
         c.execute(RUN_LINEAGE_INSERT, (run_id, started, started))
         return rid

@@ -1,7 +1,9 @@
+import { RULE_TRIGGERS } from './rules';
+
 /**
  * The store's schema, as numbered migrations. `PRAGMA user_version` holds the number applied; the
  * Python client (python/cellflow) writes the same tables; the build generates its copy of these
- * migrations and of the statements (statements.ts).
+ * migrations, of the statements (statements.ts) and of the rules' wording (rules.ts, refusals.ts).
  * A migration, once released, is never edited: a change is a new one.
  */
 export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
@@ -139,6 +141,11 @@ CREATE INDEX model_versions_by_run ON model_versions(run);
 ALTER TABLE datasets ADD COLUMN source TEXT;
 ALTER TABLE run_inputs ADD COLUMN context TEXT;
 `,
+  },
+  {
+    // Rules no writer can break: names, aliases, commit ids, string sizes, artifact paths (rules.ts).
+    version: 3,
+    sql: RULE_TRIGGERS,
   },
 ];
 

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type Database from 'better-sqlite3';
 import { InvalidInput } from '../../core/errors';
 import { openDatabase, StoreError, type OpenOptions } from './db';
+import { fill, metricRefusal, NO_SUCH_FILE, NOT_A_FILE, OUTSIDE_WORKSPACE, ruleRefusal } from '../../core/store/refusals';
 import * as sql from '../../core/store/statements';
 import { parseFilter, parseOrderBy } from '../../core/store/filter';
 import { gitCommit } from '../../io/git';
@@ -74,8 +75,22 @@ export class Store {
     return s;
   }
 
+  /**
+   * Runs a write; a rule of the schema (a trigger) that refuses it becomes an InvalidInput that names
+   * the value, taken from `fields`, the row's values by column. The caller's transaction rolls back.
+   */
+  private checked<T>(fields: Readonly<Record<string, unknown>>, write: () => T): T {
+    try {
+      return write();
+    } catch (err) {
+      const refusal = (err as { code?: string }).code === 'SQLITE_CONSTRAINT_TRIGGER' ? ruleRefusal((err as Error).message, fields) : undefined;
+      if (refusal) throw new InvalidInput(refusal);
+      throw err;
+    }
+  }
+
   experimentId(name = DEFAULT_EXPERIMENT): number {
-    this.stmt(sql.EXPERIMENT_INSERT).run(name, Date.now());
+    this.checked({ name }, () => this.stmt(sql.EXPERIMENT_INSERT).run(name, Date.now()));
     return (this.stmt(sql.EXPERIMENT_ID).get(name) as { id: number }).id;
   }
 
@@ -86,7 +101,9 @@ export class Store {
     this.db.transaction(() => {
       const experiment = this.experimentId(input.experiment ?? DEFAULT_EXPERIMENT);
       const now = Date.now();
-      this.stmt(sql.RUN_INSERT).run(id, experiment, name, now, input.pid ?? process.pid, HOST, input.pipeline ?? null, input.stepId ?? null, input.stepVersion ?? null, input.cellHash ?? null, commit);
+      this.checked({ name, git_commit: commit }, () =>
+        this.stmt(sql.RUN_INSERT).run(id, experiment, name, now, input.pid ?? process.pid, HOST, input.pipeline ?? null, input.stepId ?? null, input.stepVersion ?? null, input.cellHash ?? null, commit),
+      );
       this.stmt(sql.RUN_LINEAGE_INSERT).run(id, now, now);
     }).immediate();
     return id;
@@ -110,7 +127,10 @@ export class Store {
     const rid = this.rid(runId);
     const insert = this.stmt(table === 'params' ? sql.PARAM_UPSERT : sql.TAG_UPSERT);
     this.db.transaction(() => {
-      for (const [k, v] of Object.entries(values)) insert.run(rid, k, String(v));
+      for (const [key, v] of Object.entries(values)) {
+        const value = String(v);
+        this.checked({ key, value }, () => insert.run(rid, key, value));
+      }
     }).immediate();
   }
 
@@ -119,7 +139,8 @@ export class Store {
     const now = Date.now();
     const latest = new Map<string, { value: number; step: number; timestamp: number }>();
     for (const m of metrics) {
-      if (typeof m.value !== 'number' || Number.isNaN(m.value)) throw new InvalidInput(`metric ${m.key}: value must be a number, not ${String(m.value)}`);
+      const refusal = metricRefusal(m.key, m.value, m.step);
+      if (refusal) throw new InvalidInput(refusal);
       const step = m.step ?? 0;
       const timestamp = m.timestamp ?? now;
       const seen = latest.get(m.key);
@@ -139,7 +160,7 @@ export class Store {
         }
         (n === ROWS_PER_INSERT ? full : this.stmt(sql.metricInsert(n))).run(args);
       }
-      for (const [key, m] of latest) upsert.run(rid, key, m.value, m.step, m.timestamp);
+      for (const [key, m] of latest) this.checked({ key }, () => upsert.run(rid, key, m.value, m.step, m.timestamp));
     }).immediate();
   }
 
@@ -153,47 +174,49 @@ export class Store {
     const abs = path.join(this.workspaceRoot, rel);
     const artifact = { path: rel, ...hashFile(abs) };
     const rid = this.rid(runId);
-    this.stmt(sql.ARTIFACT_UPSERT).run(rid, artifact.path, artifact.sha256, artifact.size);
+    this.checked({ path: rel }, () => this.stmt(sql.ARTIFACT_UPSERT).run(rid, artifact.path, artifact.sha256, artifact.size));
     return artifact;
   }
 
-  /** A workspace-relative POSIX path for a file inside the workspace (symbolic links resolved). */
+  /**
+   * A workspace-relative POSIX path for a file inside the workspace (symbolic links resolved), checked
+   * as the Python client checks it: that it exists, then that it is inside, then that it is a file.
+   */
   workspacePath(file: string): string {
     const root = fs.realpathSync(this.workspaceRoot);
     let real: string;
     try {
       real = fs.realpathSync(path.resolve(this.workspaceRoot, file));
     } catch {
-      throw new StoreError(file, 'does not exist');
+      throw new StoreError(file, NO_SUCH_FILE);
     }
     const rel = path.relative(root, real);
-    if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) throw new StoreError(file, `is outside the workspace (${this.workspaceRoot}); Cellflow records artifacts inside it only`);
+    if (!rel || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) throw new StoreError(file, fill(OUTSIDE_WORKSPACE, { root: this.workspaceRoot }));
+    if (!fs.statSync(real).isFile()) throw new StoreError(file, NOT_A_FILE);
     return rel.split(path.sep).join('/');
   }
 
   /** A new version of a registered model (created when new) from a run's artifact. */
-  /** A new version of a registered model (created when new) from a run's artifact. */
+  /** A new version of a registered model (created when new) from a run's artifact; the schema checks the name. */
   registerModel(name: string, artifactPath: string, runId?: string): ModelVersion {
-    if (!/^[\w.-]+$/.test(name)) throw new InvalidInput(`a model name uses letters, digits, _, . and - only: ${JSON.stringify(name)}`);
     const rel = this.workspacePath(artifactPath);
     const sha = hashFile(path.join(this.workspaceRoot, rel)).sha256;
     return this.db.transaction(() => {
       const rid = runId ? this.rid(runId) : null;
-      this.stmt(sql.MODEL_INSERT).run(name, Date.now());
+      this.checked({ name }, () => this.stmt(sql.MODEL_INSERT).run(name, Date.now()));
       const createdAt = Date.now();
-      const { version } = this.stmt(sql.MODEL_VERSION_INSERT).get(name, rid, rel, sha, createdAt) as { version: number };
+      const { version } = this.checked({ model_name: name, artifact_path: rel }, () => this.stmt(sql.MODEL_VERSION_INSERT).get(name, rid, rel, sha, createdAt)) as { version: number };
       this.stmt(sql.MODEL_VERSION_LINEAGE_INSERT).run(createdAt, name, version);
       return { version, runId: runId ?? null, artifactPath: rel, artifactSha256: sha, createdAt, aliases: [] };
     }).immediate();
   }
 
-  /** Points an alias (`staging`, `production`) at a version, moving it from wherever it was. */
+  /** Points an alias (`staging`, `production`) at a version, moving it from wherever it was; the schema checks the alias. */
   setAlias(name: string, version: number, alias: string): void {
-    if (!/^[A-Za-z][\w-]*$/.test(alias)) throw new InvalidInput(`an alias starts with a letter and uses letters, digits, _ and -: ${JSON.stringify(alias)}`);
     this.db.transaction(() => {
       const exists = this.stmt(sql.MODEL_VERSION_EXISTS).get(name, version);
       if (!exists) throw new StoreError(`${name}@${version}`, 'no such model version');
-      this.stmt(sql.ALIAS_UPSERT).run(name, alias, version);
+      this.checked({ alias }, () => this.stmt(sql.ALIAS_UPSERT).run(name, alias, version));
     }).immediate();
   }
 
