@@ -1,7 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isCommitSha } from '../core/store/rules';
 
-/** The commit checked out in the repository that holds `dir`, read from .git without running git. */
+/**
+ * The commit checked out in the repository that holds `dir`, read from .git without running git; only
+ * ever a commit sha (the store refuses anything else), never what a damaged or odd HEAD holds.
+ */
 export function gitCommit(dir: string): string | undefined {
   let d = path.resolve(dir);
   for (;;) {
@@ -25,19 +29,20 @@ function gitDir(git: string): string {
 function readHead(dir: string): string | undefined {
   try {
     const head = fs.readFileSync(path.join(dir, 'HEAD'), 'utf8').trim();
-    if (/^[0-9a-f]{40}$/.test(head)) return head;
     const ref = /^ref:\s*(.+)$/.exec(head)?.[1];
-    if (!ref) return undefined;
+    if (!ref) return sha(head);
     const loose = path.join(dir, ref);
-    if (fs.existsSync(loose)) return fs.readFileSync(loose, 'utf8').trim() || undefined;
+    if (fs.existsSync(loose)) return sha(fs.readFileSync(loose, 'utf8').trim());
     const packed = path.join(dir, 'packed-refs');
     if (!fs.existsSync(packed)) return undefined;
     for (const line of fs.readFileSync(packed, 'utf8').split('\n')) {
-      const [sha, name] = line.split(' ');
-      if (name === ref && /^[0-9a-f]{40}$/.test(sha)) return sha;
+      const [id, name] = line.split(' ');
+      if (name === ref) return sha(id);
     }
   } catch {
     // An unreadable repository has no commit to record.
   }
   return undefined;
 }
+
+const sha = (text: string): string | undefined => (isCommitSha(text) ? text : undefined);

@@ -119,8 +119,8 @@ with cellflow.start_run():
     assertExitedOk(r);
     const lines = r.stdout.trim().split('\n');
     assert.match(lines[0], /log_input takes a file path or a pandas DataFrame, not int/);
-    assert.match(lines[1], /\/etc\/hostname is outside the workspace/);
-    assert.match(lines[2], /missing\.csv does not exist/);
+    assert.match(lines[1], /\/etc\/hostname: is outside the workspace/);
+    assert.match(lines[2], /missing\.csv: does not exist/);
   });
 
   it('records an input through the Node API and refuses one without a digest', () => {

@@ -114,8 +114,8 @@ attempt(lambda: cellflow.log_metric("acc", 1))
       assert.equal(lines.length, 7);
       for (const l of lines) assert.match(l, /^refused: /);
       assert.match(lines[0], /is outside the workspace/);
-      assert.match(lines[2], /\/etc\/passwd is outside the workspace/);
-      assert.match(lines[3], /metric 'acc': value must be a number/);
+      assert.match(lines[2], /\/etc\/passwd: is outside the workspace/);
+      assert.match(lines[3], /metric "acc": value must be a number/);
       assert.match(lines[5], /no version 1 of model 'nothing'/);
       assert.match(lines[6], /no active run/);
       const store = ws.open();

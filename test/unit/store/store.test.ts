@@ -121,8 +121,8 @@ describe('experiment store', () => {
     it('writes no part of a batch that holds a value that is not a number', () => {
       const store = ws.open();
       const run = store.startRun();
-      assert.throws(() => store.logMetrics(run, [{ key: 'a', value: 1 }, { key: 'b', value: Number.NaN }]), /metric b: value must be a number/);
-      assert.throws(() => store.logMetrics(run, [{ key: 'c', value: '1' as unknown as number }]), /metric c/);
+      assert.throws(() => store.logMetrics(run, [{ key: 'a', value: 1 }, { key: 'b', value: Number.NaN }]), /metric "b": value must be a number/);
+      assert.throws(() => store.logMetrics(run, [{ key: 'c', value: '1' as unknown as number }]), /metric "c"/);
       assert.deepEqual(store.getRun(run).metricHistory, {});
     });
 

@@ -1,7 +1,10 @@
+import { RULE_TRIGGERS } from './rules';
+
 /**
  * The store's schema, as numbered migrations. `PRAGMA user_version` holds the number applied; the
  * Python client (python/cellflow) writes the same tables; the build generates its copy of these
- * migrations and of LATEST_METRIC_UPSERT.
+ * migrations, of the statements (statements.ts) and of the rules' wording (rules.ts, refusals.ts).
+ * A migration, once released, is never edited: a change is a new one.
  */
 export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
   {
@@ -62,7 +65,7 @@ CREATE INDEX metrics_by_run ON metrics(run);
 
 -- The latest value of each metric of each run (highest step, then newest), so that searches read one
 -- row per run and key. Writers upsert it once per key per batch, in the batch's transaction, with
--- LATEST_METRIC_UPSERT below (a trigger would cost an upsert per metric: half the logging rate).
+-- LATEST_METRIC_UPSERT (statements.ts; a trigger would cost an upsert per metric: half the logging rate).
 CREATE TABLE latest_metrics (
   run INTEGER NOT NULL REFERENCES runs(rid) ON DELETE CASCADE,
   key TEXT NOT NULL,
@@ -139,15 +142,12 @@ ALTER TABLE datasets ADD COLUMN source TEXT;
 ALTER TABLE run_inputs ADD COLUMN context TEXT;
 `,
   },
+  {
+    // Rules no writer can break: names, aliases, commit ids, string sizes, artifact paths (rules.ts).
+    version: 3,
+    sql: RULE_TRIGGERS,
+  },
 ];
-
-/**
- * Keeps latest_metrics right: parameters (run, key, value, step, timestamp) of the newest metric of
- * one key in a batch. An older step logged late, by this writer or another, never replaces a newer one.
- */
-export const LATEST_METRIC_UPSERT = `INSERT INTO latest_metrics (run, key, value, step, timestamp) VALUES (?, ?, ?, ?, ?)
-ON CONFLICT (run, key) DO UPDATE SET value = excluded.value, step = excluded.step, timestamp = excluded.timestamp
-WHERE excluded.step > latest_metrics.step OR (excluded.step = latest_metrics.step AND excluded.timestamp >= latest_metrics.timestamp)`;
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
@@ -160,16 +160,3 @@ export const FOREIGN_CHECK = `SELECT
   (SELECT user_version FROM pragma_user_version) AS version,
   (SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%') AS tables,
   (SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('runs', 'experiments')) AS ours`;
-
-/** Records a dataset once per digest: parameters (name, digest, schema, row count, source); the first write keeps its name. */
-export const DATASET_INSERT = 'INSERT INTO datasets (name, digest, schema, row_count, source) VALUES (?, ?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING';
-
-/**
- * Ties a dataset to a run: parameters (run, dataset id, context). Contexts accumulate as a
- * comma-separated set, so data used for training and then evaluation in one run says both.
- */
-export const RUN_INPUT_UPSERT = `INSERT INTO run_inputs (run, dataset_id, context) VALUES (?, ?, ?)
-ON CONFLICT (run, dataset_id) DO UPDATE SET context = CASE
-  WHEN excluded.context IS NULL OR instr(',' || coalesce(run_inputs.context, '') || ',', ',' || excluded.context || ',') > 0 THEN run_inputs.context
-  WHEN run_inputs.context IS NULL THEN excluded.context
-  ELSE run_inputs.context || ',' || excluded.context END`;

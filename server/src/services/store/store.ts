@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import type Database from 'better-sqlite3';
 import { InvalidInput } from '../../core/errors';
 import { openDatabase, StoreError, type OpenOptions } from './db';
-import { DATASET_INSERT, LATEST_METRIC_UPSERT, RUN_INPUT_UPSERT } from '../../core/store/schema';
+import { fill, metricRefusal, NO_SUCH_FILE, NOT_A_FILE, OUTSIDE_WORKSPACE, ruleRefusal } from '../../core/store/refusals';
+import * as sql from '../../core/store/statements';
 import { parseFilter, parseOrderBy } from '../../core/store/filter';
 import { gitCommit } from '../../io/git';
 import { downsample } from '../../core/store/downsample';
@@ -42,10 +43,6 @@ export interface MetricInput {
 
 const DEFAULT_EXPERIMENT = 'Default';
 const ROWS_PER_INSERT = 100;
-
-function multiRowInsert(rows: number): string {
-  return `INSERT INTO metrics (run, key, value, step, timestamp) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?)').join(', ')}`;
-}
 const HOST = os.hostname();
 
 /**
@@ -78,28 +75,42 @@ export class Store {
     return s;
   }
 
+  /**
+   * Runs a write; a rule of the schema (a trigger) that refuses it becomes an InvalidInput that names
+   * the value, taken from `fields`, the row's values by column. The caller's transaction rolls back.
+   */
+  private checked<T>(fields: Readonly<Record<string, unknown>>, write: () => T): T {
+    try {
+      return write();
+    } catch (err) {
+      const refusal = (err as { code?: string }).code === 'SQLITE_CONSTRAINT_TRIGGER' ? ruleRefusal((err as Error).message, fields) : undefined;
+      if (refusal) throw new InvalidInput(refusal);
+      throw err;
+    }
+  }
+
   experimentId(name = DEFAULT_EXPERIMENT): number {
-    this.stmt('INSERT INTO experiments (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, Date.now());
-    return (this.stmt('SELECT id FROM experiments WHERE name = ?').get(name) as { id: number }).id;
+    this.checked({ name }, () => this.stmt(sql.EXPERIMENT_INSERT).run(name, Date.now()));
+    return (this.stmt(sql.EXPERIMENT_ID).get(name) as { id: number }).id;
   }
 
   startRun(input: StartRun = {}): string {
     const id = randomUUID().replace(/-/g, '');
     const commit = gitCommit(this.workspaceRoot) ?? null;
+    const name = input.name ?? null;
     this.db.transaction(() => {
       const experiment = this.experimentId(input.experiment ?? DEFAULT_EXPERIMENT);
-      this.stmt(
-        `INSERT INTO runs (id, experiment_id, name, status, start_time, pid, host, pipeline, step_id, step_version, cell_hash, git_commit)
-         VALUES (?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(id, experiment, input.name ?? null, Date.now(), input.pid ?? process.pid, HOST, input.pipeline ?? null, input.stepId ?? null, input.stepVersion ?? null, input.cellHash ?? null, commit);
-      if (input.stepId && input.stepVersion) this.link('step-version', `${input.pipeline ?? ''}#${input.stepId}@${input.stepVersion}`, 'run', id, 'ran');
-      if (input.cellHash && input.stepId && input.stepVersion) this.link('cell-hash', input.cellHash, 'step-version', `${input.pipeline ?? ''}#${input.stepId}@${input.stepVersion}`, 'promoted');
+      const now = Date.now();
+      this.checked({ name, git_commit: commit }, () =>
+        this.stmt(sql.RUN_INSERT).run(id, experiment, name, now, input.pid ?? process.pid, HOST, input.pipeline ?? null, input.stepId ?? null, input.stepVersion ?? null, input.cellHash ?? null, commit),
+      );
+      this.stmt(sql.RUN_LINEAGE_INSERT).run(id, now, now);
     }).immediate();
     return id;
   }
 
   endRun(runId: string, status: Exclude<RunStatus, 'RUNNING'> = 'FINISHED'): void {
-    const r = this.stmt("UPDATE runs SET status = ?, end_time = ? WHERE id = ? AND status = 'RUNNING'").run(status, Date.now(), runId);
+    const r = this.stmt(sql.RUN_END).run(status, Date.now(), runId);
     if (r.changes === 0) this.rid(runId);
   }
 
@@ -114,9 +125,12 @@ export class Store {
   /** Params and tags: text values by key, the last one written winning. */
   private upsertText(table: 'params' | 'tags', runId: string, values: Record<string, unknown>): void {
     const rid = this.rid(runId);
-    const insert = this.stmt(`INSERT INTO ${table} (run, key, value) VALUES (?, ?, ?) ON CONFLICT (run, key) DO UPDATE SET value = excluded.value`);
+    const insert = this.stmt(table === 'params' ? sql.PARAM_UPSERT : sql.TAG_UPSERT);
     this.db.transaction(() => {
-      for (const [k, v] of Object.entries(values)) insert.run(rid, k, String(v));
+      for (const [key, v] of Object.entries(values)) {
+        const value = String(v);
+        this.checked({ key, value }, () => insert.run(rid, key, value));
+      }
     }).immediate();
   }
 
@@ -125,17 +139,17 @@ export class Store {
     const now = Date.now();
     const latest = new Map<string, { value: number; step: number; timestamp: number }>();
     for (const m of metrics) {
-      if (typeof m.value !== 'number' || Number.isNaN(m.value)) throw new InvalidInput(`metric ${m.key}: value must be a number, not ${String(m.value)}`);
+      const refusal = metricRefusal(m.key, m.value, m.step);
+      if (refusal) throw new InvalidInput(refusal);
       const step = m.step ?? 0;
       const timestamp = m.timestamp ?? now;
       const seen = latest.get(m.key);
       if (!seen || step > seen.step || (step === seen.step && timestamp >= seen.timestamp)) latest.set(m.key, { value: m.value, step, timestamp });
     }
     const rid = this.rid(runId);
-    const upsert = this.stmt(LATEST_METRIC_UPSERT);
+    const upsert = this.stmt(sql.LATEST_METRIC_UPSERT);
     this.db.transaction(() => {
-      // Rows go in ROWS_PER_INSERT at a time: one call into SQLite per row costs more than the row.
-      const full = this.stmt(multiRowInsert(ROWS_PER_INSERT));
+      const full = this.stmt(sql.metricInsert(ROWS_PER_INSERT));
       const args: Array<string | number> = [];
       for (let i = 0; i < metrics.length; i += ROWS_PER_INSERT) {
         const n = Math.min(ROWS_PER_INSERT, metrics.length - i);
@@ -144,9 +158,9 @@ export class Store {
           const m = metrics[j];
           args.push(rid, m.key, m.value, m.step ?? 0, m.timestamp ?? now);
         }
-        (n === ROWS_PER_INSERT ? full : this.stmt(multiRowInsert(n))).run(args);
+        (n === ROWS_PER_INSERT ? full : this.stmt(sql.metricInsert(n))).run(args);
       }
-      for (const [key, m] of latest) upsert.run(rid, key, m.value, m.step, m.timestamp);
+      for (const [key, m] of latest) this.checked({ key }, () => upsert.run(rid, key, m.value, m.step, m.timestamp));
     }).immediate();
   }
 
@@ -159,52 +173,55 @@ export class Store {
     const rel = this.workspacePath(file);
     const abs = path.join(this.workspaceRoot, rel);
     const artifact = { path: rel, ...hashFile(abs) };
-    this.stmt('INSERT INTO artifacts (run, path, sha256, size) VALUES (?, ?, ?, ?) ON CONFLICT (run, path) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size').run(this.rid(runId), artifact.path, artifact.sha256, artifact.size);
+    const rid = this.rid(runId);
+    this.checked({ path: rel }, () => this.stmt(sql.ARTIFACT_UPSERT).run(rid, artifact.path, artifact.sha256, artifact.size));
     return artifact;
   }
 
-  /** A workspace-relative POSIX path for a file inside the workspace (symbolic links resolved). */
+  /**
+   * A workspace-relative POSIX path for a file inside the workspace (symbolic links resolved), checked
+   * as the Python client checks it: that it exists, then that it is inside, then that it is a file.
+   */
   workspacePath(file: string): string {
     const root = fs.realpathSync(this.workspaceRoot);
     let real: string;
     try {
       real = fs.realpathSync(path.resolve(this.workspaceRoot, file));
     } catch {
-      throw new StoreError(file, 'does not exist');
+      throw new StoreError(file, NO_SUCH_FILE);
     }
     const rel = path.relative(root, real);
-    if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) throw new StoreError(file, `is outside the workspace (${this.workspaceRoot}); Cellflow records artifacts inside it only`);
+    if (!rel || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) throw new StoreError(file, fill(OUTSIDE_WORKSPACE, { root: this.workspaceRoot }));
+    if (!fs.statSync(real).isFile()) throw new StoreError(file, NOT_A_FILE);
     return rel.split(path.sep).join('/');
   }
 
   /** A new version of a registered model (created when new) from a run's artifact. */
+  /** A new version of a registered model (created when new) from a run's artifact; the schema checks the name. */
   registerModel(name: string, artifactPath: string, runId?: string): ModelVersion {
-    if (!/^[\w.-]+$/.test(name)) throw new InvalidInput(`a model name uses letters, digits, _, . and - only: ${JSON.stringify(name)}`);
     const rel = this.workspacePath(artifactPath);
     const sha = hashFile(path.join(this.workspaceRoot, rel)).sha256;
     return this.db.transaction(() => {
       const rid = runId ? this.rid(runId) : null;
-      this.stmt('INSERT INTO registered_models (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, Date.now());
-      const next = ((this.stmt('SELECT max(version) AS v FROM model_versions WHERE model_name = ?').get(name) as { v: number | null }).v ?? 0) + 1;
+      this.checked({ name }, () => this.stmt(sql.MODEL_INSERT).run(name, Date.now()));
       const createdAt = Date.now();
-      this.stmt('INSERT INTO model_versions (model_name, version, run, artifact_path, artifact_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(name, next, rid, rel, sha, createdAt);
-      if (runId) this.link('run', runId, 'model-version', `${name}@${next}`, 'produced');
-      return { version: next, runId: runId ?? null, artifactPath: rel, artifactSha256: sha, createdAt, aliases: [] };
+      const { version } = this.checked({ model_name: name, artifact_path: rel }, () => this.stmt(sql.MODEL_VERSION_INSERT).get(name, rid, rel, sha, createdAt)) as { version: number };
+      this.stmt(sql.MODEL_VERSION_LINEAGE_INSERT).run(createdAt, name, version);
+      return { version, runId: runId ?? null, artifactPath: rel, artifactSha256: sha, createdAt, aliases: [] };
     }).immediate();
   }
 
-  /** Points an alias (`staging`, `production`) at a version, moving it from wherever it was. */
+  /** Points an alias (`staging`, `production`) at a version, moving it from wherever it was; the schema checks the alias. */
   setAlias(name: string, version: number, alias: string): void {
-    if (!/^[A-Za-z][\w-]*$/.test(alias)) throw new InvalidInput(`an alias starts with a letter and uses letters, digits, _ and -: ${JSON.stringify(alias)}`);
     this.db.transaction(() => {
-      const exists = this.stmt('SELECT 1 FROM model_versions WHERE model_name = ? AND version = ?').get(name, version);
+      const exists = this.stmt(sql.MODEL_VERSION_EXISTS).get(name, version);
       if (!exists) throw new StoreError(`${name}@${version}`, 'no such model version');
-      this.stmt('INSERT INTO model_aliases (model_name, alias, version) VALUES (?, ?, ?) ON CONFLICT (model_name, alias) DO UPDATE SET version = excluded.version').run(name, alias, version);
+      this.checked({ alias }, () => this.stmt(sql.ALIAS_UPSERT).run(name, alias, version));
     }).immediate();
   }
 
   link(fromKind: string, fromId: string, toKind: string, toId: string, relation: string): void {
-    this.stmt('INSERT INTO lineage (from_kind, from_id, to_kind, to_id, relation, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING').run(fromKind, fromId, toKind, toId, relation, Date.now());
+    this.stmt(sql.LINEAGE_INSERT).run(fromKind, fromId, toKind, toId, relation, Date.now());
   }
 
   /**
@@ -298,16 +315,16 @@ export class Store {
     if (input.rowCount !== undefined && (!Number.isInteger(input.rowCount) || input.rowCount < 0)) throw new InvalidInput(`a row count is a whole number, not ${String(input.rowCount)}`);
     const rid = this.rid(runId);
     this.db.transaction(() => {
-      this.stmt(DATASET_INSERT).run(
+      this.stmt(sql.DATASET_INSERT).run(
         input.name ?? null,
         input.digest,
         input.schema ? JSON.stringify(input.schema) : null,
         input.rowCount ?? null,
         input.source ?? null,
       );
-      const { id } = this.stmt('SELECT id FROM datasets WHERE digest = ?').get(input.digest) as { id: number };
-      this.stmt(RUN_INPUT_UPSERT).run(rid, id, input.context ?? null);
-      this.link('dataset', input.digest, 'run', runId, 'input');
+      const { id } = this.stmt(sql.DATASET_ID).get(input.digest) as { id: number };
+      this.stmt(sql.RUN_INPUT_UPSERT).run(rid, id, input.context ?? null);
+      this.stmt(sql.DATASET_LINEAGE_INSERT).run(input.digest, runId, Date.now());
     }).immediate();
   }
 
@@ -386,7 +403,7 @@ export class Store {
   private rid(runId: string): number {
     let rid = this.rids.get(runId);
     if (rid === undefined) {
-      const row = this.stmt('SELECT rid FROM runs WHERE id = ?').get(runId) as { rid: number } | undefined;
+      const row = this.stmt(sql.RUN_RID).get(runId) as { rid: number } | undefined;
       if (!row) throw new StoreError(runId, 'no such run');
       this.rids.set(runId, (rid = row.rid));
     }

@@ -1,0 +1,164 @@
+"""Runs: the active run, the MLflow-style calls that log to it, and finishing what is open at exit."""
+
+import atexit
+import os
+import socket
+import uuid
+
+from ._connection import get_store, now
+from ._datasets import log_input as _log_input
+from ._errors import CellflowError
+from ._files import artifact
+from ._git import git_commit
+from ._metrics import MetricBatch
+from ._schema import ARTIFACT_UPSERT, EXPERIMENT_ID, EXPERIMENT_INSERT, PARAM_UPSERT, RUN_END, RUN_INSERT, RUN_LINEAGE_INSERT, TAG_UPSERT
+
+
+class ActiveRun(MetricBatch):
+    """A run being logged; a context manager that ends it FINISHED, or FAILED on an exception."""
+
+    def __init__(self, store, run_id, rid):
+        super().__init__(store, rid)
+        self.id = run_id
+        self.info = self
+        self._ended = False
+
+    @property
+    def run_id(self):
+        return self.id
+
+    def _upsert_text(self, sql, values):
+        # Row by row, so that a value the store refuses is named in the message.
+        rows = [(self._rid, str(k), str(v)) for k, v in values.items()]
+
+        def upsert(c):
+            for row in rows:
+                c.execute(sql, row, fields={"key": row[1], "value": row[2]})
+
+        self._store.write(upsert)
+
+    def log_params(self, params):
+        self._upsert_text(PARAM_UPSERT, params)
+
+    def set_tags(self, tags):
+        self._upsert_text(TAG_UPSERT, tags)
+
+    def log_artifact(self, path):
+        rel, digest, size = artifact(self._store, path)
+        self._store.write(lambda c: c.execute(ARTIFACT_UPSERT, (self._rid, rel, digest, size), fields={"path": rel}))
+        return rel
+
+    def log_input(self, data, name=None, context="training"):
+        return _log_input(self._store, self._rid, self.id, data, name, context)
+
+    def end(self, status="FINISHED"):
+        if self._ended:
+            return
+        self.flush()
+        self._ended = True
+        self._store.write(lambda c: c.execute(RUN_END, (status, now(), self.id)))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        _end(self, "FAILED" if exc_type is not None else "FINISHED")
+        return False
+
+
+ActiveRun.__module__ = "cellflow"
+
+_active = []
+
+
+def start_run(experiment=None, run_name=None, **kwargs):
+    """Starts a run (in `experiment`, default "Default") and makes it the active run."""
+    store = get_store()
+    run_id = uuid.uuid4().hex
+    commit = git_commit(store.root)
+    name = experiment or os.environ.get("CELLFLOW_EXPERIMENT") or "Default"
+    pipeline = kwargs.get("pipeline") or os.environ.get("CELLFLOW_PIPELINE")
+    step_id = kwargs.get("step_id") or os.environ.get("CELLFLOW_STEP")
+    step_version = kwargs.get("step_version") or os.environ.get("CELLFLOW_STEP_VERSION")
+    step_version = int(step_version) if step_version else None
+    cell_hash = kwargs.get("cell_hash") or os.environ.get("CELLFLOW_CELL_HASH")
+
+    def insert(c):
+        started = now()
+        c.execute(EXPERIMENT_INSERT, (name, started), fields={"name": name})
+        exp = c.execute(EXPERIMENT_ID, (name,)).fetchone()[0]
+        rid = c.execute(
+            RUN_INSERT, (run_id, exp, run_name, started, os.getpid(), socket.gethostname(), pipeline, step_id, step_version, cell_hash, commit),
+            fields={"name": run_name, "git_commit": commit}).lastrowid
+        # The lineage chain, keyed by the statement as the editor keys it: cell hash -> step version -> run.
+        c.execute(RUN_LINEAGE_INSERT, (run_id, started, started))
+        return rid
+
+    rid = store.write(insert)
+    run = ActiveRun(store, run_id, rid)
+    _active.append(run)
+    return run
+
+
+def active_run():
+    return _active[-1] if _active else None
+
+
+def _require_run():
+    if not _active:
+        raise CellflowError("no active run: call cellflow.start_run() first")
+    return _active[-1]
+
+
+def _end(run, status):
+    try:
+        run.end(status)
+    finally:
+        if run in _active:
+            _active.remove(run)
+
+
+def end_run(status="FINISHED"):
+    if _active:
+        _end(_active[-1], status)
+
+
+def log_param(key, value):
+    _require_run().log_params({key: value})
+
+
+def log_params(params):
+    _require_run().log_params(params)
+
+
+def log_metric(key, value, step=None):
+    (_active[-1] if _active else _require_run()).log_metric(key, value, step)
+
+
+def log_metrics(metrics, step=None):
+    _require_run().log_metrics(metrics, step=step)
+
+
+def set_tag(key, value):
+    _require_run().set_tags({key: value})
+
+
+def set_tags(tags):
+    _require_run().set_tags(tags)
+
+
+def log_artifact(path):
+    return _require_run().log_artifact(path)
+
+
+def log_input(data, name=None, context="training"):
+    """Records a dataset the active run read (a CSV or other file in the workspace, or a pandas
+    DataFrame) by a digest of its content, with its schema and row count; returns the digest."""
+    return _require_run().log_input(data, name=name, context=context)
+
+
+@atexit.register
+def _finish():
+    # A run still open when the interpreter exits normally is finished, with its metrics flushed.
+    while _active:
+        _end(_active[-1], "FINISHED")
