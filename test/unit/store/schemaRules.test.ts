@@ -28,7 +28,7 @@ const BAD_WRITES: Array<[sql: string, message: RegExp]> = [
   ["INSERT INTO artifacts (run, path, sha256, size) VALUES (1, '/etc/passwd', '', 0)", /^an artifact path/],
   ["INSERT INTO artifacts (run, path, sha256, size) VALUES (1, 'models/../../x', '', 0)", /^an artifact path/],
   ["INSERT INTO registered_models (name, created_at) VALUES ('bad name', 0)", /^a model name uses letters, digits/],
-  ["INSERT INTO registered_models (name, created_at) VALUES (NULL, 0)", /^a model name uses letters, digits/],
+  ['INSERT INTO registered_models (name, created_at) VALUES (NULL, 0)', /^a model name uses letters, digits/],
   ["INSERT INTO registered_models (name, created_at) VALUES ('modèle', 0)", /^a model name uses letters, digits/],
   ["INSERT INTO model_versions (model_name, version, artifact_path, created_at) VALUES ('m', 2, '/abs/model.bin', 0)", /^a model's artifact path/],
   ["INSERT INTO model_versions (model_name, version, artifact_path, created_at) VALUES ('no model', 1, 'model.bin', 0)", /^a model version's model name uses letters/],

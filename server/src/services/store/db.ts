@@ -7,7 +7,6 @@ import { FOREIGN_CHECK, MIGRATIONS, SCHEMA_VERSION } from '../../core/store/sche
 /** A store that cannot be used as it is, named by its path; never a reason to overwrite it. */
 export class StoreError extends FileProblem {}
 
-
 const SQLITE_HEADER = 'SQLite format 3\u0000';
 
 export interface OpenOptions {

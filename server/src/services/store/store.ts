@@ -385,7 +385,14 @@ export class Store {
       ...m,
       versions: versions
         .filter((v) => v.model_name === m.name)
-        .map((v) => ({ version: v.version, runId: v.run_id, artifactPath: v.artifact_path, artifactSha256: v.artifact_sha256, createdAt: v.created_at, aliases: aliases.filter((a) => a.model_name === m.name && a.version === v.version).map((a) => a.alias) })),
+        .map((v) => ({
+          version: v.version,
+          runId: v.run_id,
+          artifactPath: v.artifact_path,
+          artifactSha256: v.artifact_sha256,
+          createdAt: v.created_at,
+          aliases: aliases.filter((a) => a.model_name === m.name && a.version === v.version).map((a) => a.alias),
+        })),
     }));
   }
 
@@ -445,7 +452,21 @@ interface KV {
 }
 
 function toSummary(r: RunRow): RunSummary {
-  return { id: r.id, experiment: r.experiment, name: r.name, status: r.status, startTime: r.start_time, endTime: r.end_time, pipeline: r.pipeline, stepId: r.step_id, stepVersion: r.step_version, gitCommit: r.git_commit, params: {}, metrics: {}, tags: {} };
+  return {
+    id: r.id,
+    experiment: r.experiment,
+    name: r.name,
+    status: r.status,
+    startTime: r.start_time,
+    endTime: r.end_time,
+    pipeline: r.pipeline,
+    stepId: r.step_id,
+    stepVersion: r.step_version,
+    gitCommit: r.git_commit,
+    params: {},
+    metrics: {},
+    tags: {},
+  };
 }
 
 function alive(pid: number): boolean {
