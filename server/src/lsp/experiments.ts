@@ -2,6 +2,7 @@ import type { Connection } from 'vscode-languageserver/node';
 import { URI } from 'vscode-uri';
 import { runsToCsv } from '../core/store/csv';
 import { jsonSafe } from '../core/store/format';
+import { MAX_RUNS_PER_PAGE } from '../core/store/search';
 import {
   ExperimentsRequest,
   ExportRunsCsvRequest,
@@ -17,8 +18,8 @@ import {
 import { onRequest } from './requests';
 import { folderKey, StoreRegistry } from './stores';
 
-/** Most runs one export or comparison reads. */
-const MAX_RUNS = 10_000;
+/** Most runs one export or comparison reads: one page of a search. */
+const MAX_RUNS = MAX_RUNS_PER_PAGE;
 
 /**
  * The experiment store over LSP: the Runs and Model Registry views, the compare webview and the

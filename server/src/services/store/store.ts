@@ -10,7 +10,7 @@ import * as sql from '../../core/store/statements';
 import { parseFilter, parseOrderBy } from '../../core/store/filter';
 import { gitCommit } from '../../io/git';
 import { downsample } from '../../core/store/downsample';
-import { filterSql, orderSql } from '../../core/store/search';
+import { filterSql, MAX_RUNS_PER_PAGE, orderSql } from '../../core/store/search';
 import type { ExperimentSummary, LineageEdge, MetricPoint, ModelSummary, ModelVersion, RunDetail, RunOutputs, RunStatus, RunSummary } from '../../core/store/types';
 
 export type * from '../../core/store/types';
@@ -269,7 +269,7 @@ export class Store {
       params.push(query.experiment);
     }
     const order = orderSql(parseOrderBy(query.orderBy ?? ''));
-    const limit = Math.max(1, Math.min(query.limit ?? 100, 10_000));
+    const limit = Math.max(1, Math.min(query.limit ?? 100, MAX_RUNS_PER_PAGE));
     const offset = Math.max(0, query.offset ?? 0);
     // The page's rids first, so that the sort carries one integer per candidate rather than whole rows.
     const rids = this.db
