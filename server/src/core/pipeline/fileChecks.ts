@@ -5,7 +5,7 @@ import { locateCells, type CellRef } from '../notebook/locate';
 import type { Notebook } from '../notebook/notebook';
 import { parseLock, type Lock } from './lockFile';
 import type { Lines } from '../text/lineIndex';
-import type { YNode } from '../yaml/positionedYaml';
+import type { YNode } from '../yaml/nodes';
 import { emitter } from './graph';
 import type { PipelineModel, StepModel } from './model';
 

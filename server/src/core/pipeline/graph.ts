@@ -1,7 +1,7 @@
 import type { Diagnostic, DiagnosticCode, Severity } from '../diagnostic';
 import type { Lines } from '../text/lineIndex';
 import { closest } from '../text/suggest';
-import type { YNode } from '../yaml/positionedYaml';
+import type { YNode } from '../yaml/nodes';
 import type { PipelineModel, StepModel } from './model';
 
 type Emit = (step: StepModel | undefined, node: YNode, severity: Severity, code: DiagnosticCode, message: string, data?: Record<string, unknown>) => void;

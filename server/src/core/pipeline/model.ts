@@ -1,5 +1,5 @@
 import type { CellRef } from '../notebook/locate';
-import type { YNode, YScalar } from '../yaml/positionedYaml';
+import type { YNode, YScalar } from '../yaml/nodes';
 import type { ParsedPipeline } from './parse';
 import type { StepMemo } from './stepMemo';
 

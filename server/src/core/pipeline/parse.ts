@@ -1,5 +1,6 @@
 import { KeyTable } from '../yaml/blockYaml';
-import { parseYaml, type DuplicateKey, type Unsupported, type YamlError, type YNode } from '../yaml/positionedYaml';
+import type { DuplicateKey, Unsupported, YamlError, YNode } from '../yaml/nodes';
+import { parseYaml } from '../yaml/positionedYaml';
 import type { Lines } from '../text/lineIndex';
 import { GraphCache } from './graph';
 import { CellRef, Pipeline, Step, StepSource } from './schema';
