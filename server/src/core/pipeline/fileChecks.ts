@@ -1,9 +1,10 @@
 import * as path from 'node:path';
 import type { Diagnostic, DiagnosticCode, Severity } from '../diagnostic';
 import { stepHash } from '../notebook/hash';
-import { locateCells, type CellRef } from '../notebook/locate';
+import { locateCells } from '../notebook/locate';
 import type { Notebook } from '../notebook/notebook';
 import { parseLock, type Lock } from './lockFile';
+import type { CellRef } from './schema';
 import type { Lines } from '../text/lineIndex';
 import type { YNode } from '../yaml/nodes';
 import { emitter } from './graph';

@@ -1,6 +1,6 @@
-import type { CellRef } from '../notebook/locate';
 import type { YNode, YScalar } from '../yaml/nodes';
 import type { ParsedPipeline } from './parse';
+import type { CellRef } from './schema';
 import type { StepMemo } from './stepMemo';
 
 /** A string value with the node it came from (offsets relative to its step's base, or absolute in the header). */
