@@ -1,18 +1,8 @@
-import type { Diagnostic, DiagnosticCode, Severity } from '../diagnostic';
+import type { Diagnostic } from '../diagnostic';
 import type { Lines } from '../text/lineIndex';
 import { closest } from '../text/suggest';
-import type { YNode } from '../yaml/nodes';
+import { emitter } from './emitter';
 import type { PipelineModel, StepModel } from './model';
-
-type Emit = (step: StepModel | undefined, node: YNode, severity: Severity, code: DiagnosticCode, message: string, data?: Record<string, unknown>) => void;
-
-/** A diagnostic on a node of a step (its offsets relative to the step's base) or of the header. */
-export function emitter(lines: Lines, out: Diagnostic[]): Emit {
-  return (step, node, severity, code, message, data) => {
-    const base = step?.base ?? 0;
-    out.push({ range: lines.rangeOf(node.start + base, node.end + base), severity, code, message, ...(data ? { data } : {}) });
-  };
-}
 
 /** What the id and depends-on checks found, by step index, so it can be emitted again at new places. */
 type Structural =
