@@ -1,8 +1,7 @@
 import * as path from 'node:path';
 import type { Diagnostic } from '../diagnostic';
-import { stepHash } from '../notebook/hash';
-import { locateCells } from '../notebook/locate';
 import type { Notebook } from '../notebook/notebook';
+import { sourceStatus, type SourceStatus } from '../notebook/sourceStatus';
 import type { Lines } from '../text/lineIndex';
 import { emitter } from './emitter';
 import type { LintContext } from './lintContext';
@@ -34,6 +33,7 @@ export function fileDiagnostics(model: PipelineModel, lines: Lines, context: Lin
 }
 
 const NONE: StepFinding[] = [];
+const NO_REFS: CellRef[] = [];
 
 function checkStep(s: StepModel, context: LintContext, lock: LockIndex | undefined, resolve: (relative: string) => string, cache: FileCheckCache): StepFinding[] {
   let found = NONE;
@@ -53,22 +53,27 @@ function checkStep(s: StepModel, context: LintContext, lock: LockIndex | undefin
   }
   if (!s.notebook) return found;
   const nb = context.notebook(resolve(s.notebook.value));
-  if (nb === undefined) {
-    add({ node: s.notebook.node, severity: 'error', code: 'missing-notebook', message: `The source notebook of \`${name}\`, ${s.notebook.value}, does not exist.` });
-    return found;
-  }
-  if (nb instanceof Error) {
-    add({ node: s.notebook.node, severity: 'error', code: 'unreadable-notebook', message: `The source notebook of \`${name}\` cannot be read: ${nb.message}` });
-    return found;
-  }
-  if (s.cells.length === 0) return found;
-  const status = cache.cellStatus(nb, s, promoted?.source);
-  for (const i of status.missing) {
-    const { ref, node } = s.cells[i];
-    add({ node, severity: 'error', code: 'missing-cell', message: `Cell ${ref.id ? `\`${ref.id}\`` : ref.index} of \`${name}\` is no longer in ${s.notebook.value}.` });
-  }
-  if (status.missing.length === 0 && s.hash && status.hash !== s.hash) {
-    add({ node: s.id?.node ?? s.node, severity: 'warning', code: 'stale-step', message: `\`${name}\` v${s.version} is stale: its cells in ${s.notebook.value} changed since it was promoted. Re-promote it to make v${s.version + 1}.`, data: { ...stepData(s), cells: status.current } });
+  // Without a notebook, the notebook alone decides: nothing to locate or cache.
+  const status = nb === undefined || nb instanceof Error ? sourceStatus(nb, NO_REFS, s.hash) : cache.sourceStatus(nb, s, promoted?.source);
+  const why = status.why;
+  switch (why.kind) {
+    case 'notebook-missing':
+      add({ node: s.notebook.node, severity: 'error', code: 'missing-notebook', message: `The source notebook of \`${name}\`, ${s.notebook.value}, does not exist.` });
+      break;
+    case 'notebook-unreadable':
+      add({ node: s.notebook.node, severity: 'error', code: 'unreadable-notebook', message: `The source notebook of \`${name}\` cannot be read: ${why.error.message}` });
+      break;
+    case 'cells-missing':
+      for (const i of why.missing) {
+        const { ref, node } = s.cells[i];
+        add({ node, severity: 'error', code: 'missing-cell', message: `Cell ${ref.id ? `\`${ref.id}\`` : ref.index} of \`${name}\` is no longer in ${s.notebook.value}.` });
+      }
+      break;
+    case 'cells-changed':
+      add({ node: s.id?.node ?? s.node, severity: 'warning', code: 'stale-step', message: `\`${name}\` v${s.version} is stale: its cells in ${s.notebook.value} changed since it was promoted. Re-promote it to make v${s.version + 1}.`, data: { ...stepData(s), cells: status.currentCells } });
+      break;
+    case 'current':
+      break;
   }
   return found;
 }
@@ -77,13 +82,7 @@ function stepData(s: StepModel): Record<string, unknown> {
   return { stepId: s.id?.value, notebook: s.notebook?.value };
 }
 
-interface CellStatus {
-  missing: number[];
-  current: number[];
-  hash: string;
-}
-
-type StatusEntries = Array<{ refs: CellRef[]; previous: string[] | undefined; status: CellStatus }>;
+type StatusEntries = Array<{ refs: CellRef[]; previous: string[] | undefined; status: SourceStatus }>;
 
 type LockVersions = Lock['steps'][string]['versions'];
 
@@ -134,10 +133,10 @@ export class FileCheckCache {
   }
 
   /**
-   * Where a step's cells are and what they hash to now, cached per notebook version and step. Lookups
-   * allocate nothing: a cold lint of a large pipeline asks for every step.
+   * A step's source status (where its cells are, what they hash to, stale or not), cached per notebook
+   * version and step. Lookups allocate nothing: a cold lint of a large pipeline asks for every step.
    */
-  cellStatus(nb: Notebook, s: StepModel, previous: string[] | undefined): CellStatus {
+  sourceStatus(nb: Notebook, s: StepModel, previous: string[] | undefined): SourceStatus {
     // Steps of one pipeline nearly all name the same notebook: keep its map at hand.
     let perNotebook = this.lastNotebook === nb ? this.lastStatuses : this.statuses.get(nb);
     if (!perNotebook) this.statuses.set(nb, (perNotebook = new Map()));
@@ -148,10 +147,7 @@ export class FileCheckCache {
     if (!entries) perNotebook.set(key, (entries = []));
     for (const e of entries) if (e.previous === previous && sameRefs(e.refs, s.cells)) return e.status;
     const refs = s.cells.map((c) => c.ref);
-    const located = locateCells(nb, refs, previous);
-    const missing = located.flatMap((l, i) => (l.found ? [] : [i]));
-    const current = located.flatMap((l) => (l.found ? [l.cell.index] : []));
-    const status = { missing, current, hash: missing.length ? '' : stepHash(located.map((l) => (l.found ? l.cell.source : ''))) };
+    const status = sourceStatus(nb, refs, s.hash, previous);
     // A few lock versions per step hash at most; an older one is dropped (recomputed if it comes back).
     if (entries.length >= 4) entries.shift();
     entries.push({ refs, previous, status });
