@@ -101,7 +101,9 @@ export class DiagnosticsScheduler {
       // A linter bug must not take the server down with it: report it on the file and in the log.
       const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
       this.connection.console.error(`Linting ${doc.uri} failed: ${message}`);
+      // Start afresh next time: drop whatever the failed lint left in the caches.
       this.linters.delete(doc.uri);
+      this.fileChecks.delete(URI.parse(doc.uri).fsPath);
       diagnostics = [{
         range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
         severity: DiagnosticSeverity.Error,
