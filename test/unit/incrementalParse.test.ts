@@ -1,7 +1,6 @@
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { lintDocument } from '../../server/src/core/pipeline/lint';
-import { PipelineParser } from '../../server/src/core/pipeline/parse';
+import { PipelineLinter, type LintResult } from '../../server/src/core/pipeline/lint';
 
 function pipeline(n: number): string {
   const steps = Array.from({ length: n }, (_, i) =>
@@ -10,11 +9,11 @@ function pipeline(n: number): string {
   return `# generated\ncellflow: 1\nname: big\nparams:\n  seed: 42\nsteps:\n${steps}`;
 }
 
-const strip = (r: ReturnType<typeof lintDocument>) => r.diagnostics;
+const strip = (r: LintResult) => r.diagnostics;
 
 describe('incremental pipeline parsing', () => {
   it('takes the per-step path on the usual layout, and the whole-file path otherwise', () => {
-    const lines = (t: string) => lintDocument(t, { parser: new PipelineParser() }).parsed!;
+    const lines = (t: string) => new PipelineLinter().lint(t).parsed!;
     assert.equal(lines(pipeline(3)).chunked, true);
     assert.equal(lines('cellflow: 1\nname: x\nsteps: [{id: a, code: a.py}]\n').chunked, false);
   });
@@ -24,14 +23,14 @@ describe('incremental pipeline parsing', () => {
     const edit = fc.record({ at: fc.nat(), del: fc.nat({ max: 12 }), text: fc.oneof(fc.constantFrom('x', ':', '- ', '\n', '  ', '[', ']', 'id: s3', 'depends-on: [s9]', '#', '"', '&a ', '*a', '---\n'), fc.string({ maxLength: 6 })) });
     fc.assert(
       fc.property(fc.array(edit, { minLength: 1, maxLength: 25 }), (edits) => {
-        const parser = new PipelineParser();
+        const linter = new PipelineLinter();
         let text = base;
-        lintDocument(text, { parser });
+        linter.lint(text);
         for (const e of edits) {
           const at = e.at % (text.length + 1);
           text = text.slice(0, at) + e.text + text.slice(at + e.del);
-          const incremental = strip(lintDocument(text, { parser }));
-          const fresh = strip(lintDocument(text, { parser: new PipelineParser() }));
+          const incremental = strip(linter.lint(text));
+          const fresh = strip(new PipelineLinter().lint(text));
           assert.deepEqual(incremental, fresh);
         }
       }),
@@ -49,35 +48,35 @@ describe('incremental pipeline parsing', () => {
       pipeline(40).replace('name: big\n', ''),
     ];
     for (const text of variants) {
-      const chunked = lintDocument(text, { parser: new PipelineParser() });
+      const chunked = new PipelineLinter().lint(text);
       assert.equal(chunked.parsed?.chunked, true);
-      assert.deepEqual(chunked.diagnostics, lintDocument(text, { parser: new PipelineParser({ incremental: false }) }).diagnostics);
+      assert.deepEqual(chunked.diagnostics, new PipelineLinter({ incremental: false }).lint(text).diagnostics);
     }
   });
 
   it('never keeps a step whose value comes from an anchor elsewhere, so edits to the anchor count', () => {
-    const parser = new PipelineParser();
+    const linter = new PipelineLinter();
     const base = pipeline(20).replace('params:\n  seed: 42\n', 'params:\n  seed: 42\nx-common: &common [seed]\n').replace(/params: \[seed\]/g, 'params: *common');
-    const first = lintDocument(base, { parser });
+    const first = linter.lint(base);
     assert.deepEqual(first.diagnostics.map((d) => d.code), ['unknown-key'], 'only the extra top-level key');
     const edited = base.replace('&common [seed]', '&common [seeds]');
-    assert.deepEqual(lintDocument(edited, { parser }).diagnostics, lintDocument(edited, { parser: new PipelineParser() }).diagnostics);
-    assert.ok(lintDocument(edited, { parser }).diagnostics.some((d) => d.code === 'unknown-param'));
+    assert.deepEqual(linter.lint(edited).diagnostics, new PipelineLinter().lint(edited).diagnostics);
+    assert.ok(linter.lint(edited).diagnostics.some((d) => d.code === 'unknown-param'));
   });
 
   it('leaves a file whose steps sit in a second document to the whole-file parse', () => {
     const text = 'cellflow: 1\nname: a\nsteps: []\n---\nsteps:\n  - id: b\n    code: b.py\n';
-    const r = lintDocument(text, { parser: new PipelineParser() });
+    const r = new PipelineLinter().lint(text);
     assert.equal(r.parsed?.chunked, false);
     assert.deepEqual(r.diagnostics.map((d) => d.code), ['multiple-documents']);
   });
 
   it('reuses unchanged steps: an edit in one step re-parses that step only', () => {
-    const parser = new PipelineParser();
+    const linter = new PipelineLinter();
     const text = pipeline(200);
-    const first = lintDocument(text, { parser }).parsed!;
+    const first = linter.lint(text).parsed!;
     const edited = text.replace('writes: [x100]', 'writes: [x100, extra]');
-    const second = lintDocument(edited, { parser }).parsed!;
+    const second = linter.lint(edited).parsed!;
     const same = second.steps.filter((s, i) => s.node === first.steps[i].node).length;
     assert.equal(same, 199);
   });

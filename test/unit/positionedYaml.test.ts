@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { keyNodeAtPath, nodeAtPath, parseYaml, type YNode } from '../../server/src/core/yaml/positionedYaml';
+import type { YNode } from '../../server/src/core/yaml/nodes';
+import { keyNodeAtPath, nodeAtPath, parseYaml } from '../../server/src/core/yaml/positionedYaml';
 
 function parse(text: string) {
   const r = parseYaml(text);

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type { Parser } from 'web-tree-sitter';
-import { analyzeCell, type CellAnalysis } from '../../server/src/core/python/analyze';
+import { analyzeCell } from '../../server/src/core/python/analyze';
+import type { CellAnalysis } from '../../server/src/core/python/cellAnalysis';
 import { loadParser } from '../support/python';
 
 interface Expect {

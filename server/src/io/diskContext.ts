@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { normalizeEol, sha256 } from '../core/notebook/hash';
 import { parseNotebook, type Notebook } from '../core/notebook/notebook';
-import type { LintContext } from '../core/pipeline/fileChecks';
+import type { LintContext } from '../core/pipeline/lintContext';
 import { lockPathFor } from '../core/pipeline/lockFile';
 import { readIfExists } from './files';
 

@@ -3,8 +3,8 @@ import { DiagnosticSeverity, type Diagnostic as LspDiagnostic } from 'vscode-lan
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from 'vscode-uri';
 import type { Diagnostic } from '../core/diagnostic';
-import { lintDocument, type LintResult } from '../core/pipeline/lint';
-import { PipelineParser } from '../core/pipeline/parse';
+import { FileCheckCache } from '../core/pipeline/fileChecks';
+import { PipelineLinter, type LintResult } from '../core/pipeline/lint';
 import { DocumentLines } from '../core/text/lineIndex';
 import type { ServerFiles } from './lintContext';
 
@@ -24,12 +24,17 @@ export function toLspDiagnostic(d: Diagnostic): LspDiagnostic {
 /**
  * Lints open pipeline documents after changes to them or to the files they name. Changes that arrive
  * while a lint is queued coalesce into one run on the newest text, so fast typing never builds a
- * backlog; each document keeps its parser, so an edit re-parses only the step it touched.
+ * backlog; each document keeps its linter, so an edit re-parses only the step it touched.
  */
 export class DiagnosticsScheduler {
   private readonly pending = new Set<string>();
   private flushQueued = false;
-  private readonly parsers = new Map<string, PipelineParser>();
+  private readonly linters = new Map<string, PipelineLinter>();
+  /**
+   * File check caches by pipeline path, kept after a document closes: keyed by the files' contents,
+   * they are still right when it reopens, which then re-parses the text but not the lock.
+   */
+  private readonly fileChecks = new Map<string, FileCheckCache>();
   private readonly results = new Map<string, { version: number; result: LintResult }>();
 
   constructor(
@@ -54,7 +59,7 @@ export class DiagnosticsScheduler {
 
   clear(uri: string): void {
     this.pending.delete(uri);
-    this.parsers.delete(uri);
+    this.linters.delete(uri);
     this.results.delete(uri);
     void this.connection.sendDiagnostics({ uri, diagnostics: [] });
   }
@@ -77,12 +82,13 @@ export class DiagnosticsScheduler {
   }
 
   private lint(doc: TextDocument): LintResult {
-    let parser = this.parsers.get(doc.uri);
-    if (!parser) this.parsers.set(doc.uri, (parser = new PipelineParser()));
     const uri = URI.parse(doc.uri);
-    const context = uri.scheme === 'file' ? this.files.contextFor(uri.fsPath) : undefined;
+    const pipelinePath = uri.scheme === 'file' ? uri.fsPath : undefined;
+    let linter = this.linters.get(doc.uri);
+    if (!linter) this.linters.set(doc.uri, (linter = new PipelineLinter({ files: pipelinePath === undefined ? undefined : this.fileChecksFor(pipelinePath) })));
+    const context = pipelinePath === undefined ? undefined : this.files.contextFor(pipelinePath);
     const text = doc.getText();
-    const result = lintDocument(text, { parser, context, lines: new DocumentLines(text, doc) });
+    const result = linter.lint(text, { context, lines: new DocumentLines(text, doc) });
     this.results.set(doc.uri, { version: doc.version, result });
     return result;
   }
@@ -95,7 +101,9 @@ export class DiagnosticsScheduler {
       // A linter bug must not take the server down with it: report it on the file and in the log.
       const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
       this.connection.console.error(`Linting ${doc.uri} failed: ${message}`);
-      this.parsers.delete(doc.uri);
+      // Start afresh next time: drop whatever the failed lint left in the caches.
+      this.linters.delete(doc.uri);
+      this.fileChecks.delete(URI.parse(doc.uri).fsPath);
       diagnostics = [{
         range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
         severity: DiagnosticSeverity.Error,
@@ -105,5 +113,11 @@ export class DiagnosticsScheduler {
       }];
     }
     void this.connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics });
+  }
+
+  private fileChecksFor(pipelinePath: string): FileCheckCache {
+    let cache = this.fileChecks.get(pipelinePath);
+    if (!cache) this.fileChecks.set(pipelinePath, (cache = new FileCheckCache()));
+    return cache;
   }
 }

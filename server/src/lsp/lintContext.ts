@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { URI } from 'vscode-uri';
 import { normalizeEol, sha256 } from '../core/notebook/hash';
 import { parseNotebook, type Notebook } from '../core/notebook/notebook';
-import type { LintContext } from '../core/pipeline/fileChecks';
+import type { LintContext } from '../core/pipeline/lintContext';
 import { lockPathFor } from '../core/pipeline/lockFile';
 import type { NotebookSnapshot } from '../protocol';
 import { fromSnapshot } from './promotion';

@@ -8,6 +8,7 @@ import { lockPathFor, parseLock } from '../core/pipeline/lockFile';
 import { PipelineDocument } from '../core/promote/pipelineDocument';
 import { promote } from '../core/promote/promote';
 import { lastSources, stepSourceStatus } from '../core/promote/status';
+import { stepOfCells } from '../core/promote/stepOfCells';
 import { pythonParser } from '../io/pythonParser';
 import { loadNotebookFile } from '../io/files';
 import { NotebookStepsRequest, PromoteRequest, SuggestStepRequest, type NotebookSnapshot, type NotebookStep } from '../protocol';
@@ -47,12 +48,8 @@ export function registerPromotion(connection: Connection, workspace: Workspace):
       const steps = doc?.steps() ?? [];
       const notebookRef = path.relative(path.dirname(params.pipelinePath), params.notebook.path).split(path.sep).join('/');
       const lock = safeLock(workspace.read(lockPathFor(params.pipelinePath)));
+      const existing = stepOfCells(steps, nb, notebookRef, params.cells, lock);
       const sorted = [...params.cells].sort((a, b) => a - b);
-      const existing = steps.find((s) => {
-        if (s.source?.notebook !== notebookRef) return false;
-        const { currentCells } = stepSourceStatus(s, () => nb, lastSources(lock, s));
-        return currentCells.length === sorted.length && currentCells.every((c, i) => c === sorted[i]);
-      });
       const firstCode = sorted.find((i) => nb.cells[i]?.kind === 'code') ?? sorted[0] ?? 0;
       return existing ? { stepId: existing.id, existing: true } : { stepId: suggestStepId(nb, firstCode, steps.map((s) => s.id)), existing: false };
     }),

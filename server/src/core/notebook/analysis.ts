@@ -1,5 +1,6 @@
 import type { Parser } from 'web-tree-sitter';
-import { analyzeCell, type CellAnalysis } from '../python/analyze';
+import { analyzeCell } from '../python/analyze';
+import type { CellAnalysis } from '../python/cellAnalysis';
 import type { Notebook } from './notebook';
 
 /**

@@ -1,11 +1,6 @@
+import type { CellRef } from '../pipeline/schema';
 import { cellHash } from './hash';
 import type { Notebook, NotebookCell } from './notebook';
-
-export interface CellRef {
-  index: number;
-  id?: string;
-  hash?: string;
-}
 
 export type Located =
   | { found: true; cell: NotebookCell; how: 'id' | 'hash' | 'similar' | 'index'; changed: boolean }

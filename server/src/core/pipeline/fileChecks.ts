@@ -1,53 +1,30 @@
 import * as path from 'node:path';
-import type { Diagnostic, DiagnosticCode, Severity } from '../diagnostic';
-import { stepHash } from '../notebook/hash';
-import { locateCells, type CellRef } from '../notebook/locate';
+import type { Diagnostic } from '../diagnostic';
 import type { Notebook } from '../notebook/notebook';
-import { parseLock, type Lock } from './lockFile';
+import { sourceStatus, type SourceStatus } from '../notebook/sourceStatus';
 import type { Lines } from '../text/lineIndex';
-import type { YNode } from '../yaml/positionedYaml';
-import { emitter } from './graph';
-import type { PipelineModel, StepModel } from './model';
-
-/**
- * What the linter may know of the files a pipeline names. The CLI answers from disk; the language
- * server from open editors first (unsaved notebooks and step files), then disk, with caches that its
- * file watcher keeps fresh.
- */
-export interface LintContext {
-  /** Absolute path of the pipeline file; relative paths in it resolve against its folder. */
-  pipelinePath: string;
-  exists(file: string): boolean;
-  /** `sha256:…` of a file's content, undefined when it does not exist. */
-  fileHash(file: string): string | undefined;
-  /** A notebook: its model, an Error when it cannot be read, undefined when it does not exist. */
-  notebook(file: string): Notebook | Error | undefined;
-  /** The pipeline's lock file text, when there is one. */
-  lockText(): string | undefined;
-  /**
-   * A number that changes whenever any file the context answers for may have changed. With it, a
-   * step's file checks are kept while its text and the files are unchanged (the language server has
-   * one; the CLI, which lints once, does not).
-   */
-  generation?(): number;
-}
+import { emitter } from './emitter';
+import type { LintContext } from './lintContext';
+import { parseLock, type Lock } from './lockFile';
+import type { PipelineModel, StepFinding, StepModel } from './model';
+import type { CellRef } from './schema';
 
 /**
  * The checks against other files: the step's code file and source notebook exist, its cells are still
  * there, they still hash to the step's version (else it is stale), and its code file is still what
  * promotion wrote (else it was edited by hand).
  */
-export function fileDiagnostics(model: PipelineModel, lines: Lines, context: LintContext): Diagnostic[] {
+export function fileDiagnostics(model: PipelineModel, lines: Lines, context: LintContext, cache: FileCheckCache = new FileCheckCache()): Diagnostic[] {
   const out: Diagnostic[] = [];
   const emit = emitter(lines, out);
   const lockText = context.lockText();
-  const lock = lockOf(lockText);
+  const lock = cache.lock(lockText);
   const generation = context.generation?.();
-  const resolve = resolver(path.dirname(context.pipelinePath));
+  const resolve = cache.resolver(path.dirname(context.pipelinePath));
   for (const s of model.steps) {
     let cached = generation === undefined ? undefined : s.memo.files;
     if (!cached || cached.generation !== generation || cached.lockText !== lockText || cached.pipelinePath !== context.pipelinePath) {
-      cached = { generation: generation ?? -1, lockText, pipelinePath: context.pipelinePath, found: checkStep(s, context, lock, resolve) };
+      cached = { generation: generation ?? -1, lockText, pipelinePath: context.pipelinePath, found: checkStep(s, context, lock, resolve, cache) };
       if (generation !== undefined) s.memo.files = cached;
     }
     for (const f of cached.found) emit(s, f.node, f.severity, f.code, f.message, f.data);
@@ -55,27 +32,12 @@ export function fileDiagnostics(model: PipelineModel, lines: Lines, context: Lin
   return out;
 }
 
-interface Finding {
-  node: YNode;
-  severity: Severity;
-  code: DiagnosticCode;
-  message: string;
-  data?: Record<string, unknown>;
-}
+const NONE: StepFinding[] = [];
+const NO_REFS: CellRef[] = [];
 
-/** A step's file findings, kept in its memo with what they were computed from. */
-export interface StepFileChecks {
-  generation: number;
-  lockText: string | undefined;
-  pipelinePath: string;
-  found: Finding[];
-}
-
-const NONE: Finding[] = [];
-
-function checkStep(s: StepModel, context: LintContext, lock: LockIndex | undefined, resolve: (relative: string) => string): Finding[] {
+function checkStep(s: StepModel, context: LintContext, lock: LockIndex | undefined, resolve: (relative: string) => string, cache: FileCheckCache): StepFinding[] {
   let found = NONE;
-  const add = (f: Finding) => (found === NONE ? (found = [f]) : found.push(f));
+  const add = (f: StepFinding) => (found === NONE ? (found = [f]) : found.push(f));
   const name = s.id?.value ?? `steps[${s.index}]`;
   const promoted = lockVersion(lock, s);
   if (s.code) {
@@ -91,22 +53,27 @@ function checkStep(s: StepModel, context: LintContext, lock: LockIndex | undefin
   }
   if (!s.notebook) return found;
   const nb = context.notebook(resolve(s.notebook.value));
-  if (nb === undefined) {
-    add({ node: s.notebook.node, severity: 'error', code: 'missing-notebook', message: `The source notebook of \`${name}\`, ${s.notebook.value}, does not exist.` });
-    return found;
-  }
-  if (nb instanceof Error) {
-    add({ node: s.notebook.node, severity: 'error', code: 'unreadable-notebook', message: `The source notebook of \`${name}\` cannot be read: ${nb.message}` });
-    return found;
-  }
-  if (s.cells.length === 0) return found;
-  const status = cellStatus(nb, s, promoted?.source);
-  for (const i of status.missing) {
-    const { ref, node } = s.cells[i];
-    add({ node, severity: 'error', code: 'missing-cell', message: `Cell ${ref.id ? `\`${ref.id}\`` : ref.index} of \`${name}\` is no longer in ${s.notebook.value}.` });
-  }
-  if (status.missing.length === 0 && s.hash && status.hash !== s.hash) {
-    add({ node: s.id?.node ?? s.node, severity: 'warning', code: 'stale-step', message: `\`${name}\` v${s.version} is stale: its cells in ${s.notebook.value} changed since it was promoted. Re-promote it to make v${s.version + 1}.`, data: { ...stepData(s), cells: status.current } });
+  // Without a notebook, the notebook alone decides: nothing to locate or cache.
+  const status = nb === undefined || nb instanceof Error ? sourceStatus(nb, NO_REFS, s.hash) : cache.sourceStatus(nb, s, promoted?.source);
+  const why = status.why;
+  switch (why.kind) {
+    case 'notebook-missing':
+      add({ node: s.notebook.node, severity: 'error', code: 'missing-notebook', message: `The source notebook of \`${name}\`, ${s.notebook.value}, does not exist.` });
+      break;
+    case 'notebook-unreadable':
+      add({ node: s.notebook.node, severity: 'error', code: 'unreadable-notebook', message: `The source notebook of \`${name}\` cannot be read: ${why.error.message}` });
+      break;
+    case 'cells-missing':
+      for (const i of why.missing) {
+        const { ref, node } = s.cells[i];
+        add({ node, severity: 'error', code: 'missing-cell', message: `Cell ${ref.id ? `\`${ref.id}\`` : ref.index} of \`${name}\` is no longer in ${s.notebook.value}.` });
+      }
+      break;
+    case 'cells-changed':
+      add({ node: s.id?.node ?? s.node, severity: 'warning', code: 'stale-step', message: `\`${name}\` v${s.version} is stale: its cells in ${s.notebook.value} changed since it was promoted. Re-promote it to make v${s.version + 1}.`, data: { ...stepData(s), cells: status.currentCells } });
+      break;
+    case 'current':
+      break;
   }
   return found;
 }
@@ -115,42 +82,77 @@ function stepData(s: StepModel): Record<string, unknown> {
   return { stepId: s.id?.value, notebook: s.notebook?.value };
 }
 
-interface CellStatus {
-  missing: number[];
-  current: number[];
-  hash: string;
-}
+type StatusEntries = Array<{ refs: CellRef[]; previous: string[] | undefined; status: SourceStatus }>;
+
+type LockVersions = Lock['steps'][string]['versions'];
+
+/** The lock's versions by step id; a Map, where the lock's own record of a thousand ids is a slow dictionary. */
+type LockIndex = Map<string, LockVersions>;
 
 /**
- * Per notebook version: the status of each step's cells, found by the step's source hash and then by
- * its cell references and lock sources. Lookups allocate nothing: a cold lint of a large pipeline asks
- * for every step.
+ * What the file checks of one pipeline work out from its lock and the notebooks it names, kept between
+ * lints. Each entry is keyed by what it was computed from (the lock's text, a notebook version, a
+ * folder), so it stays right as files change; one cache per pipeline keeps two pipelines linted in
+ * turn from evicting each other's.
  */
-const statusCache = new WeakMap<Notebook, Map<string, Array<{ refs: CellRef[]; previous: string[] | undefined; status: CellStatus }>>>();
+export class FileCheckCache {
+  private lastLock: { text: string | undefined; index: LockIndex | undefined } | undefined;
+  /** Per notebook version: the status of each step's cells, by step hash. */
+  private readonly statuses = new WeakMap<Notebook, Map<string, StatusEntries>>();
+  private lastNotebook: Notebook | undefined;
+  private lastStatuses: Map<string, StatusEntries> | undefined;
+  private paths: { dir: string; resolved: Map<string, string> } | undefined;
 
-let lastNotebook: Notebook | undefined;
-let lastPerNotebook: Map<string, Array<{ refs: CellRef[]; previous: string[] | undefined; status: CellStatus }>> | undefined;
+  /** The lock, parsed and indexed once per text; a damaged lock only turns off the checks that need it. */
+  lock(text: string | undefined): LockIndex | undefined {
+    if (this.lastLock && text === this.lastLock.text) return this.lastLock.index;
+    let index: LockIndex | undefined;
+    try {
+      const lock = text === undefined ? undefined : parseLock(text, 'lock');
+      index = lock && new Map(Object.entries(lock.steps).map(([id, step]) => [id, step.versions]));
+    } catch {
+      index = undefined;
+    }
+    this.lastLock = { text, index };
+    return index;
+  }
 
-/** Where a step's cells are and what they hash to now, cached per notebook version and step. */
-function cellStatus(nb: Notebook, s: StepModel, previous: string[] | undefined): CellStatus {
-  // Steps of one pipeline nearly all name the same notebook: keep its map at hand.
-  let perNotebook = lastNotebook === nb ? lastPerNotebook : statusCache.get(nb);
-  if (!perNotebook) statusCache.set(nb, (perNotebook = new Map()));
-  lastNotebook = nb;
-  lastPerNotebook = perNotebook;
-  const key = s.hash ?? '';
-  let entries = perNotebook.get(key);
-  if (!entries) perNotebook.set(key, (entries = []));
-  for (const e of entries) if (e.previous === previous && sameRefs(e.refs, s.cells)) return e.status;
-  const refs = s.cells.map((c) => c.ref);
-  const located = locateCells(nb, refs, previous);
-  const missing = located.flatMap((l, i) => (l.found ? [] : [i]));
-  const current = located.flatMap((l) => (l.found ? [l.cell.index] : []));
-  const status = { missing, current, hash: missing.length ? '' : stepHash(located.map((l) => (l.found ? l.cell.source : ''))) };
-  // A few lock versions per step hash at most; an older one is dropped (recomputed if it comes back).
-  if (entries.length >= 4) entries.shift();
-  entries.push({ refs, previous, status });
-  return status;
+  /** Resolves the pipeline's relative paths, each once while its folder is the same. */
+  resolver(dir: string): (relative: string) => string {
+    if (this.paths?.dir !== dir) this.paths = { dir, resolved: new Map() };
+    const paths = this.paths.resolved;
+    return (relative) => {
+      let abs = paths.get(relative);
+      if (abs === undefined) {
+        if (paths.size > 100_000) paths.clear();
+        abs = path.resolve(dir, relative);
+        paths.set(relative, abs);
+      }
+      return abs;
+    };
+  }
+
+  /**
+   * A step's source status (where its cells are, what they hash to, stale or not), cached per notebook
+   * version and step. Lookups allocate nothing: a cold lint of a large pipeline asks for every step.
+   */
+  sourceStatus(nb: Notebook, s: StepModel, previous: string[] | undefined): SourceStatus {
+    // Steps of one pipeline nearly all name the same notebook: keep its map at hand.
+    let perNotebook = this.lastNotebook === nb ? this.lastStatuses : this.statuses.get(nb);
+    if (!perNotebook) this.statuses.set(nb, (perNotebook = new Map()));
+    this.lastNotebook = nb;
+    this.lastStatuses = perNotebook;
+    const key = s.hash ?? '';
+    let entries = perNotebook.get(key);
+    if (!entries) perNotebook.set(key, (entries = []));
+    for (const e of entries) if (e.previous === previous && sameRefs(e.refs, s.cells)) return e.status;
+    const refs = s.cells.map((c) => c.ref);
+    const status = sourceStatus(nb, refs, s.hash, previous);
+    // A few lock versions per step hash at most; an older one is dropped (recomputed if it comes back).
+    if (entries.length >= 4) entries.shift();
+    entries.push({ refs, previous, status });
+    return status;
+  }
 }
 
 function sameRefs(refs: CellRef[], cells: StepModel['cells']): boolean {
@@ -161,48 +163,6 @@ function sameRefs(refs: CellRef[], cells: StepModel['cells']): boolean {
     if (a.index !== b.index || a.id !== b.id || a.hash !== b.hash) return false;
   }
   return true;
-}
-
-/** Resolves a pipeline's relative paths, each once while its folder is the same. */
-const resolved = new Map<string, Map<string, string>>();
-
-function resolver(dir: string): (relative: string) => string {
-  let cache = resolved.get(dir);
-  if (!cache) {
-    if (resolved.size > 64) resolved.clear();
-    resolved.set(dir, (cache = new Map()));
-  }
-  const paths = cache;
-  return (relative) => {
-    let abs = paths.get(relative);
-    if (abs === undefined) {
-      if (paths.size > 100_000) paths.clear();
-      abs = path.resolve(dir, relative);
-      paths.set(relative, abs);
-    }
-    return abs;
-  };
-}
-
-type LockVersions = Lock['steps'][string]['versions'];
-
-/** The lock's versions by step id; a Map, where the lock's own record of a thousand ids is a slow dictionary. */
-type LockIndex = Map<string, LockVersions>;
-
-let lastLock: { text: string | undefined; index: LockIndex | undefined } = { text: undefined, index: undefined };
-
-/** The lock, parsed and indexed once per text; a damaged lock only turns off the checks that need it. */
-function lockOf(text: string | undefined): LockIndex | undefined {
-  if (text === lastLock.text) return lastLock.index;
-  let index: LockIndex | undefined;
-  try {
-    const lock = text === undefined ? undefined : parseLock(text, 'lock');
-    index = lock && new Map(Object.entries(lock.steps).map(([id, step]) => [id, step.versions]));
-  } catch {
-    index = undefined;
-  }
-  lastLock = { text, index };
-  return index;
 }
 
 function lockVersion(lock: LockIndex | undefined, s: StepModel) {

@@ -1,18 +1,8 @@
-import type { Diagnostic, DiagnosticCode, Severity } from '../diagnostic';
+import type { Diagnostic } from '../diagnostic';
 import type { Lines } from '../text/lineIndex';
 import { closest } from '../text/suggest';
-import type { YNode } from '../yaml/positionedYaml';
+import { emitter } from './emitter';
 import type { PipelineModel, StepModel } from './model';
-
-type Emit = (step: StepModel | undefined, node: YNode, severity: Severity, code: DiagnosticCode, message: string, data?: Record<string, unknown>) => void;
-
-/** A diagnostic on a node of a step (its offsets relative to the step's base) or of the header. */
-export function emitter(lines: Lines, out: Diagnostic[]): Emit {
-  return (step, node, severity, code, message, data) => {
-    const base = step?.base ?? 0;
-    out.push({ range: lines.rangeOf(node.start + base, node.end + base), severity, code, message, ...(data ? { data } : {}) });
-  };
-}
 
 /** What the id and depends-on checks found, by step index, so it can be emitted again at new places. */
 type Structural =
@@ -181,18 +171,31 @@ function findCycles(steps: StepModel[], byId: Map<string, StepModel>, posOf: Map
   }
   edgeStart[n] = edgeList.length;
   const edges = Int32Array.from(edgeList);
+  // A step without an id, or with the id of an earlier one, is no edge's target: never a root either.
+  const components = cyclicComponents(n, edgeStart, edges, (v) => {
+    const r = steps[v];
+    return r.id !== undefined && byId.get(r.id.value) === r;
+  });
+  return components.map((c) => orderCycle(c.map((x) => steps[x]), byId));
+}
 
+/**
+ * The strongly connected components of a graph in compressed rows (node v's edges are
+ * edges[edgeStart[v]] to edges[edgeStart[v + 1] - 1]) that are cycles: more than one node, or one with
+ * an edge to itself. Tarjan's algorithm, iterative so that a long chain cannot overflow the call stack,
+ * with its bookkeeping in typed arrays.
+ */
+function cyclicComponents(n: number, edgeStart: Int32Array, edges: Int32Array, isRoot: (v: number) => boolean): number[][] {
   const index = new Int32Array(n).fill(-1);
   const low = new Int32Array(n);
   const onStack = new Uint8Array(n);
   const stack = new Int32Array(n);
   let sp = 0;
-  // The depth-first search's own stack, iterative so a long chain cannot overflow the call stack.
   const frameNode = new Int32Array(n);
   const frameEdge = new Int32Array(n);
   let fp = 0;
   let counter = 0;
-  const cycles: StepModel[][] = [];
+  const cycles: number[][] = [];
   const visit = (v: number) => {
     index[v] = low[v] = counter++;
     stack[sp++] = v;
@@ -202,8 +205,7 @@ function findCycles(steps: StepModel[], byId: Map<string, StepModel>, posOf: Map
   };
 
   for (let root = 0; root < n; root++) {
-    const r = steps[root];
-    if (!r.id || index[root] >= 0 || byId.get(r.id.value) !== r) continue;
+    if (index[root] >= 0 || !isRoot(root)) continue;
     visit(root);
     while (fp > 0) {
       const v = frameNode[fp - 1];
@@ -221,20 +223,23 @@ function findCycles(steps: StepModel[], byId: Map<string, StepModel>, posOf: Map
         low[parent] = Math.min(low[parent], low[v]);
       }
       if (low[v] === index[v]) {
-        const component: StepModel[] = [];
+        const component: number[] = [];
         let x: number;
         do {
           x = stack[--sp];
           onStack[x] = 0;
-          component.push(steps[x]);
+          component.push(x);
         } while (x !== v);
-        const s = steps[v];
-        const selfLoop = component.length === 1 && s.dependsOn.some((d) => d.value === s.id!.value);
-        if (component.length > 1 || selfLoop) cycles.push(orderCycle(component, byId));
+        if (component.length > 1 || hasEdge(edgeStart, edges, v, v)) cycles.push(component);
       }
     }
   }
   return cycles;
+}
+
+function hasEdge(edgeStart: Int32Array, edges: Int32Array, from: number, to: number): boolean {
+  for (let e = edgeStart[from]; e < edgeStart[from + 1]; e++) if (edges[e] === to) return true;
+  return false;
 }
 
 /** A cycle's steps in the order their depends-on edges go, starting from the first in the file. */
@@ -289,4 +294,106 @@ class Upstream {
     }
     return false;
   }
+}
+
+/** A step as the execution order sees it: its id and the ids it depends on. */
+export interface StepDependencies {
+  id: string;
+  dependsOn: readonly string[];
+}
+
+/** A step that cannot be put in order, and why. */
+export type UnorderedStep =
+  /** In a dependency cycle (a step that depends on itself is a cycle of one); `cycle`: its members, in file order. */
+  | { id: string; reason: 'cycle'; cycle: string[] }
+  /** Depends on ids that are no step of the pipeline. */
+  | { id: string; reason: 'unknown-dependency'; unknown: string[] }
+  /** Depends on steps that cannot be ordered themselves (`by`: those of its dependencies). */
+  | { id: string; reason: 'blocked'; by: string[] }
+  /** Has the id of an earlier step: depends-on entries name that one, so this one cannot be told apart. */
+  | { id: string; reason: 'duplicate-id' };
+
+/**
+ * The order a runner runs the steps in. `levels[0]` holds the steps with no dependencies; `levels[n]`
+ * those whose dependencies are all in earlier levels, so the steps of one level can run in parallel.
+ * Steps keep their file order within a level. A graph that is not a DAG does not throw: what can be
+ * ordered is in `levels`, and every other step is in `unordered` (file order) with its reason, so a
+ * runner can refuse with a message naming each (the linter reports the same problems as diagnostics).
+ */
+export interface ExecutionOrder {
+  levels: string[][];
+  unordered: UnorderedStep[];
+}
+
+/** The steps of a model that have an id, for executionOrder. */
+export function stepDependencies(model: PipelineModel): StepDependencies[] {
+  const out: StepDependencies[] = [];
+  for (const s of model.steps) if (s.id) out.push({ id: s.id.value, dependsOn: s.dependsOn.map((d) => d.value) });
+  return out;
+}
+
+/** Topological levels of the depends-on graph (Kahn's algorithm, a level per round). */
+export function executionOrder(steps: readonly StepDependencies[]): ExecutionOrder {
+  const n = steps.length;
+  const first = new Map<string, number>();
+  const duplicate = new Uint8Array(n);
+  steps.forEach((s, v) => (first.has(s.id) ? (duplicate[v] = 1) : first.set(s.id, v)));
+
+  // Each step's distinct known dependencies, as positions (compressed rows), and its unknown ones.
+  const edgeStart = new Int32Array(n + 1);
+  const edgeList: number[] = [];
+  const unknown = new Map<number, string[]>();
+  for (let v = 0; v < n; v++) {
+    edgeStart[v] = edgeList.length;
+    if (duplicate[v]) continue;
+    for (const d of new Set(steps[v].dependsOn)) {
+      const w = first.get(d);
+      if (w !== undefined) edgeList.push(w);
+      else unknown.set(v, [...(unknown.get(v) ?? []), d]);
+    }
+  }
+  edgeStart[n] = edgeList.length;
+  const edges = Int32Array.from(edgeList);
+
+  const cycleOf = new Map<number, string[]>();
+  for (const c of cyclicComponents(n, edgeStart, edges, (v) => !duplicate[v])) {
+    const members = c.sort((a, b) => a - b).map((v) => steps[v].id);
+    for (const v of c) cycleOf.set(v, members);
+  }
+
+  // Dependents of each step, and how many of its dependencies are still to run.
+  const waiting = new Int32Array(n);
+  const dependents: number[][] = Array.from({ length: n }, () => []);
+  for (let v = 0; v < n; v++) {
+    waiting[v] = edgeStart[v + 1] - edgeStart[v];
+    for (let e = edgeStart[v]; e < edgeStart[v + 1]; e++) dependents[edges[e]].push(v);
+  }
+  // A step with an unknown dependency never becomes ready; nor does one in a cycle, which waits on itself.
+  const runnable = (v: number) => !duplicate[v] && !unknown.has(v) && waiting[v] === 0;
+  const levelled = new Uint8Array(n);
+  const levels: string[][] = [];
+  let current: number[] = [];
+  for (let v = 0; v < n; v++) if (runnable(v)) current.push(v);
+  while (current.length) {
+    levels.push(current.map((v) => steps[v].id));
+    const next: number[] = [];
+    for (const v of current) {
+      levelled[v] = 1;
+      for (const w of dependents[v]) if (--waiting[w] === 0 && runnable(w)) next.push(w);
+    }
+    current = next.sort((a, b) => a - b);
+  }
+
+  const unordered: UnorderedStep[] = [];
+  for (let v = 0; v < n; v++) {
+    if (levelled[v]) continue;
+    const id = steps[v].id;
+    const cycle = cycleOf.get(v);
+    const missing = unknown.get(v);
+    if (duplicate[v]) unordered.push({ id, reason: 'duplicate-id' });
+    else if (cycle) unordered.push({ id, reason: 'cycle', cycle });
+    else if (missing) unordered.push({ id, reason: 'unknown-dependency', unknown: missing });
+    else unordered.push({ id, reason: 'blocked', by: [...edges.subarray(edgeStart[v], edgeStart[v + 1])].filter((w) => !levelled[w]).map((w) => steps[w].id) });
+  }
+  return { levels, unordered };
 }

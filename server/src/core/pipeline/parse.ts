@@ -1,9 +1,9 @@
 import { KeyTable } from '../yaml/blockYaml';
-import { parseYaml, type DuplicateKey, type Unsupported, type YamlError, type YNode } from '../yaml/positionedYaml';
+import type { DuplicateKey, Unsupported, YamlError, YNode } from '../yaml/nodes';
+import { parseYaml } from '../yaml/positionedYaml';
 import type { Lines } from '../text/lineIndex';
-import { GraphCache } from './graph';
+import type { StepMemo } from './model';
 import { CellRef, Pipeline, Step, StepSource } from './schema';
-import type { StepMemo } from './stepMemo';
 
 /** The format's keys, which the YAML fast path hands out as shared strings. */
 const FORMAT_KEYS = new KeyTable([Pipeline, Step, StepSource, CellRef].flatMap((s) => Object.keys(s.shape)));
@@ -74,8 +74,6 @@ interface Layout {
  * in another shape (flow-style steps, odd indentation) is parsed whole; both paths give the same model.
  */
 export class PipelineParser {
-  /** The id and depends-on findings of the last lint, kept while those do not change. */
-  readonly graph = new GraphCache();
   private chunks = new Map<string, Chunk>();
   private previous: { text: string; layout: Layout } | undefined;
   private header: { text: string; root: YNode | null; value: unknown; problems: ParseProblem[] } | undefined;

@@ -1,6 +1,6 @@
 import { isMap, isScalar, isSeq, parseDocument, YAMLMap, YAMLSeq, type Document } from 'yaml';
 import { PipelineFileError } from '../errors';
-import type { CellRef } from '../notebook/locate';
+import type { CellRef } from '../pipeline/schema';
 
 /** A step as promotion reads and writes it. */
 export interface StepEntry {

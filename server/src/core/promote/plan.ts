@@ -1,7 +1,7 @@
 import type { NotebookAnalyzer } from '../notebook/analysis';
 import type { Notebook, NotebookCell } from '../notebook/notebook';
 import { NotebookError } from '../notebook/notebook';
-import type { CellAnalysis, Definition } from '../python/analyze';
+import type { CellAnalysis, Definition } from '../python/cellAnalysis';
 
 /** A cell's definition carried into a step that needs it, as Kale carries imports and functions. */
 export interface CarriedDefinition extends Definition {

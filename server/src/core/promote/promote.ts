@@ -2,16 +2,15 @@ import * as path from 'node:path';
 import type { NotebookAnalyzer } from '../notebook/analysis';
 import { cellHash, normalizeEol, sha256, stepHash } from '../notebook/hash';
 import { suggestStepId } from '../notebook/headings';
-import { locateCells, type CellRef } from '../notebook/locate';
 import { assertPython, NotebookError, type Notebook } from '../notebook/notebook';
-import { Step } from '../pipeline/schema';
+import { Step, type CellRef } from '../pipeline/schema';
 import { generateStepCode } from './codegen';
 import { inferDependsOn } from './dependencies';
 import { lockPathFor, parseLock, serializeLock, type Lock } from '../pipeline/lockFile';
 import { PipelineFileError } from '../errors';
 import { PipelineDocument, type StepEntry } from './pipelineDocument';
 import { planStep } from './plan';
-import { lastSources } from './status';
+import { stepOfCells } from './stepOfCells';
 
 export interface PromoteInput {
   notebook: Notebook;
@@ -76,7 +75,7 @@ export function promote(input: PromoteInput, analyzer: NotebookAnalyzer): Promot
   const notebookRef = posix(path.relative(pipelineDir, input.notebookPath));
   const selected = plan.cells.map((c) => c.index);
   // Without an id, cells that already are a step promote to that step again (its next version).
-  const stepId = input.stepId ?? stepOfCells(steps, nb, notebookRef, selected, lock) ?? suggestStepId(nb, plan.cells[0].index, steps.map((s) => s.id));
+  const stepId = input.stepId ?? stepOfCells(steps, nb, notebookRef, selected, lock)?.id ?? suggestStepId(nb, plan.cells[0].index, steps.map((s) => s.id));
   const idCheck = Step.shape.id.safeParse(stepId);
   if (!idCheck.success) throw new PipelineFileError(pipelineFile, `invalid step id \`${stepId}\`: ${idCheck.error.issues[0].message}`);
 
@@ -190,15 +189,6 @@ export function promote(input: PromoteInput, analyzer: NotebookAnalyzer): Promot
     ],
     warnings: plan.warnings,
   };
-}
-
-/** The step whose cells, found again in the notebook, are exactly `indices`. */
-function stepOfCells(steps: StepEntry[], nb: Notebook, notebookRef: string, indices: number[], lock: Lock): string | undefined {
-  return steps.find((s) => {
-    if (s.source?.notebook !== notebookRef || s.source.cells.length !== indices.length) return false;
-    const located = locateCells(nb, s.source.cells, lastSources(lock, s));
-    return located.every((l, i) => l.found && l.cell.index === indices[i]);
-  })?.id;
 }
 
 /**

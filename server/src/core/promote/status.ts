@@ -1,8 +1,7 @@
 import * as path from 'node:path';
-import { stepHash } from '../notebook/hash';
-import { locateCells } from '../notebook/locate';
-import { parseLock, type Lock } from '../pipeline/lockFile';
 import type { Notebook } from '../notebook/notebook';
+import { sourceStatus } from '../notebook/sourceStatus';
+import { parseLock, type Lock } from '../pipeline/lockFile';
 import { PipelineDocument, type StepEntry } from './pipelineDocument';
 
 export interface StepStatus extends StepEntry {
@@ -57,16 +56,23 @@ export function lastSources(lock: Lock | undefined, step: StepEntry): string[] |
   return current?.source;
 }
 
+/** A step's status as the status bar and `cellflow pipeline show` word it; sourceStatus decides. */
 export function stepSourceStatus(step: StepEntry, load: (notebookRef: string) => Notebook | Error, previousSources?: string[]): Pick<StepStatus, 'stale' | 'staleReason' | 'currentCells'> {
   if (!step.source) return { stale: false, currentCells: [] };
-  const nb = load(step.source.notebook);
-  if (nb instanceof Error) return { stale: true, staleReason: `its notebook cannot be read: ${nb.message}`, currentCells: [] };
-  const located = locateCells(nb, step.source.cells, previousSources);
-  const currentCells = located.flatMap((l) => (l.found ? [l.cell.index] : []));
-  const missing = located.filter((l) => !l.found);
-  if (missing.length) {
-    return { stale: true, staleReason: `cell${missing.length > 1 ? 's' : ''} ${missing.map((m) => (m.found ? '' : m.ref.id ?? m.ref.index)).join(', ')} no longer in ${step.source.notebook}`, currentCells };
+  const { notebook, cells } = step.source;
+  const status = sourceStatus(load(notebook), cells, step.source.hash, previousSources);
+  const why = status.why;
+  const currentCells = [...status.currentCells];
+  switch (why.kind) {
+    case 'current':
+      return { stale: false, currentCells };
+    case 'notebook-missing':
+      return { stale: true, staleReason: `its notebook ${notebook} does not exist`, currentCells };
+    case 'notebook-unreadable':
+      return { stale: true, staleReason: `its notebook cannot be read: ${why.error.message}`, currentCells };
+    case 'cells-missing':
+      return { stale: true, staleReason: `cell${why.missing.length > 1 ? 's' : ''} ${why.missing.map((i) => cells[i].id ?? cells[i].index).join(', ')} no longer in ${notebook}`, currentCells };
+    case 'cells-changed':
+      return { stale: true, staleReason: `its cells changed since version ${step.version}`, currentCells };
   }
-  const now = stepHash(located.map((l) => (l.found ? l.cell.source : '')));
-  return now === step.source.hash ? { stale: false, currentCells } : { stale: true, staleReason: `its cells changed since version ${step.version}`, currentCells };
 }

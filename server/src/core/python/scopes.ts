@@ -1,5 +1,5 @@
 import type { Node } from 'web-tree-sitter';
-import type { Definition, ImportBinding } from './analyze';
+import type { Definition, ImportBinding } from './cellAnalysis';
 import { BUILTINS } from './builtins';
 
 export interface Scope {

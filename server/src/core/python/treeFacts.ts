@@ -1,5 +1,5 @@
 import type { Node } from 'web-tree-sitter';
-import type { SyntaxProblem } from './analyze';
+import type { SyntaxProblem } from './cellAnalysis';
 
 export function multiLineStringLines(root: Node): number[] {
   const lines: number[] = [];

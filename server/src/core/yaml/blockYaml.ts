@@ -1,4 +1,4 @@
-import type { DuplicateKey, YMap, YNode, YPair, YScalar, YSeq } from './positionedYaml';
+import type { DuplicateKey, YMap, YNode, YPair, YScalar, YSeq } from './nodes';
 import { resolvePlain, setKey } from './scalars';
 
 /**

@@ -1,71 +1,13 @@
 import { constructFromEvents, getScalarValue, parseEvents, COLLECTION_STYLE, EVENT_ID, SCALAR_STYLE, YAMLException, type Event } from 'js-yaml';
 import { parseBlockYaml, type KeyTable } from './blockYaml';
+import type { DuplicateKey, Unsupported, YDocument, YamlError, YMap, YNode, YScalar, YSeq } from './nodes';
 import { resolvePlain, setKey } from './scalars';
 
 /**
- * A YAML document as a tree of nodes that know their source offsets, built from js-yaml's event stream
- * (fast, and it keeps offsets), beside the plain JS value js-yaml constructs from the same events.
- * Offsets are UTF-16 indices into the text, end-exclusive.
+ * A YAML text parsed into positioned nodes (./nodes.ts), with the plain JS value of each document: by
+ * the fast path when the text is in its subset, else from js-yaml's event stream (fast, and it keeps
+ * offsets).
  */
-export type YNode = YScalar | YMap | YSeq | YAlias;
-
-interface Span {
-  start: number;
-  end: number;
-}
-
-export interface YScalar extends Span {
-  kind: 'scalar';
-  /** The decoded text; its typed value lives in the constructed JS value. */
-  text: string;
-  quoted: boolean;
-}
-
-export interface YPair {
-  key: YNode;
-  value: YNode;
-}
-
-export interface YMap extends Span {
-  kind: 'map';
-  flow: boolean;
-  pairs: YPair[];
-}
-
-export interface YSeq extends Span {
-  kind: 'seq';
-  flow: boolean;
-  items: YNode[];
-}
-
-export interface YAlias extends Span {
-  kind: 'alias';
-  name: string;
-}
-
-export interface YDocument {
-  /** Offset where the document's content starts (0 for the first, the `---` line for later ones). */
-  start: number;
-  root: YNode | null;
-  value: unknown;
-}
-
-export interface YamlError {
-  offset: number;
-  message: string;
-}
-
-export interface DuplicateKey {
-  key: YNode;
-  first: YNode;
-}
-
-/** YAML that parses but that Cellflow does not take, such as a list used as a mapping key. */
-export interface Unsupported {
-  node: YNode;
-  message: string;
-}
-
 export type YamlParseResult =
   /** anchors: the text has anchors or aliases, whose values tie one part of it to another. */
   | { ok: true; documents: YDocument[]; duplicates: DuplicateKey[]; unsupported: Unsupported[]; anchors: boolean }

@@ -1,5 +1,5 @@
 import type { Diagnostic } from '../../diagnostic';
-import type { YNode } from '../../yaml/positionedYaml';
+import type { YNode } from '../../yaml/nodes';
 import type { PipelineModel } from '../model';
 import type { ParsedPipeline } from '../parse';
 import type { TextEdit } from './edits';

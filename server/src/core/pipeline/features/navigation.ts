@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { locateCells } from '../../notebook/locate';
-import type { LintContext } from '../fileChecks';
+import type { LintContext } from '../lintContext';
 import type { Located, PipelineModel, StepModel } from '../model';
 import type { ParsedPipeline } from '../parse';
 import { targetAt } from './locate';

@@ -1,4 +1,4 @@
-import type { YNode } from '../../yaml/positionedYaml';
+import type { YNode } from '../../yaml/nodes';
 import type { PipelineModel } from '../model';
 import type { ParsedPipeline } from '../parse';
 

@@ -1,0 +1,43 @@
+import type { CellRef } from '../pipeline/schema';
+import { stepHash } from './hash';
+import { locateCells } from './locate';
+import type { Notebook } from './notebook';
+
+/** Whether a promoted step's cells still are what it was promoted from, and if not, why. */
+export type SourceVerdict =
+  | { kind: 'current' }
+  | { kind: 'notebook-missing' }
+  | { kind: 'notebook-unreadable'; error: Error }
+  /** `missing`: positions in the step's cell references of the cells that were not found. */
+  | { kind: 'cells-missing'; missing: number[] }
+  | { kind: 'cells-changed' };
+
+export interface SourceStatus {
+  stale: boolean;
+  why: SourceVerdict;
+  /** Where the step's cells are now (indices), in the order of its references, for the ones found. */
+  currentCells: number[];
+  /** The found cells' step hash, when none is missing. */
+  hash?: string;
+}
+
+const NO_CELLS: number[] = [];
+
+/**
+ * The one decision of whether a step is stale, used by the linter's stale-step and missing-cell
+ * diagnostics, the notebook's status bar and `cellflow pipeline show`. The cells are found as promotion
+ * finds them (locateCells); a step is stale when its notebook is gone or unreadable, a cell is missing,
+ * or the cells no longer hash to `promotedHash`. A step with no cell references or no recorded hash
+ * has nothing to compare (the schema reports it), so it is not stale.
+ */
+export function sourceStatus(nb: Notebook | Error | undefined, refs: CellRef[], promotedHash: string | undefined, previousSources?: string[]): SourceStatus {
+  if (nb === undefined) return { stale: true, why: { kind: 'notebook-missing' }, currentCells: NO_CELLS };
+  if (nb instanceof Error) return { stale: true, why: { kind: 'notebook-unreadable', error: nb }, currentCells: NO_CELLS };
+  if (refs.length === 0) return { stale: false, why: { kind: 'current' }, currentCells: NO_CELLS };
+  const located = locateCells(nb, refs, previousSources);
+  const currentCells = located.flatMap((l) => (l.found ? [l.cell.index] : []));
+  if (currentCells.length < refs.length) return { stale: true, why: { kind: 'cells-missing', missing: located.flatMap((l, i) => (l.found ? [] : [i])) }, currentCells };
+  const hash = stepHash(located.map((l) => (l.found ? l.cell.source : '')));
+  const changed = !!promotedHash && hash !== promotedHash;
+  return { stale: changed, why: { kind: changed ? 'cells-changed' : 'current' }, currentCells, hash };
+}
