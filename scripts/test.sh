@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine or a used one: installs what is missing, builds, then runs
-# unit tests, the language server over LSP, and the real-editor tests (code-server + chromium).
+# lint, unit tests, process tests, the language server over LSP, and the real-editor tests
+# (code-server + chromium).
 # Every suite runs; the exit code is non-zero if any failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +15,8 @@ run() {
   "$@" || failed+=("$name")
 }
 run "lint (ESLint, layering rules)" npm run --silent lint
-run "unit (core, CLI, grammar, manifest)" npx mocha --config test/unit/.mocharc.json
+run "unit (core logic in process: parsers, linter, analysis, grammar)" npx mocha --config test/unit/.mocharc.json
+run "processes and files (the built CLI, Python client, SQLite stores, bundles, layering rules)" npx mocha --config test/process/.mocharc.json
 run "language server over LSP" npx mocha --config test/lsp/.mocharc.json
 run "real editor (code-server 4.100.3 + chromium)" npx mocha --config test/ui/.mocharc.json
 

@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { runsToCsv } from '../../../server/src/core/store/csv';
-import { downsample } from '../../../server/src/core/store/downsample';
-import { formatNumber, jsonReplacer, jsonSafe } from '../../../server/src/core/store/format';
-import type { MetricPoint, RunSummary } from '../../../server/src/core/store/types';
+import { runsToCsv } from '../../server/src/core/store/csv';
+import { downsample } from '../../server/src/core/store/downsample';
+import { formatNumber, jsonReplacer, jsonSafe } from '../../server/src/core/store/format';
+import type { MetricPoint, RunSummary } from '../../server/src/core/store/types';
 
 const run = (over: Partial<RunSummary>): RunSummary => ({
   id: 'r1',
