@@ -95,12 +95,8 @@ async function guard<T>(body: () => Promise<T>): Promise<T | undefined> {
 type RunNode = Extract<RunsNode, { kind: 'run' }>;
 
 /**
- * The user's selection in a tree view, as its last selection event said. `TreeView.selection` is not
- * that: each refresh of the tree (every store change, from any writer) empties the extension host's
- * map from row handles to elements until the view has asked for its rows again, and meanwhile
- * `selection` reads as nothing. A command run from the palette or the view's title in that window saw no
- * selection and asked for runs the user had already picked. Selection events come only when the
- * selected rows change, so a refresh that keeps the rows keeps this.
+ * The user's selection in a tree view, as its last selection event said: the fallback when the view's
+ * own answer cannot be had (see selectedRuns).
  */
 function trackSelection<T>(view: vscode.TreeView<T>): vscode.Disposable & { current: () => readonly T[] } {
   let selection: readonly T[] = view.selection;
@@ -108,9 +104,21 @@ function trackSelection<T>(view: vscode.TreeView<T>): vscode.Disposable & { curr
   return { current: () => selection, dispose: () => subscription.dispose() };
 }
 
-/** The runs a command acts on: those it was invoked with (a context menu), else the Runs view's selection. */
-function selectedRuns(views: ExperimentViews, node?: RunsNode, selected?: RunsNode[]): RunNode[] {
-  const picked = selected?.length ? selected : node ? [node] : views.runsSelection();
+/**
+ * The runs a command acts on: those it was invoked with (a context menu), else the Runs view's
+ * selection. Each refresh of the tree (every store change, from any writer) empties the extension
+ * host's map from row handles to elements until the view has read its rows again; meanwhile
+ * `TreeView.selection`, and any selection event VS Code sends, read as nothing, though the rows stay
+ * selected on screen. A command run from the palette or the view's title in that window saw no
+ * selection and asked for runs the user had already picked. So the view's selection is read once the
+ * tree has settled; the last selection event is the fallback.
+ */
+async function selectedRuns(views: ExperimentViews, node?: RunsNode, selected?: RunsNode[]): Promise<RunNode[]> {
+  let picked: readonly RunsNode[] | undefined = selected?.length ? selected : node ? [node] : undefined;
+  if (!picked) {
+    await views.runs.settled();
+    picked = views.runsView.selection.length ? views.runsView.selection : views.runsSelection();
+  }
   return picked.filter((n): n is RunNode => n.kind === 'run');
 }
 
@@ -122,7 +130,7 @@ async function compareRuns(
   node?: RunsNode,
   selected?: RunsNode[],
 ): Promise<ComparePanel | undefined> {
-  let chosen = selectedRuns(views, node, selected);
+  let chosen = await selectedRuns(views, node, selected);
   const folder = chosen[0]?.folder ?? (await pickFolder(views.stores));
   if (!folder) return undefined;
   if (chosen.some((r) => r.folder !== folder)) {
@@ -144,7 +152,7 @@ async function compareRuns(
 }
 
 async function exportFromView(views: ExperimentViews, node?: RunsNode, selected?: RunsNode[]): Promise<vscode.Uri | undefined> {
-  const chosen = selectedRuns(views, node, selected);
+  const chosen = await selectedRuns(views, node, selected);
   if (chosen.length) {
     const folder = chosen[0].folder;
     if (chosen.some((r) => r.folder !== folder)) void vscode.window.showWarningMessage('Cellflow: runs of one workspace folder are exported at a time; exporting those of the first.');
@@ -174,7 +182,7 @@ async function exportRuns(stores: StoreAccess, folder: string, which: { runIds?:
 async function registerModel(views: ExperimentViews, node?: RunsNode): Promise<{ name: string; version: number } | undefined> {
   const { stores } = views;
   // From an artifact row, a run row, the Runs view's selection, or else a pick of the newest runs.
-  const fromRun = node?.kind === 'run' ? node : selectedRuns(views)[0];
+  const fromRun = node?.kind === 'run' ? node : (await selectedRuns(views))[0];
   const folder = node?.kind === 'artifact' ? node.folder : (fromRun?.folder ?? (await pickFolder(stores)));
   if (!folder) return undefined;
   const runId = node?.kind === 'artifact' ? node.runId : (fromRun?.run.id ?? (await pickRuns(stores, folder, [], false))?.[0]);

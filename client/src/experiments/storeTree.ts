@@ -14,9 +14,25 @@ export abstract class StoreTree<N extends { kind: string }> implements vscode.Tr
   protected readonly changed = new vscode.EventEmitter<N | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscription: vscode.Disposable;
+  /** Row reads in flight, and when the tree last changed or answered one: see settled(). */
+  private reading = 0;
+  private lastActivity = 0;
 
   constructor(protected readonly stores: StoreAccess) {
     this.subscription = stores.onDidChange(() => this.changed.fire(undefined));
+    this.changed.event(() => (this.lastActivity = Date.now()));
+  }
+
+  /**
+   * Resolves once the view has read its rows after the last refresh: nothing in flight and nothing
+   * asked for `quietMs` (the view asks for an expanded row's children one round trip after its
+   * parent's), or after `maxMs` at most.
+   */
+  async settled(quietMs = 150, maxMs = 3000): Promise<void> {
+    const deadline = Date.now() + maxMs;
+    while (Date.now() < deadline && (this.reading > 0 || Date.now() - this.lastActivity < quietMs)) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
   }
 
   dispose(): void {
@@ -25,6 +41,7 @@ export abstract class StoreTree<N extends { kind: string }> implements vscode.Tr
   }
 
   async getChildren(node?: N): Promise<N[]> {
+    this.reading++;
     try {
       if (!node) {
         const folders = this.stores.folders();
@@ -34,6 +51,9 @@ export abstract class StoreTree<N extends { kind: string }> implements vscode.Tr
       return common.kind === 'folder' ? await this.folderChildren(common.folder) : await this.childrenOf(node);
     } catch (err) {
       return [this.common({ kind: 'error', message: errorMessage(err) })];
+    } finally {
+      this.reading--;
+      this.lastActivity = Date.now();
     }
   }
 
