@@ -6,19 +6,7 @@ import type { CellRef } from './schema';
 /** The model of a parsed pipeline; a step's model is reused while its text is unchanged. */
 export function pipelineModel(parsed: ParsedPipeline): PipelineModel {
   const model: PipelineModel = { params: new Map(), steps: [] };
-  const root = parsed.root;
-  if (root?.kind === 'map') {
-    for (const { key, value } of root.pairs) {
-      if (key.kind !== 'scalar') continue;
-      if (key.text === 'name' && value.kind === 'scalar') model.name = value.text;
-      if (key.text === 'steps') model.stepsKey = key;
-      if (key.text === 'params' && value.kind === 'map') {
-        model.paramsNode = value;
-        const values = (parsed.headerValue as { params?: Record<string, unknown> } | null)?.params ?? {};
-        for (const p of value.pairs) if (p.key.kind === 'scalar') model.params.set(p.key.text, { key: p.key, value: values[p.key.text] });
-      }
-    }
-  }
+  readHeader(parsed, model);
   for (const step of parsed.steps) {
     let m = step.memo.model;
     if (!m) m = step.memo.model = stepModel(step.node, step.index, step.base, step.value, step.memo);
@@ -28,46 +16,70 @@ export function pipelineModel(parsed: ParsedPipeline): PipelineModel {
   return model;
 }
 
+/** The pipeline's `name`, `steps` key and `params`, from the top-level mapping. */
+function readHeader(parsed: ParsedPipeline, model: PipelineModel): void {
+  const root = parsed.root;
+  if (root?.kind !== 'map') return;
+  for (const { key, value } of root.pairs) {
+    if (key.kind !== 'scalar') continue;
+    if (key.text === 'name' && value.kind === 'scalar') model.name = value.text;
+    if (key.text === 'steps') model.stepsKey = key;
+    if (key.text === 'params' && value.kind === 'map') readParams(parsed, value, model);
+  }
+}
+
+function readParams(parsed: ParsedPipeline, node: Extract<YNode, { kind: 'map' }>, model: PipelineModel): void {
+  model.paramsNode = node;
+  const values = (parsed.headerValue as { params?: Record<string, unknown> } | null)?.params ?? {};
+  for (const p of node.pairs) if (p.key.kind === 'scalar') model.params.set(p.key.text, { key: p.key, value: values[p.key.text] });
+}
+
 function stepModel(node: YNode, index: number, base: number, value: unknown, memo: StepMemo): StepModel {
   const m: StepModel = { index, base, node, memo, version: 1, dependsOn: [], reads: [], writes: [], params: [], cells: [] };
   if (node.kind !== 'map') return m;
   const values = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
-  // A list given by an alias has no nodes of its own: its items take the alias's place.
-  const strings = (n: YNode, key: string): Located[] =>
-    n.kind === 'alias' ? (Array.isArray(values[key]) ? (values[key] as unknown[]).filter((v): v is string => typeof v === 'string').map((v) => ({ value: v, node: n })) : []) : stringItems(n);
-  for (const { key, value } of node.pairs) {
-    if (key.kind !== 'scalar') continue;
-    switch (key.text) {
-      case 'id':
-        m.idKey = key;
-        if (value.kind === 'scalar' && value.text) m.id = { value: value.text, node: value };
-        break;
-      case 'version':
-        m.versionNode = value;
-        if (value.kind === 'scalar' && /^\d+$/.test(value.text)) m.version = Number(value.text);
-        break;
-      case 'code':
-        if (value.kind === 'scalar' && value.text) m.code = { value: value.text, node: value };
-        break;
-      case 'depends-on':
-        m.dependsOnNode = value;
-        m.dependsOn = strings(value, 'depends-on');
-        break;
-      case 'reads':
-        m.reads = strings(value, 'reads');
-        break;
-      case 'writes':
-        m.writes = strings(value, 'writes');
-        break;
-      case 'params':
-        m.params = strings(value, 'params');
-        break;
-      case 'source':
-        if (value.kind === 'map') readSource(value, m);
-        break;
-    }
-  }
+  for (const { key, value } of node.pairs) if (key.kind === 'scalar') readStepKey(m, key, value, values);
   return m;
+}
+
+/** One key of a step's mapping into its model. */
+function readStepKey(m: StepModel, key: YScalar, value: YNode, values: Record<string, unknown>): void {
+  switch (key.text) {
+    case 'id':
+      m.idKey = key;
+      if (value.kind === 'scalar' && value.text) m.id = { value: value.text, node: value };
+      break;
+    case 'version':
+      m.versionNode = value;
+      if (value.kind === 'scalar' && /^\d+$/.test(value.text)) m.version = Number(value.text);
+      break;
+    case 'code':
+      if (value.kind === 'scalar' && value.text) m.code = { value: value.text, node: value };
+      break;
+    case 'depends-on':
+      m.dependsOnNode = value;
+      m.dependsOn = strings(value, values, 'depends-on');
+      break;
+    case 'reads':
+      m.reads = strings(value, values, 'reads');
+      break;
+    case 'writes':
+      m.writes = strings(value, values, 'writes');
+      break;
+    case 'params':
+      m.params = strings(value, values, 'params');
+      break;
+    case 'source':
+      if (value.kind === 'map') readSource(value, m);
+      break;
+  }
+}
+
+/** A list of strings; one given by an alias has no nodes of its own: its items take the alias's place. */
+function strings(n: YNode, values: Record<string, unknown>, key: string): Located[] {
+  if (n.kind !== 'alias') return stringItems(n);
+  const list = values[key];
+  return Array.isArray(list) ? (list as unknown[]).filter((v): v is string => typeof v === 'string').map((v) => ({ value: v, node: n })) : [];
 }
 
 function readSource(node: Extract<YNode, { kind: 'map' }>, m: StepModel): void {
@@ -75,20 +87,27 @@ function readSource(node: Extract<YNode, { kind: 'map' }>, m: StepModel): void {
     if (key.kind !== 'scalar') continue;
     if (key.text === 'notebook' && value.kind === 'scalar' && value.text) m.notebook = { value: value.text, node: value };
     if (key.text === 'hash' && value.kind === 'scalar') m.hash = value.text;
-    if (key.text === 'cells' && value.kind === 'seq') {
-      for (const item of value.items) {
-        if (item.kind !== 'map') continue;
-        const ref: Partial<CellRef> = {};
-        for (const p of item.pairs) {
-          if (p.key.kind !== 'scalar' || p.value.kind !== 'scalar') continue;
-          if (p.key.text === 'index' && /^\d+$/.test(p.value.text)) ref.index = Number(p.value.text);
-          if (p.key.text === 'id') ref.id = p.value.text;
-          if (p.key.text === 'hash') ref.hash = p.value.text;
-        }
-        if (ref.index !== undefined) m.cells.push({ ref: ref as CellRef, node: item });
-      }
-    }
+    if (key.text === 'cells' && value.kind === 'seq') readCells(value.items, m);
   }
+}
+
+function readCells(items: YNode[], m: StepModel): void {
+  for (const item of items) {
+    if (item.kind !== 'map') continue;
+    const ref = cellRef(item);
+    if (ref.index !== undefined) m.cells.push({ ref: ref as CellRef, node: item });
+  }
+}
+
+function cellRef(item: Extract<YNode, { kind: 'map' }>): Partial<CellRef> {
+  const ref: Partial<CellRef> = {};
+  for (const p of item.pairs) {
+    if (p.key.kind !== 'scalar' || p.value.kind !== 'scalar') continue;
+    if (p.key.text === 'index' && /^\d+$/.test(p.value.text)) ref.index = Number(p.value.text);
+    if (p.key.text === 'id') ref.id = p.value.text;
+    if (p.key.text === 'hash') ref.hash = p.value.text;
+  }
+  return ref;
 }
 
 const NO_ITEMS: Located[] = [];

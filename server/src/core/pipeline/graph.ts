@@ -1,7 +1,7 @@
 import type { Diagnostic } from '../diagnostic';
 import type { Lines } from '../text/lineIndex';
 import { closest } from '../text/suggest';
-import { emitter } from './emitter';
+import { emitter, type Emit } from './emitter';
 import type { PipelineModel, StepModel } from './model';
 
 /** What the id and depends-on checks found, by step index, so it can be emitted again at new places. */
@@ -39,17 +39,30 @@ export function graphDiagnostics(model: PipelineModel, lines: Lines, cache?: Gra
   const byId = new Map<string, StepModel>();
   for (const s of model.steps) if (s.id && !byId.has(s.id.value)) byId.set(s.id.value, s);
 
-  const signature = cache ? signatureOf(model) : '';
-  let found: Structural[];
-  if (cache && cache.signature === signature) {
-    found = cache.found;
-  } else {
-    found = structural(model, byId);
-    if (cache) {
-      cache.signature = signature;
-      cache.found = found;
-    }
-  }
+  emitStructural(model, lines, cachedStructural(model, byId, cache), emit);
+
+  // Data flow over depends-on, searched upward on demand: the writer of a read is nearly always close.
+  const writers = writersByName(model);
+  const upstream = new Upstream(byId, model.steps);
+  checkReads(model, writers, upstream, emit);
+  checkConflictingWrites(writers, upstream, emit);
+  checkParams(model, emit);
+  return out;
+}
+
+/** The structural findings, reused from `cache` while no step's id or depends-on changed. */
+function cachedStructural(model: PipelineModel, byId: Map<string, StepModel>, cache: GraphCache | undefined): Structural[] {
+  if (!cache) return structural(model, byId);
+  const signature = signatureOf(model);
+  if (cache.signature === signature) return cache.found;
+  const found = structural(model, byId);
+  cache.signature = signature;
+  cache.found = found;
+  return found;
+}
+
+/** The structural findings as diagnostics, at the steps' current places. */
+function emitStructural(model: PipelineModel, lines: Lines, found: Structural[], emit: Emit): void {
   for (const f of found) {
     const s = model.steps[f.step];
     switch (f.kind) {
@@ -69,8 +82,10 @@ export function graphDiagnostics(model: PipelineModel, lines: Lines, cache?: Gra
         break;
     }
   }
+}
 
-  // Data flow over depends-on, searched upward on demand: the writer of a read is nearly always close.
+/** The steps that write each name, in file order. */
+function writersByName(model: PipelineModel): Map<string, StepModel[]> {
   const writers = new Map<string, StepModel[]>();
   for (const s of model.steps) {
     for (const w of s.writes) {
@@ -79,7 +94,11 @@ export function graphDiagnostics(model: PipelineModel, lines: Lines, cache?: Gra
       else writers.set(w.value, [s]);
     }
   }
-  const upstream = new Upstream(byId, model.steps);
+  return writers;
+}
+
+/** A read that no step upstream writes. */
+function checkReads(model: PipelineModel, writers: Map<string, StepModel[]>, upstream: Upstream, emit: Emit): void {
   for (const s of model.steps) {
     for (const r of s.reads) {
       const candidates = writers.get(r.value);
@@ -91,6 +110,10 @@ export function graphDiagnostics(model: PipelineModel, lines: Lines, cache?: Gra
       if (!found) emit(s, r.node, 'warning', 'unresolved-read', `\`${s.id?.value ?? `steps[${s.index}]`}\` reads \`${r.value}\`, but no step it depends on writes it.`, { name: r.value });
     }
   }
+}
+
+/** A name written by two steps of which neither depends on the other. */
+function checkConflictingWrites(writers: Map<string, StepModel[]>, upstream: Upstream, emit: Emit): void {
   for (const [name, list] of writers) {
     // Writers ordered pairwise in file order are ordered all together (depends-on is transitive).
     for (let j = 1; j < list.length; j++) {
@@ -100,8 +123,10 @@ export function graphDiagnostics(model: PipelineModel, lines: Lines, cache?: Gra
       emit(later, w.node, 'warning', 'conflicting-writes', `\`${later.id?.value ?? `steps[${later.index}]`}\` and \`${earlier.id?.value ?? `steps[${earlier.index}]`}\` both write \`${name}\` and neither depends on the other, so which value a later step reads is undecided.`);
     }
   }
+}
 
-  // Params
+/** Params referenced but not defined, or defined but unused. */
+function checkParams(model: PipelineModel, emit: Emit): void {
   const used = new Set<string>();
   for (const s of model.steps) {
     for (const p of s.params) {
@@ -114,7 +139,6 @@ export function graphDiagnostics(model: PipelineModel, lines: Lines, cache?: Gra
   for (const [name, { key }] of model.params) {
     if (!used.has(name)) emit(undefined, key, 'warning', 'unused-param', `Param \`${name}\` is defined but no step uses it.`, { param: name });
   }
-  return out;
 }
 
 /** The id and depends-on findings: duplicate ids, unknown steps in depends-on, cycles. */
@@ -203,6 +227,17 @@ function cyclicComponents(n: number, edgeStart: Int32Array, edges: Int32Array, i
     frameNode[fp] = v;
     frameEdge[fp++] = edgeStart[v];
   };
+  // v is the root of a component: its members are on the stack down to v.
+  const popComponent = (v: number) => {
+    const component: number[] = [];
+    let x: number;
+    do {
+      x = stack[--sp];
+      onStack[x] = 0;
+      component.push(x);
+    } while (x !== v);
+    if (component.length > 1 || hasEdge(edgeStart, edges, v, v)) cycles.push(component);
+  };
 
   for (let root = 0; root < n; root++) {
     if (index[root] >= 0 || !isRoot(root)) continue;
@@ -222,16 +257,7 @@ function cyclicComponents(n: number, edgeStart: Int32Array, edges: Int32Array, i
         const parent = frameNode[fp - 1];
         low[parent] = Math.min(low[parent], low[v]);
       }
-      if (low[v] === index[v]) {
-        const component: number[] = [];
-        let x: number;
-        do {
-          x = stack[--sp];
-          onStack[x] = 0;
-          component.push(x);
-        } while (x !== v);
-        if (component.length > 1 || hasEdge(edgeStart, edges, v, v)) cycles.push(component);
-      }
+      if (low[v] === index[v]) popComponent(v);
     }
   }
   return cycles;
@@ -338,8 +364,25 @@ export function executionOrder(steps: readonly StepDependencies[]): ExecutionOrd
   const first = new Map<string, number>();
   const duplicate = new Uint8Array(n);
   steps.forEach((s, v) => (first.has(s.id) ? (duplicate[v] = 1) : first.set(s.id, v)));
+  const rows = dependencyRows(steps, first, duplicate);
+  const cycleOf = new Map<number, string[]>();
+  for (const c of cyclicComponents(n, rows.edgeStart, rows.edges, (v) => !duplicate[v])) {
+    const members = c.sort((a, b) => a - b).map((v) => steps[v].id);
+    for (const v of c) cycleOf.set(v, members);
+  }
+  const { levels, levelled } = kahnLevels(steps, rows, duplicate);
+  return { levels, unordered: unorderedSteps(steps, rows, duplicate, levelled, cycleOf) };
+}
 
-  // Each step's distinct known dependencies, as positions (compressed rows), and its unknown ones.
+/** Each step's distinct known dependencies, as positions (compressed rows), and its unknown ones. */
+interface DependencyRows {
+  edgeStart: Int32Array;
+  edges: Int32Array;
+  unknown: Map<number, string[]>;
+}
+
+function dependencyRows(steps: readonly StepDependencies[], first: Map<string, number>, duplicate: Uint8Array): DependencyRows {
+  const n = steps.length;
   const edgeStart = new Int32Array(n + 1);
   const edgeList: number[] = [];
   const unknown = new Map<number, string[]>();
@@ -353,14 +396,12 @@ export function executionOrder(steps: readonly StepDependencies[]): ExecutionOrd
     }
   }
   edgeStart[n] = edgeList.length;
-  const edges = Int32Array.from(edgeList);
+  return { edgeStart, edges: Int32Array.from(edgeList), unknown };
+}
 
-  const cycleOf = new Map<number, string[]>();
-  for (const c of cyclicComponents(n, edgeStart, edges, (v) => !duplicate[v])) {
-    const members = c.sort((a, b) => a - b).map((v) => steps[v].id);
-    for (const v of c) cycleOf.set(v, members);
-  }
-
+/** The levels, a round of Kahn's algorithm each, and which steps got one. */
+function kahnLevels(steps: readonly StepDependencies[], { edgeStart, edges, unknown }: DependencyRows, duplicate: Uint8Array): { levels: string[][]; levelled: Uint8Array } {
+  const n = steps.length;
   // Dependents of each step, and how many of its dependencies are still to run.
   const waiting = new Int32Array(n);
   const dependents: number[][] = Array.from({ length: n }, () => []);
@@ -383,9 +424,13 @@ export function executionOrder(steps: readonly StepDependencies[]): ExecutionOrd
     }
     current = next.sort((a, b) => a - b);
   }
+  return { levels, levelled };
+}
 
+/** The steps without a level, in file order, each with its reason. */
+function unorderedSteps(steps: readonly StepDependencies[], { edgeStart, edges, unknown }: DependencyRows, duplicate: Uint8Array, levelled: Uint8Array, cycleOf: Map<number, string[]>): UnorderedStep[] {
   const unordered: UnorderedStep[] = [];
-  for (let v = 0; v < n; v++) {
+  for (let v = 0; v < steps.length; v++) {
     if (levelled[v]) continue;
     const id = steps[v].id;
     const cycle = cycleOf.get(v);
@@ -395,5 +440,5 @@ export function executionOrder(steps: readonly StepDependencies[]): ExecutionOrd
     else if (missing) unordered.push({ id, reason: 'unknown-dependency', unknown: missing });
     else unordered.push({ id, reason: 'blocked', by: [...edges.subarray(edgeStart[v], edgeStart[v + 1])].filter((w) => !levelled[w]).map((w) => steps[w].id) });
   }
-  return { levels, unordered };
+  return unordered;
 }

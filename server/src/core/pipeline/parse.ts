@@ -164,7 +164,12 @@ export class PipelineParser {
     }
     this.chunks = next;
     const value = whole.headerValue;
-    this.header = { text: headerText(text, layout), root: withoutSteps(whole.root), value: isRecord(value) ? { ...value, steps: [] } : value, problems: whole.problems.filter((p) => p.start < layout.blockStart || p.start >= layout.blockEnd) };
+    this.header = {
+      text: headerText(text, layout),
+      root: withoutSteps(whole.root),
+      value: isRecord(value) ? { ...value, steps: [] } : value,
+      problems: whole.problems.filter((p) => p.start < layout.blockStart || p.start >= layout.blockEnd),
+    };
     return true;
   }
 }

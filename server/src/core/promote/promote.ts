@@ -106,17 +106,7 @@ export function promote(input: PromoteInput, analyzer: NotebookAnalyzer): Promot
     // Same content, cells moved (a cell was inserted above, say): update where they are, keep the version.
     if (!sameCells) doc.upsertStep(entry);
     // Same content, but the code file is gone or was edited by hand: write it again, same version.
-    const record = lock.steps[stepId]?.versions.find((v) => v.version === existing.version && v.hash === hash);
-    const current = input.readFile ? input.readFile(codePath) : undefined;
-    const stale = input.readFile !== undefined && (current === undefined || !record || sha256(normalizeEol(current)) !== record.codeHash);
-    if (stale) {
-      const content = generate(existing.version, { ...pipelineParams });
-      files.push({ path: codePath, content });
-      if (record && record.codeHash !== sha256(content)) {
-        record.codeHash = sha256(content);
-        files.push({ path: lockPath, content: serializeLock(lock) });
-      }
-    }
+    const stale = restoreCode(files, input, lock, { stepId, version: existing.version, hash, codePath, lockPath }, () => generate(existing.version, { ...pipelineParams }));
     if (!sameCells) files.push({ path: input.pipelinePath, content: doc.toString() });
     const status = stale ? 'restored' : sameCells ? 'unchanged' : 'relocated';
     return { status, step: entry, files, warnings: plan.warnings };
@@ -152,18 +142,7 @@ export function promote(input: PromoteInput, analyzer: NotebookAnalyzer): Promot
   lock.steps[stepId] = { inferredDependsOn: inferred, versions: history?.versions ?? [] };
 
   // Later steps: re-infer, keeping what the user added by hand (for a step without history, all it lists).
-  for (let j = at + 1; j < order.length; j++) {
-    const later = order[j];
-    const laterInferred = inferDependsOn(order, j);
-    const previous = lock.steps[later.id]?.inferredDependsOn;
-    const kept = previous ? later.dependsOn.filter((d) => !previous.includes(d)) : later.dependsOn;
-    const next = [...new Set([...laterInferred, ...kept])];
-    if (JSON.stringify(next) !== JSON.stringify(later.dependsOn)) {
-      doc.setDependsOn(later.id, next);
-      order[j] = { ...later, dependsOn: next };
-    }
-    if (lock.steps[later.id]) lock.steps[later.id].inferredDependsOn = laterInferred;
-  }
+  reinferLaterSteps(order, at, lock, doc);
 
   const content = generate(version, paramValues);
   lock.steps[stepId].versions.push({
@@ -189,6 +168,47 @@ export function promote(input: PromoteInput, analyzer: NotebookAnalyzer): Promot
     ],
     warnings: plan.warnings,
   };
+}
+
+/**
+ * Writes the code file of a step whose content is unchanged again when it is missing or was edited by
+ * hand (only with `input.readFile`), and the lock when the written code's hash differs from its record.
+ * Returns whether the code file was stale.
+ */
+function restoreCode(
+  files: FileWrite[],
+  input: PromoteInput,
+  lock: Lock,
+  at: { stepId: string; version: number; hash: string; codePath: string; lockPath: string },
+  generate: () => string,
+): boolean {
+  const record = lock.steps[at.stepId]?.versions.find((v) => v.version === at.version && v.hash === at.hash);
+  const current = input.readFile ? input.readFile(at.codePath) : undefined;
+  const stale = input.readFile !== undefined && (current === undefined || !record || sha256(normalizeEol(current)) !== record.codeHash);
+  if (!stale) return false;
+  const content = generate();
+  files.push({ path: at.codePath, content });
+  if (record && record.codeHash !== sha256(content)) {
+    record.codeHash = sha256(content);
+    files.push({ path: at.lockPath, content: serializeLock(lock) });
+  }
+  return true;
+}
+
+/** Later steps: re-infer, keeping what the user added by hand (for a step without history, all it lists). */
+function reinferLaterSteps(order: StepEntry[], at: number, lock: Lock, doc: PipelineDocument): void {
+  for (let j = at + 1; j < order.length; j++) {
+    const later = order[j];
+    const laterInferred = inferDependsOn(order, j);
+    const previous = lock.steps[later.id]?.inferredDependsOn;
+    const kept = previous ? later.dependsOn.filter((d) => !previous.includes(d)) : later.dependsOn;
+    const next = [...new Set([...laterInferred, ...kept])];
+    if (JSON.stringify(next) !== JSON.stringify(later.dependsOn)) {
+      doc.setDependsOn(later.id, next);
+      order[j] = { ...later, dependsOn: next };
+    }
+    if (lock.steps[later.id]) lock.steps[later.id].inferredDependsOn = laterInferred;
+  }
 }
 
 /**

@@ -23,17 +23,11 @@ export class Walker {
       case 'augmented_assignment':
         this.augmentedAssignment(node, scope);
         return;
-      case 'named_expression': {
-        this.visitField(node, 'value', scope);
-        const name = node.childForFieldName('name');
-        if (name) scope.bindWalrus(name.text);
+      case 'named_expression':
+        this.namedExpression(node, scope);
         return;
-      }
       case 'for_statement':
-        this.visitField(node, 'right', scope);
-        this.target(node.childForFieldName('left'), scope);
-        this.visitField(node, 'body', scope);
-        this.visitField(node, 'alternative', scope);
+        this.forStatement(node, scope);
         return;
       case 'with_item':
         this.withItem(node, scope);
@@ -60,24 +54,20 @@ export class Walker {
       case 'future_import_statement':
         return;
       case 'global_statement':
-        for (const id of node.namedChildren) if (id?.type === 'identifier') scope.declareGlobal(id.text);
+        for (const id of declaredNames(node)) scope.declareGlobal(id);
         return;
       case 'nonlocal_statement':
-        for (const id of node.namedChildren) if (id?.type === 'identifier') scope.declareNonlocal(id.text);
+        for (const id of declaredNames(node)) scope.declareNonlocal(id);
         return;
       case 'delete_statement':
-        for (const t of node.namedChildren) if (t) this.deleteTarget(t, scope);
+        this.deleteStatement(node, scope);
         return;
       case 'match_statement':
         this.matchStatement(node, scope);
         return;
-      case 'type_alias_statement': {
-        const left = node.childForFieldName('left');
-        const name = left?.descendantsOfType('identifier')[0];
-        this.visitField(node, 'right', scope);
-        if (name) scope.bind(name.text);
+      case 'type_alias_statement':
+        this.typeAlias(node, scope);
         return;
-      }
       case 'comment':
       case 'string_content':
       case 'escape_sequence':
@@ -89,6 +79,30 @@ export class Walker {
         }
         for (const child of node.namedChildren) if (child) this.visit(child, scope);
     }
+  }
+
+  private namedExpression(node: Node, scope: Scope): void {
+    this.visitField(node, 'value', scope);
+    const name = node.childForFieldName('name');
+    if (name) scope.bindWalrus(name.text);
+  }
+
+  private forStatement(node: Node, scope: Scope): void {
+    this.visitField(node, 'right', scope);
+    this.target(node.childForFieldName('left'), scope);
+    this.visitField(node, 'body', scope);
+    this.visitField(node, 'alternative', scope);
+  }
+
+  private deleteStatement(node: Node, scope: Scope): void {
+    for (const t of node.namedChildren) if (t) this.deleteTarget(t, scope);
+  }
+
+  private typeAlias(node: Node, scope: Scope): void {
+    const left = node.childForFieldName('left');
+    const name = left?.descendantsOfType('identifier')[0];
+    this.visitField(node, 'right', scope);
+    if (name) scope.bind(name.text);
   }
 
   private visitField(node: Node, field: string, scope: Scope): void {
@@ -300,19 +314,12 @@ export class Walker {
   /** Match patterns: a bare name captures, a dotted name is a value to compare, a class is read. */
   private pattern(node: Node, scope: Scope): void {
     switch (node.type) {
-      case 'dotted_name': {
-        const ids = node.namedChildren.filter((c): c is Node => c?.type === 'identifier');
-        if (ids.length === 1 && ids[0].text !== '_') scope.bind(ids[0].text);
-        else if (ids.length > 1) scope.read(ids[0].text);
+      case 'dotted_name':
+        dottedPattern(node, scope);
         return;
-      }
-      case 'class_pattern': {
-        const [cls, ...rest] = node.namedChildren;
-        const root = cls?.namedChildren[0];
-        if (root) scope.read(root.text);
-        for (const r of rest) if (r) this.pattern(r, scope);
+      case 'class_pattern':
+        this.classPattern(node, scope);
         return;
-      }
       case 'keyword_pattern': {
         const [, value] = node.namedChildren;
         if (value) this.pattern(value, scope);
@@ -323,12 +330,9 @@ export class Walker {
         if (id && id.text !== '_') scope.bind(id.text);
         return;
       }
-      case 'as_pattern': {
-        const [inner] = node.namedChildren;
-        if (inner) this.pattern(inner, scope);
-        for (const id of node.childForFieldName('alias')?.descendantsOfType('identifier') ?? []) if (id) scope.bind(id.text);
+      case 'as_pattern':
+        this.asPattern(node, scope);
         return;
-      }
       case 'string':
       case 'integer':
       case 'float':
@@ -340,6 +344,35 @@ export class Walker {
         for (const c of node.namedChildren) if (c) this.pattern(c, scope);
     }
   }
+
+  /** `Point(x=0, y=y0)`: the class is read, its argument patterns matched. */
+  private classPattern(node: Node, scope: Scope): void {
+    const [cls, ...rest] = node.namedChildren;
+    const root = cls?.namedChildren[0];
+    if (root) scope.read(root.text);
+    for (const r of rest) if (r) this.pattern(r, scope);
+  }
+
+  /** `<pattern> as name`. */
+  private asPattern(node: Node, scope: Scope): void {
+    const [inner] = node.namedChildren;
+    if (inner) this.pattern(inner, scope);
+    for (const id of node.childForFieldName('alias')?.descendantsOfType('identifier') ?? []) if (id) scope.bind(id.text);
+  }
+}
+
+/** A bare name in a pattern captures (but `_`); a dotted name is a value to compare. */
+function dottedPattern(node: Node, scope: Scope): void {
+  const ids = node.namedChildren.filter((c): c is Node => c?.type === 'identifier');
+  if (ids.length === 1 && ids[0].text !== '_') scope.bind(ids[0].text);
+  else if (ids.length > 1) scope.read(ids[0].text);
+}
+
+/** The names a `global` or `nonlocal` statement declares. */
+function declaredNames(node: Node): string[] {
+  const out: string[] = [];
+  for (const id of node.namedChildren) if (id?.type === 'identifier') out.push(id.text);
+  return out;
 }
 
 /** Names a definition's decorators, defaults and annotations read (they run where the `def` is). */

@@ -327,13 +327,7 @@ class BlockParser {
     if (text.charCodeAt(p) !== close) {
       for (;;) {
         if (map) {
-          const key = this.flowPlain(p, true);
-          p = key.end;
-          if (text.charCodeAt(p) !== COLON || text.charCodeAt(p + 1) !== SPACE) bail();
-          const value = this.flowItem(this.skipSpaces(p + 1));
-          this.pushPair(pairsFrom, key, value);
-          setKey(record, key.text, this.value);
-          p = value.end;
+          p = this.flowPair(p, pairsFrom, record);
         } else {
           const item = this.flowItem(p);
           this.pushItem(item);
@@ -359,6 +353,18 @@ class BlockParser {
     }
     seq!.end = p + 1;
     return this.endSeq(seq!, itemsFrom);
+  }
+
+  /** One `key: value` of a flow mapping, into its pairs and `record`; returns where it ends. */
+  private flowPair(at: number, pairsFrom: number, record: Record<string, unknown>): number {
+    const text = this.text;
+    const key = this.flowPlain(at, true);
+    const p = key.end;
+    if (text.charCodeAt(p) !== COLON || text.charCodeAt(p + 1) !== SPACE) bail();
+    const value = this.flowItem(this.skipSpaces(p + 1));
+    this.pushPair(pairsFrom, key, value);
+    setKey(record, key.text, this.value);
+    return value.end;
   }
 
   private flowItem(at: number): YNode {

@@ -1,4 +1,4 @@
-import { constructFromEvents, getScalarValue, parseEvents, COLLECTION_STYLE, EVENT_ID, SCALAR_STYLE, YAMLException, type Event } from 'js-yaml';
+import { constructFromEvents, getScalarValue, parseEvents, COLLECTION_STYLE, EVENT_ID, SCALAR_STYLE, YAMLException, type Event, type MappingEvent, type ScalarEvent, type SequenceEvent } from 'js-yaml';
 import { parseBlockYaml, type KeyTable } from './blockYaml';
 import type { DuplicateKey, Unsupported, YDocument, YamlError, YMap, YNode, YScalar, YSeq } from './nodes';
 import { resolvePlain, setKey } from './scalars';
@@ -102,84 +102,102 @@ class TreeBuilder {
   private node(prevEnd: number, wantValue: boolean): YNode {
     const ev = this.events[this.index++];
     switch (ev.type) {
-      case EVENT_ID.SCALAR: {
-        if (ev.tagStart >= 0 || ev.anchorStart >= 0) this.needsConstructor = true;
-        if (ev.anchorStart >= 0) this.anchors = true;
-        const quoted = ev.style === SCALAR_STYLE.SINGLE_QUOTED || ev.style === SCALAR_STYLE.DOUBLE_QUOTED;
-        const empty = ev.valueStart < 0;
-        const start = empty ? prevEnd : ev.valueStart - (quoted ? 1 : 0);
-        const end = empty ? prevEnd : ev.valueEnd + (quoted ? 1 : 0);
-        const text = empty ? '' : ev.fast ? this.text.slice(ev.valueStart, ev.valueEnd) : getScalarValue(this.text, ev);
-        if (wantValue) this.value = ev.style === SCALAR_STYLE.PLAIN ? resolvePlain(text) : text;
-        return { kind: 'scalar', start, end: this.trimEnd(start, end), text, quoted };
-      }
+      case EVENT_ID.SCALAR:
+        return this.scalar(ev, prevEnd, wantValue);
       case EVENT_ID.ALIAS:
         this.needsConstructor = true;
         this.anchors = true;
         this.value = null;
         return { kind: 'alias', start: ev.anchorStart - 1, end: ev.anchorEnd, name: this.text.slice(ev.anchorStart, ev.anchorEnd) };
-      case EVENT_ID.MAPPING: {
-        if (ev.tagStart >= 0 || ev.anchorStart >= 0) this.needsConstructor = true;
-        if (ev.anchorStart >= 0) this.anchors = true;
-        const map: YMap = { kind: 'map', flow: ev.style === COLLECTION_STYLE.FLOW, start: ev.start, end: ev.start, pairs: [] };
-        const value: Record<string, unknown> = {};
-        // Duplicate keys: a linear scan of the pairs so far, which for the small mappings pipelines
-        // are made of costs less than a Map per mapping (and less garbage to collect).
-        let cursor = ev.start;
-        while (this.index < this.events.length && !this.peekIs(EVENT_ID.POP)) {
-          const key = this.node(cursor, false);
-          let itemNode: YNode;
-          let itemValue: unknown = null;
-          if (this.peekIs(EVENT_ID.POP)) itemNode = emptyAfter(key);
-          else {
-            itemNode = this.node(key.end, true);
-            itemValue = this.value;
-          }
-          map.pairs.push({ key, value: itemNode });
-          cursor = Math.max(key.end, itemNode.end);
-          if (key.kind === 'scalar') {
-            setKey(value, key.text, itemValue);
-            const last = map.pairs.length - 1;
-            for (let p = 0; p < last; p++) {
-              const k = map.pairs[p].key;
-              if (k.kind === 'scalar' && k.text === key.text) {
-                this.duplicates.push({ key, first: k });
-                break;
-              }
-            }
-          } else if (key.kind === 'alias') {
-            this.needsConstructor = true;
-          } else {
-            this.unsupported.push({ node: key, message: `a mapping key must be a plain value, not a ${key.kind === 'seq' ? 'list' : 'mapping'}` });
-          }
-        }
-        this.expectPop();
-        map.end = map.flow ? this.closingBracket(cursor, '}') : cursor;
-        this.value = value;
-        return map;
-      }
-      case EVENT_ID.SEQUENCE: {
-        if (ev.tagStart >= 0 || ev.anchorStart >= 0) this.needsConstructor = true;
-        if (ev.anchorStart >= 0) this.anchors = true;
-        const seq: YSeq = { kind: 'seq', flow: ev.style === COLLECTION_STYLE.FLOW, start: ev.start, end: ev.start, items: [] };
-        const value: unknown[] = [];
-        let cursor = ev.start;
-        while (this.index < this.events.length && !this.peekIs(EVENT_ID.POP)) {
-          const item = this.node(cursor, true);
-          seq.items.push(item);
-          value.push(this.value);
-          cursor = item.end;
-        }
-        this.expectPop();
-        seq.end = seq.flow ? this.closingBracket(cursor, ']') : cursor;
-        this.value = value;
-        return seq;
-      }
+      case EVENT_ID.MAPPING:
+        return this.mapping(ev);
+      case EVENT_ID.SEQUENCE:
+        return this.sequence(ev);
       default:
         // A DOCUMENT or POP where a node should be: the stream is malformed; keep going with an empty node.
         this.value = null;
         return { kind: 'scalar', start: prevEnd, end: prevEnd, text: '', quoted: false };
     }
+  }
+
+  /** A tag or an anchor needs js-yaml's constructor for the values; an anchor may also be aliased. */
+  private noteTagAndAnchor(ev: ScalarEvent | MappingEvent | SequenceEvent): void {
+    if (ev.tagStart >= 0 || ev.anchorStart >= 0) this.needsConstructor = true;
+    if (ev.anchorStart >= 0) this.anchors = true;
+  }
+
+  private scalar(ev: ScalarEvent, prevEnd: number, wantValue: boolean): YScalar {
+    this.noteTagAndAnchor(ev);
+    const quoted = ev.style === SCALAR_STYLE.SINGLE_QUOTED || ev.style === SCALAR_STYLE.DOUBLE_QUOTED;
+    const empty = ev.valueStart < 0;
+    const start = empty ? prevEnd : ev.valueStart - (quoted ? 1 : 0);
+    const end = empty ? prevEnd : ev.valueEnd + (quoted ? 1 : 0);
+    const text = empty ? '' : ev.fast ? this.text.slice(ev.valueStart, ev.valueEnd) : getScalarValue(this.text, ev);
+    if (wantValue) this.value = ev.style === SCALAR_STYLE.PLAIN ? resolvePlain(text) : text;
+    return { kind: 'scalar', start, end: this.trimEnd(start, end), text, quoted };
+  }
+
+  private mapping(ev: MappingEvent): YMap {
+    this.noteTagAndAnchor(ev);
+    const map: YMap = { kind: 'map', flow: ev.style === COLLECTION_STYLE.FLOW, start: ev.start, end: ev.start, pairs: [] };
+    const value: Record<string, unknown> = {};
+    let cursor = ev.start;
+    while (this.index < this.events.length && !this.peekIs(EVENT_ID.POP)) {
+      const key = this.node(cursor, false);
+      let itemNode: YNode;
+      let itemValue: unknown = null;
+      if (this.peekIs(EVENT_ID.POP)) itemNode = emptyAfter(key);
+      else {
+        itemNode = this.node(key.end, true);
+        itemValue = this.value;
+      }
+      map.pairs.push({ key, value: itemNode });
+      cursor = Math.max(key.end, itemNode.end);
+      if (key.kind === 'scalar') {
+        setKey(value, key.text, itemValue);
+        this.checkDuplicate(map, key);
+      } else if (key.kind === 'alias') {
+        this.needsConstructor = true;
+      } else {
+        this.unsupported.push({ node: key, message: `a mapping key must be a plain value, not a ${key.kind === 'seq' ? 'list' : 'mapping'}` });
+      }
+    }
+    this.expectPop();
+    map.end = map.flow ? this.closingBracket(cursor, '}') : cursor;
+    this.value = value;
+    return map;
+  }
+
+  /**
+   * Duplicate keys: a linear scan of the pairs before the last, which for the small mappings pipelines
+   * are made of costs less than a Map per mapping (and less garbage to collect).
+   */
+  private checkDuplicate(map: YMap, key: YScalar): void {
+    const last = map.pairs.length - 1;
+    for (let p = 0; p < last; p++) {
+      const k = map.pairs[p].key;
+      if (k.kind === 'scalar' && k.text === key.text) {
+        this.duplicates.push({ key, first: k });
+        return;
+      }
+    }
+  }
+
+  private sequence(ev: SequenceEvent): YSeq {
+    this.noteTagAndAnchor(ev);
+    const seq: YSeq = { kind: 'seq', flow: ev.style === COLLECTION_STYLE.FLOW, start: ev.start, end: ev.start, items: [] };
+    const value: unknown[] = [];
+    let cursor = ev.start;
+    while (this.index < this.events.length && !this.peekIs(EVENT_ID.POP)) {
+      const item = this.node(cursor, true);
+      seq.items.push(item);
+      value.push(this.value);
+      cursor = item.end;
+    }
+    this.expectPop();
+    seq.end = seq.flow ? this.closingBracket(cursor, ']') : cursor;
+    this.value = value;
+    return seq;
   }
 
   /** Block scalars end after their last line break; a range should end on the last content line. */

@@ -27,48 +27,71 @@ export interface RepromoteFromPipeline {
  */
 export function codeActions(parsed: ParsedPipeline, model: PipelineModel, diagnostics: Diagnostic[], pipelinePath: string | undefined): CodeAction[] {
   const out: CodeAction[] = [];
-  const { lines, text } = parsed;
+  const { lines } = parsed;
   for (const d of diagnostics) {
     const start = lines.offsetAt(d.range.start);
     const end = lines.offsetAt(d.range.end);
     const data = d.data ?? {};
     switch (d.code) {
       case 'unknown-step':
-        if (typeof data.suggestion === 'string') out.push({ title: `Change to \`${data.suggestion}\``, diagnostic: d, edits: [{ start, end, newText: data.suggestion }], preferred: true });
+        suggest(out, 'Change to', d, data, start, end);
         break;
-      case 'unknown-key': {
-        if (typeof data.suggestion === 'string') out.push({ title: `Rename to \`${data.suggestion}\``, diagnostic: d, edits: [{ start, end, newText: data.suggestion }], preferred: true });
-        const pair = pairAt(parsed, model, start);
-        if (pair) {
-          const from = lines.offsetAt({ line: lines.positionAt(pair.keyStart).line, character: 0 });
-          const lastLine = lines.positionAt(pair.valueEnd).line;
-          const to = lastLine + 1 < lines.lineCount ? lines.offsetAt({ line: lastLine + 1, character: 0 }) : text.length;
-          // Only when the key starts its own line: `- key: v` would take the list item with it.
-          if (text.slice(from, pair.keyStart).trim() === '') out.push({ title: `Remove \`${typeof data.key === 'string' ? data.key : 'the key'}\``, diagnostic: d, edits: [{ start: from, end: to, newText: '' }] });
-        }
+      case 'unknown-key':
+        suggest(out, 'Rename to', d, data, start, end);
+        removeKeyAction(out, parsed, model, d, data, start);
         break;
-      }
       case 'unknown-param':
-        if (typeof data.suggestion === 'string') out.push({ title: `Change to \`${data.suggestion}\``, diagnostic: d, edits: [{ start, end, newText: data.suggestion }], preferred: true });
-        if (typeof data.param === 'string') {
-          const edit = addParamEdit(parsed, model, data.param);
-          if (edit) out.push({ title: `Add param \`${data.param}\` to \`params:\``, diagnostic: d, edits: [edit] });
-        }
+        suggest(out, 'Change to', d, data, start, end);
+        addParamAction(out, parsed, model, d, data);
         break;
       case 'stale-step':
       case 'missing-code-file':
       case 'code-edited':
-        if (pipelinePath && typeof data.stepId === 'string' && typeof data.notebook === 'string') {
-          const args: RepromoteFromPipeline = { pipelinePath, stepId: data.stepId, notebook: data.notebook };
-          const title = d.code === 'stale-step' ? `Re-promote \`${data.stepId}\` from its changed cells` : d.code === 'code-edited' ? `Re-promote \`${data.stepId}\`, replacing the hand edits` : `Re-promote \`${data.stepId}\` to write its code file`;
-          out.push({ title, diagnostic: d, command: { command: 'cellflow.repromoteFromPipeline', title, arguments: [args] }, preferred: d.code === 'stale-step' });
-        }
+        repromoteAction(out, d, data, pipelinePath);
         break;
       default:
         break;
     }
   }
   return out;
+}
+
+type DiagnosticData = NonNullable<Diagnostic['data']>;
+
+/** `<verb> \`suggestion\``, replacing the diagnostic's range, where the diagnostic has a suggestion. */
+function suggest(out: CodeAction[], verb: string, d: Diagnostic, data: DiagnosticData, start: number, end: number): void {
+  if (typeof data.suggestion === 'string') out.push({ title: `${verb} \`${data.suggestion}\``, diagnostic: d, edits: [{ start, end, newText: data.suggestion }], preferred: true });
+}
+
+/** Remove an unknown key's lines, with its value. */
+function removeKeyAction(out: CodeAction[], parsed: ParsedPipeline, model: PipelineModel, d: Diagnostic, data: DiagnosticData, start: number): void {
+  const { lines, text } = parsed;
+  const pair = pairAt(parsed, model, start);
+  if (!pair) return;
+  const from = lines.offsetAt({ line: lines.positionAt(pair.keyStart).line, character: 0 });
+  const lastLine = lines.positionAt(pair.valueEnd).line;
+  const to = lastLine + 1 < lines.lineCount ? lines.offsetAt({ line: lastLine + 1, character: 0 }) : text.length;
+  // Only when the key starts its own line: `- key: v` would take the list item with it.
+  if (text.slice(from, pair.keyStart).trim() === '') out.push({ title: `Remove \`${typeof data.key === 'string' ? data.key : 'the key'}\``, diagnostic: d, edits: [{ start: from, end: to, newText: '' }] });
+}
+
+function addParamAction(out: CodeAction[], parsed: ParsedPipeline, model: PipelineModel, d: Diagnostic, data: DiagnosticData): void {
+  if (typeof data.param !== 'string') return;
+  const edit = addParamEdit(parsed, model, data.param);
+  if (edit) out.push({ title: `Add param \`${data.param}\` to \`params:\``, diagnostic: d, edits: [edit] });
+}
+
+function repromoteAction(out: CodeAction[], d: Diagnostic, data: DiagnosticData, pipelinePath: string | undefined): void {
+  if (!pipelinePath || typeof data.stepId !== 'string' || typeof data.notebook !== 'string') return;
+  const args: RepromoteFromPipeline = { pipelinePath, stepId: data.stepId, notebook: data.notebook };
+  const title = repromoteTitle(d.code, data.stepId);
+  out.push({ title, diagnostic: d, command: { command: 'cellflow.repromoteFromPipeline', title, arguments: [args] }, preferred: d.code === 'stale-step' });
+}
+
+function repromoteTitle(code: Diagnostic['code'], stepId: string): string {
+  if (code === 'stale-step') return `Re-promote \`${stepId}\` from its changed cells`;
+  if (code === 'code-edited') return `Re-promote \`${stepId}\`, replacing the hand edits`;
+  return `Re-promote \`${stepId}\` to write its code file`;
 }
 
 /** The key/value pair whose key starts at `offset`, anywhere in the document. */

@@ -33,22 +33,24 @@ const inside = (node: YNode, base: number, offset: number) => offset >= node.sta
 /** The target at `offset` (0-based UTF-16 offset into the text). */
 export function targetAt(parsed: ParsedPipeline, model: PipelineModel, offset: number): Target | undefined {
   const step = stepAt(model, offset);
-  if (step) {
-    const b = step.base;
-    if (step.id && inside(step.id.node, b, offset)) return { kind: 'step-id', step, id: step.id.value };
-    for (const d of step.dependsOn) if (inside(d.node, b, offset)) return { kind: 'depends-on', step, item: d, id: d.value };
-    for (const p of step.params) if (inside(p.node, b, offset)) return { kind: 'param-ref', step, item: p, name: p.value };
-    for (const r of step.reads) if (inside(r.node, b, offset)) return { kind: 'data', step, item: r, name: r.value, role: 'reads' };
-    for (const w of step.writes) if (inside(w.node, b, offset)) return { kind: 'data', step, item: w, name: w.value, role: 'writes' };
-    if (step.code && inside(step.code.node, b, offset)) return { kind: 'code', step };
-    if (step.notebook && inside(step.notebook.node, b, offset)) return { kind: 'notebook', step };
-    for (const c of step.cells) if (inside(c.node, b, offset)) return { kind: 'cell', step, cell: c.ref.index };
-    const key = keyAt(step.node, b, offset, ['steps', step.index]);
-    if (key) return { ...key, step };
-    return undefined;
-  }
+  if (step) return targetInStep(step, offset);
   for (const [name, { key }] of model.params) if (inside(key, 0, offset)) return { kind: 'param-def', name, node: key };
   return parsed.root ? keyAt(parsed.root, 0, offset, []) : undefined;
+}
+
+/** The target at `offset` inside `step`. */
+function targetInStep(step: StepModel, offset: number): Target | undefined {
+  const b = step.base;
+  if (step.id && inside(step.id.node, b, offset)) return { kind: 'step-id', step, id: step.id.value };
+  for (const d of step.dependsOn) if (inside(d.node, b, offset)) return { kind: 'depends-on', step, item: d, id: d.value };
+  for (const p of step.params) if (inside(p.node, b, offset)) return { kind: 'param-ref', step, item: p, name: p.value };
+  for (const r of step.reads) if (inside(r.node, b, offset)) return { kind: 'data', step, item: r, name: r.value, role: 'reads' };
+  for (const w of step.writes) if (inside(w.node, b, offset)) return { kind: 'data', step, item: w, name: w.value, role: 'writes' };
+  if (step.code && inside(step.code.node, b, offset)) return { kind: 'code', step };
+  if (step.notebook && inside(step.notebook.node, b, offset)) return { kind: 'notebook', step };
+  for (const c of step.cells) if (inside(c.node, b, offset)) return { kind: 'cell', step, cell: c.ref.index };
+  const key = keyAt(step.node, b, offset, ['steps', step.index]);
+  return key ? { ...key, step } : undefined;
 }
 
 /** The mapping key under `offset`, with its path in the pipeline. */

@@ -77,27 +77,38 @@ function cellPlaces(s: StepModel, context: LintContext | undefined, only?: numbe
 export function references(parsed: ParsedPipeline, model: PipelineModel, offset: number): Place[] {
   const t = targetAt(parsed, model, offset);
   if (!t) return [];
-  const out: Place[] = [];
   const id = t.kind === 'step-id' || t.kind === 'depends-on' ? t.id : undefined;
-  if (id !== undefined) {
-    for (const s of model.steps) {
-      if (s.id?.value === id) out.push(range(s, s.id));
-      for (const d of s.dependsOn) if (d.value === id) out.push(range(s, d));
-    }
-    return out;
-  }
+  if (id !== undefined) return stepReferences(model, id);
   const param = t.kind === 'param-ref' ? t.name : t.kind === 'param-def' ? t.name : undefined;
-  if (param !== undefined) {
-    const def = model.params.get(param);
-    if (def) out.push({ kind: 'range', start: def.key.start, end: def.key.end });
-    for (const s of model.steps) for (const p of s.params) if (p.value === param) out.push(range(s, p));
-    return out;
-  }
-  if (t.kind === 'data') {
-    for (const s of model.steps) for (const d of [...s.writes, ...s.reads]) if (d.value === t.name) out.push(range(s, d));
-    return out.sort((a, b) => (a.kind === 'range' && b.kind === 'range' ? a.start - b.start : 0));
-  }
+  if (param !== undefined) return paramReferences(model, param);
+  if (t.kind === 'data') return dataReferences(model, t.name);
   return [];
+}
+
+/** A step's id and every depends-on entry that names it. */
+function stepReferences(model: PipelineModel, id: string): Place[] {
+  const out: Place[] = [];
+  for (const s of model.steps) {
+    if (s.id?.value === id) out.push(range(s, s.id));
+    for (const d of s.dependsOn) if (d.value === id) out.push(range(s, d));
+  }
+  return out;
+}
+
+/** A param's definition and every step's reference to it. */
+function paramReferences(model: PipelineModel, param: string): Place[] {
+  const out: Place[] = [];
+  const def = model.params.get(param);
+  if (def) out.push({ kind: 'range', start: def.key.start, end: def.key.end });
+  for (const s of model.steps) for (const p of s.params) if (p.value === param) out.push(range(s, p));
+  return out;
+}
+
+/** Every place a data name is written or read, in file order. */
+function dataReferences(model: PipelineModel, name: string): Place[] {
+  const out: Place[] = [];
+  for (const s of model.steps) for (const d of [...s.writes, ...s.reads]) if (d.value === name) out.push(range(s, d));
+  return out.sort((a, b) => (a.kind === 'range' && b.kind === 'range' ? a.start - b.start : 0));
 }
 
 /** The nearest step upstream of `step` (through depends-on) that writes `name`. */
