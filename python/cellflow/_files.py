@@ -2,9 +2,23 @@
 
 import hashlib
 import os
+import stat
 
 from ._errors import file_problem
 from ._schema import NO_SUCH_FILE, NOT_A_FILE, OUTSIDE_WORKSPACE
+
+
+def kind_of(mode):
+    """What a file that is not a regular one is, as server/src/io/workspaceFile.ts words it."""
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"
 
 
 def workspace_file(store, path):

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { findWorkspaceRoot, storePath } from '../io/storeLocation';
 import { jsonReplacer } from '../core/store/format';
 import { terminalSafe as safe } from '../core/text/terminalSafe';
+import { storeFailure } from '../services/store/db';
 import { Store, type ModelSummary, type RunSummary } from '../services/store/store';
 
 export interface StoreOptions {
@@ -24,11 +25,14 @@ function noStore(what: string, json: boolean, empty: unknown): number {
   return 0;
 }
 
+/** Runs `use` on the store; what SQLite says about the file (a damaged page, a full disk) becomes a StoreError naming it. */
 function withStore<T>(options: StoreOptions, use: (store: Store) => T): T | undefined {
   const store = openStore(options);
   if (!store) return undefined;
   try {
     return use(store);
+  } catch (err) {
+    throw storeFailure(store.file, err);
   } finally {
     store.close();
   }

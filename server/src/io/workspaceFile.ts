@@ -111,10 +111,11 @@ function realRoot(root: string): string {
   return real;
 }
 
-function describeKind(stat: fs.Stats): string {
+/** What a file that is not a regular one is: "a folder", "a FIFO", "a device", "a socket". */
+export function describeKind(stat: fs.Stats): string {
   if (stat.isDirectory()) return 'a folder';
   if (stat.isFIFO()) return 'a FIFO';
   if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
   if (stat.isSocket()) return 'a socket';
-  return 'not a regular file';
+  return 'a special file';
 }

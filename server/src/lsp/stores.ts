@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { StoreError } from '../services/store/db';
+import { StoreError, storeFailure } from '../services/store/db';
 import { findWorkspaceRoot, storePath } from '../io/storeLocation';
 import { Store } from '../services/store/store';
 import type { StoreState } from '../protocol';
@@ -61,6 +61,26 @@ export class StoreRegistry {
       entry.problem = err.message;
     }
     return { state: state(), store: entry.store };
+  }
+
+  /**
+   * Runs `use` on the folder's store; what SQLite says about the file becomes a StoreError naming it.
+   * A store found damaged is closed and its problem kept, so the views show it instead of the runs.
+   */
+  use<T>(folder: string, use: (store: Store) => T): T {
+    const store = this.require(folder);
+    try {
+      return use(store);
+    } catch (err) {
+      const failure = storeFailure(store.file, err);
+      const entry = this.entries.get(folder);
+      if (failure instanceof StoreError && failure.problem === 'damaged' && entry?.store === store) {
+        store.close();
+        entry.store = undefined;
+        entry.problem = failure.message;
+      }
+      throw failure;
+    }
   }
 
   /** The folder's store, or a clear error when there is none to use. */

@@ -191,6 +191,24 @@ print(json.dumps(out))
     }
   });
 
+  it('text with a lone surrogate: metric, param and tag keys and values', () => {
+    const cases: Case[] = [
+      { label: 'metric key', node: (s, run) => s.logMetrics(run, [{ key: 'a\ud800', value: 1 }]), python: 'cellflow.log_metric("a\\ud800", 1.0)' },
+      { label: 'param key', node: (s, run) => s.logParams(run, { '\udc00': 1 }), python: 'cellflow.log_param("\\udc00", 1)' },
+      { label: 'param value', node: (s, run) => s.logParams(run, { k: 'x\ud800' }), python: 'cellflow.log_param("k", "x\\ud800")' },
+      { label: 'tag key', node: (s, run) => s.setTags(run, { '\ud800': 'v' }), python: 'cellflow.set_tag("\\ud800", "v")' },
+    ];
+    const rules = [
+      /^a metric key must be valid Unicode text \(no lone surrogates\), not "a\\ud800"$/,
+      /^a param key must be valid Unicode text \(no lone surrogates\), not "\\udc00"$/,
+      /^the value of param "k" must be valid Unicode text \(no lone surrogates\), not "x\\ud800"$/,
+      /^a tag key must be valid Unicode text/,
+    ];
+    const outcomes = both(cases);
+    cases.forEach((c, i) => assertSameRefusals([c], { node: [outcomes.node[i]], python: [outcomes.python[i]] }, rules[i]));
+    assert.deepEqual(count('SELECT (SELECT count(*) FROM metrics) + (SELECT count(*) FROM params) + (SELECT count(*) FROM tags)'), { node: 0, python: 0 });
+  });
+
   it('oversized params, tags, run and experiment names, and the largest that fit', () => {
     const long = (n: number) => `${JSON.stringify('x')} * ${n}`;
     const cases: Case[] = [

@@ -2,12 +2,22 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type Database from 'better-sqlite3';
 import { FileProblem } from '../../core/errors';
+import { fill, STORE_DAMAGED, STORE_DISK_FULL, STORE_LOCKED, STORE_NOT_A_FILE, STORE_READ_ONLY, STORE_WRITE_FAILED } from '../../core/store/refusals';
 import { FOREIGN_CHECK, MIGRATIONS, SCHEMA_VERSION } from '../../core/store/schema';
+import { describeKind } from '../../io/workspaceFile';
+
+/** What is wrong with a store, for callers that act on it (a read-only store can still be read). */
+export type StoreProblem = 'damaged' | 'read-only' | 'other';
 
 /** A store that cannot be used as it is, named by its path; never a reason to overwrite it. */
-export class StoreError extends FileProblem {}
+export class StoreError extends FileProblem {
+  constructor(file: string, detail: string, readonly problem: StoreProblem = 'other') {
+    super(file, detail);
+  }
+}
 
 const SQLITE_HEADER = 'SQLite format 3\u0000';
+const BUSY_SECONDS = 10;
 
 export interface OpenOptions {
   /** Create the file (and its folder) when missing. Default true. */
@@ -21,18 +31,12 @@ export interface OpenOptions {
  * that is not SQLite, is damaged, or was written by a newer Cellflow is refused untouched.
  */
 export function openDatabase(file: string, options: OpenOptions = {}): Database.Database {
-  const exists = fs.existsSync(file);
-  if (exists) {
-    const fd = fs.openSync(file, 'r');
-    try {
-      const head = Buffer.alloc(16);
-      const read = fs.readSync(fd, head, 0, 16, 0);
-      if (read > 0 && head.subarray(0, read).toString('latin1') !== SQLITE_HEADER.slice(0, read)) {
-        throw new StoreError(file, `is not a Cellflow store (not an SQLite database); Cellflow will not touch it. Move it away, or point CELLFLOW_STORE at another file`);
-      }
-    } finally {
-      fs.closeSync(fd);
-    }
+  const readonly = options.readonly ?? false;
+  const stat = fs.statSync(file, { throwIfNoEntry: false });
+  // A folder or a FIFO is never opened (opening a FIFO would wait for a writer).
+  if (stat && !stat.isFile()) throw new StoreError(file, fill(STORE_NOT_A_FILE, { kind: describeKind(stat) }));
+  if (stat) {
+    refuseNonSqlite(file);
   } else if (options.create === false) {
     throw new StoreError(file, 'no store here yet: nothing has been logged in this workspace');
   } else {
@@ -42,30 +46,61 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database.
   const BetterSqlite3 = require('better-sqlite3') as typeof import('better-sqlite3');
   let db: Database.Database;
   try {
-    db = new BetterSqlite3(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    db = new BetterSqlite3(file, { readonly, fileMustExist: readonly });
   } catch (err) {
     throw new StoreError(file, `cannot be opened: ${(err as Error).message}`);
   }
   try {
-    db.pragma('busy_timeout = 10000');
+    db.pragma(`busy_timeout = ${BUSY_SECONDS * 1000}`);
     // Reading the schema touches the file's first pages: a damaged file says so here. Refusals come
     // before anything that writes (switching to WAL rewrites the header).
     db.prepare('SELECT count(*) FROM sqlite_master').get();
     refuseForeign(db, file);
-    if (!options.readonly) db.pragma('journal_mode = WAL');
+    if (!readonly) db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');
     // The file may come with a cloned repository: never let its schema run functions on our behalf.
     db.pragma('trusted_schema = OFF');
-    migrate(db, file, options.readonly ?? false);
+    migrate(db, file, readonly);
   } catch (err) {
     db.close();
-    if (err instanceof StoreError) throw err;
-    const code = (err as { code?: string }).code ?? '';
-    const damaged = /CORRUPT|NOTADB/.test(code);
-    throw new StoreError(file, damaged ? `is damaged (${(err as Error).message}); Cellflow will not write to it. Restore it from a backup or move it away` : `cannot be used: ${(err as Error).message}`);
+    throw storeFailure(file, err);
   }
   return db;
+}
+
+function refuseNonSqlite(file: string): void {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(16);
+    const read = fs.readSync(fd, head, 0, 16, 0);
+    if (read > 0 && head.subarray(0, read).toString('latin1') !== SQLITE_HEADER.slice(0, read)) {
+      throw new StoreError(file, `is not a Cellflow store (not an SQLite database); Cellflow will not touch it. Move it away, or point CELLFLOW_STORE at another file`);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * What SQLite said about a store file, as a StoreError that names the file and is worded as the Python
+ * client words it (refusals.ts); anything that is not an SQLite error is returned as it is. The CLI and
+ * the language server pass every error from a store through this, so a damaged page deep in the file
+ * reads as a message, not a stack trace.
+ */
+export function storeFailure(file: string, err: unknown): unknown {
+  if (err instanceof StoreError || !(err instanceof Error)) return err;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return err;
+  const error = err.message;
+  if (/^SQLITE_(CORRUPT|NOTADB)/.test(code)) return new StoreError(file, fill(STORE_DAMAGED, { error }), 'damaged');
+  if (/^SQLITE_(BUSY|LOCKED)/.test(code)) return new StoreError(file, fill(STORE_LOCKED, { seconds: String(BUSY_SECONDS) }));
+  if (code === 'SQLITE_FULL') return new StoreError(file, fill(STORE_DISK_FULL, { error }));
+  if (/^SQLITE_IOERR_(READ|SHORT_READ)/.test(code)) return new StoreError(file, `cannot be read (${error})`);
+  if (code.startsWith('SQLITE_IOERR')) return new StoreError(file, fill(STORE_WRITE_FAILED, { error }));
+  if (code.startsWith('SQLITE_READONLY')) return new StoreError(file, fill(STORE_READ_ONLY, { error }), 'read-only');
+  if (code.startsWith('SQLITE_CANTOPEN')) return new StoreError(file, `cannot be opened (${error})`, 'read-only');
+  return new StoreError(file, `cannot be used: ${error}`);
 }
 
 /** A store from a newer Cellflow, or the SQLite database of another program: neither is ours to change. */

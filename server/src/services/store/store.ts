@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type Database from 'better-sqlite3';
 import { InvalidInput } from '../../core/errors';
 import { openDatabase, StoreError, type OpenOptions } from './db';
-import { fill, metricRefusal, NO_SUCH_FILE, NOT_A_FILE, OUTSIDE_WORKSPACE, ruleRefusal } from '../../core/store/refusals';
+import { fill, metricRefusal, NO_SUCH_FILE, NOT_A_FILE, OUTSIDE_WORKSPACE, ruleRefusal, textRefusal } from '../../core/store/refusals';
 import * as sql from '../../core/store/statements';
 import { parseFilter, parseOrderBy } from '../../core/store/filter';
 import { gitCommit } from '../../io/git';
@@ -126,11 +126,14 @@ export class Store {
   private upsertText(table: 'params' | 'tags', runId: string, values: Record<string, unknown>): void {
     const rid = this.rid(runId);
     const insert = this.stmt(table === 'params' ? sql.PARAM_UPSERT : sql.TAG_UPSERT);
+    const what = table === 'params' ? 'param' : 'tag';
+    const rows = Object.entries(values).map(([key, v]): [string, string] => [key, String(v)]);
+    for (const [key, value] of rows) {
+      const refusal = textRefusal(`a ${what} key`, key) ?? textRefusal(`the value of ${what} ${JSON.stringify(key)}`, value);
+      if (refusal) throw new InvalidInput(refusal);
+    }
     this.db.transaction(() => {
-      for (const [key, v] of Object.entries(values)) {
-        const value = String(v);
-        this.checked({ key, value }, () => insert.run(rid, key, value));
-      }
+      for (const [key, value] of rows) this.checked({ key, value }, () => insert.run(rid, key, value));
     }).immediate();
   }
 
@@ -145,6 +148,11 @@ export class Store {
       const timestamp = m.timestamp ?? now;
       const seen = latest.get(m.key);
       if (!seen || step > seen.step || (step === seen.step && timestamp >= seen.timestamp)) latest.set(m.key, { value: m.value, step, timestamp });
+    }
+    // Once per key, not per point: a key with a lone surrogate would be stored as U+FFFD, and merge with others.
+    for (const key of latest.keys()) {
+      const refusal = textRefusal('a metric key', key);
+      if (refusal) throw new InvalidInput(refusal);
     }
     const rid = this.rid(runId);
     const upsert = this.stmt(sql.LATEST_METRIC_UPSERT);
