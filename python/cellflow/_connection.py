@@ -8,9 +8,9 @@ import time
 
 from ._errors import CellflowError, describe, rule_refusal
 from ._files import kind_of
-from ._location import store_path, workspace_root
+from ._location import link_out_of_workspace, store_path, workspace_root
 from ._schema import (
-    FOREIGN_CHECK, MIGRATIONS, SCHEMA_VERSION, STORE_DAMAGED, STORE_DISK_FULL, STORE_LOCKED, STORE_NOT_A_FILE,
+    FOREIGN_CHECK, MIGRATIONS, SCHEMA_VERSION, STORE_DAMAGED, STORE_DISK_FULL, STORE_LINKED_OUT, STORE_LOCKED, STORE_NOT_A_FILE,
     STORE_READ_ONLY, STORE_WRITE_FAILED, TEXT_REFUSAL,
 )
 
@@ -51,6 +51,9 @@ class Store:
         self.root = root
         # Set once SQLite has said the file is damaged: nothing more is written to it.
         self._damage = None
+        target = link_out_of_workspace(path, root)
+        if target is not None:
+            raise CellflowError(f"{path}: " + STORE_LINKED_OUT.format(root=root, target=target))
         try:
             info = os.stat(path)
         except FileNotFoundError:

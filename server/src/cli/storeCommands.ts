@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { findWorkspaceRoot, storePath } from '../io/storeLocation';
 import { jsonReplacer } from '../core/store/format';
 import { terminalSafe as safe } from '../core/text/terminalSafe';
-import { storeFailure } from '../services/store/db';
+import { refuseLinkedOut, storeFailure } from '../services/store/db';
 import { Store, type ModelSummary, type RunSummary } from '../services/store/store';
 
 export interface StoreOptions {
@@ -15,6 +15,8 @@ export interface StoreOptions {
 function openStore(options: StoreOptions): Store | undefined {
   const root = findWorkspaceRoot(process.cwd());
   const file = options.store ? path.resolve(options.store) : storePath(root);
+  // Before "nothing logged yet": a .cellflow that leads out of the workspace is refused, not empty.
+  refuseLinkedOut(file, root);
   if (!fs.existsSync(file)) return undefined;
   return new Store(file, root, { create: false });
 }

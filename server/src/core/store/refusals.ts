@@ -24,7 +24,8 @@ export const UNWRITTEN_METRICS_TAG = 'cellflow.unwritten_metrics';
 
 /** Details of a file the writers will not record, after the path as given and a colon (FileProblem's form). */
 export const NO_SUCH_FILE = 'does not exist';
-export const NOT_A_FILE = 'is not a file';
+/** {kind}: a folder, a FIFO, a device, a socket. */
+export const NOT_A_REGULAR_FILE = 'is {kind}, not a regular file';
 export const OUTSIDE_WORKSPACE = 'is outside the workspace ({root}); Cellflow records artifacts inside it only';
 
 /**
@@ -37,6 +38,7 @@ export const STORE_WRITE_FAILED = 'cannot be written: {error} (the disk may be f
 export const STORE_READ_ONLY = 'is read-only to this process ({error}); Cellflow cannot write runs to it';
 export const STORE_LOCKED = 'stayed locked by another writer for {seconds} s';
 export const STORE_NOT_A_FILE = 'is {kind}, not a store file; point CELLFLOW_STORE at a file';
+export const STORE_LINKED_OUT = 'is a symbolic link out of the workspace ({root}) to {target}; Cellflow keeps its store inside the workspace. Set CELLFLOW_STORE to that file to use it on purpose';
 
 const STEP_END = 2 ** (STEP_BITS - 1);
 

@@ -2,8 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type Database from 'better-sqlite3';
 import { FileProblem } from '../../core/errors';
-import { fill, STORE_DAMAGED, STORE_DISK_FULL, STORE_LOCKED, STORE_NOT_A_FILE, STORE_READ_ONLY, STORE_WRITE_FAILED } from '../../core/store/refusals';
+import { fill, STORE_DAMAGED, STORE_DISK_FULL, STORE_LINKED_OUT, STORE_LOCKED, STORE_NOT_A_FILE, STORE_READ_ONLY, STORE_WRITE_FAILED } from '../../core/store/refusals';
 import { FOREIGN_CHECK, MIGRATIONS, SCHEMA_VERSION } from '../../core/store/schema';
+import { storeLinkedOut } from '../../io/storeLocation';
 import { describeKind } from '../../io/workspaceFile';
 
 /** What is wrong with a store, for callers that act on it (a read-only store can still be read). */
@@ -23,6 +24,8 @@ export interface OpenOptions {
   /** Create the file (and its folder) when missing. Default true. */
   create?: boolean;
   readonly?: boolean;
+  /** The workspace: a store path inside it must not lead out of it through a link. */
+  workspaceRoot?: string;
 }
 
 /**
@@ -32,6 +35,7 @@ export interface OpenOptions {
  */
 export function openDatabase(file: string, options: OpenOptions = {}): Database.Database {
   const readonly = options.readonly ?? false;
+  if (options.workspaceRoot !== undefined) refuseLinkedOut(file, options.workspaceRoot);
   const stat = fs.statSync(file, { throwIfNoEntry: false });
   // A folder or a FIFO is never opened (opening a FIFO would wait for a writer).
   if (stat && !stat.isFile()) throw new StoreError(file, fill(STORE_NOT_A_FILE, { kind: describeKind(stat) }));
@@ -67,6 +71,12 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database.
     throw storeFailure(file, err);
   }
   return db;
+}
+
+/** Refuses a store path inside the workspace that a symbolic link leads out of it (io/storeLocation's rule). */
+export function refuseLinkedOut(file: string, workspaceRoot: string): void {
+  const target = storeLinkedOut(file, workspaceRoot);
+  if (target !== undefined) throw new StoreError(file, fill(STORE_LINKED_OUT, { root: workspaceRoot, target }));
 }
 
 function refuseNonSqlite(file: string): void {

@@ -4,11 +4,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type Database from 'better-sqlite3';
 import { InvalidInput } from '../../core/errors';
+import { isInside } from '../../core/workspacePath';
 import { openDatabase, StoreError, type OpenOptions } from './db';
-import { fill, metricRefusal, NO_SUCH_FILE, NOT_A_FILE, OUTSIDE_WORKSPACE, ruleRefusal, textRefusal } from '../../core/store/refusals';
+import { fill, metricRefusal, NO_SUCH_FILE, NOT_A_REGULAR_FILE, OUTSIDE_WORKSPACE, ruleRefusal, textRefusal } from '../../core/store/refusals';
 import * as sql from '../../core/store/statements';
 import { parseFilter, parseOrderBy } from '../../core/store/filter';
 import { gitCommit } from '../../io/git';
+import { describeKind, realRoot } from '../../io/workspaceFile';
 import { downsample } from '../../core/store/downsample';
 import { filterSql, MAX_RUNS_PER_PAGE, orderSql } from '../../core/store/search';
 import type { ExperimentSummary, LineageEdge, MetricPoint, ModelSummary, ModelVersion, RunDetail, RunOutputs, RunStatus, RunSummary } from '../../core/store/types';
@@ -60,9 +62,9 @@ export class Store {
     readonly file: string,
     /** Artifacts must be files inside this folder; their paths are stored relative to it. */
     readonly workspaceRoot: string,
-    options: OpenOptions = {},
+    options: Omit<OpenOptions, 'workspaceRoot'> = {},
   ) {
-    this.db = openDatabase(file, options);
+    this.db = openDatabase(file, { ...options, workspaceRoot });
   }
 
   close(): void {
@@ -178,37 +180,57 @@ export class Store {
 
   /** Records a file the run produced, by workspace-relative path, hash and size; refuses anything outside the workspace. */
   logArtifact(runId: string, file: string): { path: string; sha256: string; size: number } {
-    const rel = this.workspacePath(file);
-    const abs = path.join(this.workspaceRoot, rel);
-    const artifact = { path: rel, ...hashFile(abs) };
+    const { rel, fd } = this.openWorkspaceFile(file);
+    const artifact = { path: rel, ...hashFile(fd) };
     const rid = this.rid(runId);
     this.checked({ path: rel }, () => this.stmt(sql.ARTIFACT_UPSERT).run(rid, artifact.path, artifact.sha256, artifact.size));
     return artifact;
   }
 
-  /**
-   * A workspace-relative POSIX path for a file inside the workspace (symbolic links resolved), checked
-   * as the Python client checks it: that it exists, then that it is inside, then that it is a file.
-   */
+  /** The workspace-relative POSIX path of a regular file inside the workspace (symbolic links resolved), or a StoreError. */
   workspacePath(file: string): string {
-    const root = fs.realpathSync(this.workspaceRoot);
+    const { rel, fd } = this.openWorkspaceFile(file);
+    fs.closeSync(fd);
+    return rel;
+  }
+
+  /**
+   * A regular file inside the workspace, open for reading, checked as the Python client checks it: that
+   * it exists, then that it is inside (core/workspacePath's rule: `..foo` is inside), then that it is a
+   * regular file. It is opened non-blocking and checked with fstat, so a FIFO is refused, never waited on.
+   */
+  private openWorkspaceFile(file: string): { rel: string; fd: number } {
+    const root = realRoot(this.workspaceRoot);
     let real: string;
     try {
       real = fs.realpathSync(path.resolve(this.workspaceRoot, file));
     } catch {
       throw new StoreError(file, NO_SUCH_FILE);
     }
-    const rel = path.relative(root, real);
-    if (!rel || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) throw new StoreError(file, fill(OUTSIDE_WORKSPACE, { root: this.workspaceRoot }));
-    if (!fs.statSync(real).isFile()) throw new StoreError(file, NOT_A_FILE);
-    return rel.split(path.sep).join('/');
+    if (!isInside(root, real)) throw new StoreError(file, fill(OUTSIDE_WORKSPACE, { root: this.workspaceRoot }));
+    let fd: number;
+    try {
+      fd = fs.openSync(real, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw new StoreError(file, NO_SUCH_FILE);
+      // A socket cannot be opened at all.
+      const stat = fs.statSync(real, { throwIfNoEntry: false });
+      if (code === 'ENXIO' && stat) throw new StoreError(file, fill(NOT_A_REGULAR_FILE, { kind: describeKind(stat) }));
+      throw new StoreError(file, `cannot be read (${(err as Error).message})`);
+    }
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) {
+      fs.closeSync(fd);
+      throw new StoreError(file, fill(NOT_A_REGULAR_FILE, { kind: describeKind(stat) }));
+    }
+    return { rel: path.relative(root, real).split(path.sep).join('/'), fd };
   }
 
-  /** A new version of a registered model (created when new) from a run's artifact. */
   /** A new version of a registered model (created when new) from a run's artifact; the schema checks the name. */
   registerModel(name: string, artifactPath: string, runId?: string): ModelVersion {
-    const rel = this.workspacePath(artifactPath);
-    const sha = hashFile(path.join(this.workspaceRoot, rel)).sha256;
+    const { rel, fd } = this.openWorkspaceFile(artifactPath);
+    const sha = hashFile(fd).sha256;
     return this.db.transaction(() => {
       const rid = runId ? this.rid(runId) : null;
       this.checked({ name }, () => this.stmt(sql.MODEL_INSERT).run(name, Date.now()));
@@ -487,10 +509,9 @@ function alive(pid: number): boolean {
   }
 }
 
-/** sha256 and size of a file, read in chunks so that a model of any size can be hashed. */
-function hashFile(file: string): { sha256: string; size: number } {
+/** sha256 and size of an open file, read in chunks so that a model of any size can be hashed; closes it. */
+function hashFile(fd: number): { sha256: string; size: number } {
   const hash = createHash('sha256');
-  const fd = fs.openSync(file, 'r');
   const buffer = Buffer.allocUnsafe(1 << 20);
   let size = 0;
   try {
