@@ -54,7 +54,7 @@ export class StoreRegistry {
     if (entry.store || entry.problem) return { state: state(), store: entry.store };
     if (!fs.existsSync(entry.file)) return { state: state() };
     try {
-      entry.store = new Store(entry.file, entry.root, { create: false });
+      entry.store = openStore(entry);
       entry.ino = fs.statSync(entry.file).ino;
     } catch (err) {
       if (!(err instanceof StoreError)) throw err;
@@ -127,6 +127,16 @@ export class StoreRegistry {
     entry.unwatch();
     entry.store?.close();
     entry.store = undefined;
+  }
+}
+
+/** The store to write, or, in a folder this process cannot write, to read only (the views still list). */
+function openStore(entry: Entry): Store {
+  try {
+    return new Store(entry.file, entry.root, { create: false });
+  } catch (err) {
+    if (err instanceof StoreError && err.problem === 'read-only') return new Store(entry.file, entry.root, { create: false, readonly: true });
+    throw err;
   }
 }
 

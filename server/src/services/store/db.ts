@@ -8,7 +8,7 @@ import { storeLinkedOut } from '../../io/storeLocation';
 import { describeKind } from '../../io/workspaceFile';
 
 /** What is wrong with a store, for callers that act on it (a read-only store can still be read). */
-export type StoreProblem = 'damaged' | 'read-only' | 'other';
+export type StoreProblem = 'damaged' | 'read-only' | 'needs-upgrade' | 'other';
 
 /** A store that cannot be used as it is, named by its path; never a reason to overwrite it. */
 export class StoreError extends FileProblem {
@@ -19,10 +19,13 @@ export class StoreError extends FileProblem {
 
 const SQLITE_HEADER = 'SQLite format 3\u0000';
 const BUSY_SECONDS = 10;
+/** The largest store read into memory when its folder cannot be written (see readOnlySnapshot). */
+export const MAX_SNAPSHOT_BYTES = 512 * 1024 * 1024;
 
 export interface OpenOptions {
   /** Create the file (and its folder) when missing. Default true. */
   create?: boolean;
+  /** Read only: no WAL switch, no migration, nothing written (the store's folder may not be writable). */
   readonly?: boolean;
   /** The workspace: a store path inside it must not lead out of it through a link. */
   workspaceRoot?: string;
@@ -41,7 +44,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database.
   if (stat && !stat.isFile()) throw new StoreError(file, fill(STORE_NOT_A_FILE, { kind: describeKind(stat) }));
   if (stat) {
     refuseNonSqlite(file);
-  } else if (options.create === false) {
+  } else if (options.create === false || readonly) {
     throw new StoreError(file, 'no store here yet: nothing has been logged in this workspace');
   } else {
     fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -58,7 +61,14 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database.
     db.pragma(`busy_timeout = ${BUSY_SECONDS * 1000}`);
     // Reading the schema touches the file's first pages: a damaged file says so here. Refusals come
     // before anything that writes (switching to WAL rewrites the header).
-    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    try {
+      db.prepare('SELECT count(*) FROM sqlite_master').get();
+    } catch (err) {
+      const snapshot = readonly ? readOnlySnapshot(file, err) : undefined;
+      if (!snapshot) throw err;
+      db.close();
+      db = snapshot;
+    }
     refuseForeign(db, file);
     if (!readonly) db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
@@ -90,6 +100,42 @@ function refuseNonSqlite(file: string): void {
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/**
+ * A WAL store read only, in a folder this process cannot write, when SQLite refused it. SQLite reads a
+ * WAL database through its -shm index. When the last writer closed cleanly, -wal and -shm are gone and
+ * SQLite cannot create -shm here (SQLITE_READONLY_DIRECTORY or SQLITE_CANTOPEN); better-sqlite3 takes
+ * no URI, so `?immutable=1` is not an option. But with no -wal, the main file holds every committed page:
+ * a copy of it in memory, marked as a rollback-journal database, is the store as it stands. When -wal
+ * and -shm exist (a writer is open, or crashed) SQLite reads them itself, read-only, and this is not
+ * needed; -wal without -shm cannot be read here, and stays refused.
+ */
+function readOnlySnapshot(file: string, err: unknown): Database.Database | undefined {
+  const code = (err as { code?: string }).code ?? '';
+  if (!/^SQLITE_(READONLY|CANTOPEN)/.test(code)) return undefined;
+  if (walHasFrames(file)) {
+    throw new StoreError(file, `cannot be read from a folder this process cannot write (${(err as Error).message}): its last changes are in ${path.basename(file)}-wal, which SQLite reads only with ${path.basename(file)}-shm beside it, and it cannot create that here. Open the store once where it can be written`, 'read-only');
+  }
+  const size = fs.statSync(file).size;
+  if (size > MAX_SNAPSHOT_BYTES) {
+    throw new StoreError(file, `cannot be read from a folder this process cannot write (${(err as Error).message}): it is ${Math.round(size / 1024 / 1024)} MB, more than Cellflow copies into memory for it. Open it once where it can be written, or copy it elsewhere`, 'read-only');
+  }
+  const bytes = fs.readFileSync(file);
+  // A writer that started meanwhile left a -wal: the copy may be torn, and SQLite can read the store now.
+  if (walHasFrames(file) || bytes.subarray(0, 16).toString('latin1') !== SQLITE_HEADER) return undefined;
+  // Bytes 18 and 19 are the file format's write and read versions: 2 is WAL, 1 a rollback journal.
+  if (bytes[18] === 2) bytes[18] = 1;
+  if (bytes[19] === 2) bytes[19] = 1;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const BetterSqlite3 = require('better-sqlite3') as typeof import('better-sqlite3');
+  const db = new BetterSqlite3(bytes, { readonly: true });
+  db.prepare('SELECT count(*) FROM sqlite_master').get();
+  return db;
+}
+
+function walHasFrames(file: string): boolean {
+  return (fs.statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0) > 0;
 }
 
 /**
@@ -130,7 +176,7 @@ function migrate(db: Database.Database, file: string, readonly: boolean): void {
   const version = () => db.pragma('user_version', { simple: true }) as number;
   const current = version();
   if (current === SCHEMA_VERSION) return;
-  if (readonly) throw new StoreError(file, `needs its schema upgraded from v${current} to v${SCHEMA_VERSION}, which a read-only open cannot do`);
+  if (readonly) throw new StoreError(file, `needs its schema upgraded from v${current} to v${SCHEMA_VERSION}, which a read-only open cannot do`, 'needs-upgrade');
   // IMMEDIATE takes the write lock first, so that two processes opening a new store migrate it once.
   db.transaction(() => {
     const at = version();

@@ -57,6 +57,8 @@ export class Store {
   private readonly statements = new Map<string, Database.Statement>();
   /** Run UUID -> rid; a run's rid never changes. */
   private readonly rids = new Map<string, number>();
+  /** Read only, runs whose process is gone are shown as KILLED without writing it back: their ids. */
+  private killed = new Set<string>();
 
   constructor(
     readonly file: string,
@@ -273,8 +275,7 @@ export class Store {
 
   /** Runs that say RUNNING but whose process on this host is gone were killed: mark them so. */
   reconcileKilled(): number {
-    const running = this.stmt("SELECT id, pid FROM runs WHERE status = 'RUNNING' AND host = ?").all(HOST) as Array<{ id: string; pid: number | null }>;
-    const dead = running.filter((r) => r.pid !== null && !alive(r.pid));
+    const dead = this.deadRuns();
     if (!dead.length) return 0;
     const mark = this.stmt("UPDATE runs SET status = 'KILLED', end_time = ? WHERE id = ? AND status = 'RUNNING'");
     this.db.transaction(() => {
@@ -283,9 +284,20 @@ export class Store {
     return dead.length;
   }
 
+  private deadRuns(): Array<{ id: string }> {
+    const running = this.stmt("SELECT id, pid FROM runs WHERE status = 'RUNNING' AND host = ?").all(HOST) as Array<{ id: string; pid: number | null }>;
+    return running.filter((r) => r.pid !== null && !alive(r.pid));
+  }
+
+  /** Killed runs written back as KILLED; read only, where nothing may be written, only shown so. */
+  private reconcile(): void {
+    if (this.db.readonly) this.killed = new Set(this.deadRuns().map((r) => r.id));
+    else this.reconcileKilled();
+  }
+
   /** Runs matching a filter, ordered and paged, each with its params, latest metrics and tags. */
   searchRuns(query: RunQuery = {}): { runs: RunSummary[]; nextOffset?: number } {
-    if (!this.db.readonly) this.reconcileKilled();
+    this.reconcile();
     const where: string[] = [];
     const params: Array<string | number> = [];
     const filter = parseFilter(query.filter ?? '');
@@ -369,7 +381,7 @@ export class Store {
   }
 
   listExperiments(): ExperimentSummary[] {
-    if (!this.db.readonly) this.reconcileKilled();
+    this.reconcile();
     return this.stmt(
       `SELECT e.name, count(r.rid) AS runs, max(r.start_time) AS lastStart
        FROM experiments e LEFT JOIN runs r ON r.experiment_id = e.id GROUP BY e.id ORDER BY lastStart DESC NULLS LAST, e.name`,
@@ -378,7 +390,7 @@ export class Store {
 
   /** Runs with their metric histories, each key cut to at most `maxPoints` points for drawing. */
   runDetails(runIds: string[], maxPoints = 1000): RunDetail[] {
-    if (!this.db.readonly) this.reconcileKilled();
+    this.reconcile();
     const rids = runIds.map((id) => this.rid(id));
     const summaries = this.runSummariesOf(rids);
     // Rows as arrays, not objects: a history of a million points is read in a fraction of the time.
@@ -393,7 +405,7 @@ export class Store {
 
   /** Runs by id with their params, latest metrics and tags, without histories (for export), in the order given. */
   runSummaries(runIds: string[]): RunSummary[] {
-    if (!this.db.readonly) this.reconcileKilled();
+    this.reconcile();
     return this.runSummariesOf(runIds.map((id) => this.rid(id)));
   }
 
@@ -450,6 +462,7 @@ export class Store {
   /** Summaries of a page of runs with their params, latest metrics and tags, in three queries. */
   private fillRunData(rows: RunRow[]): RunSummary[] {
     const runs = rows.map(toSummary);
+    for (const run of runs) if (this.killed.has(run.id) && run.status === 'RUNNING') run.status = 'KILLED';
     if (!runs.length) return runs;
     const byRid = new Map(rows.map((r, i) => [r.rid, runs[i]]));
     const marks = rows.map(() => '?').join(', ');
