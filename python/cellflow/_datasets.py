@@ -12,6 +12,9 @@ from ._files import hash_file, open_workspace_file
 from ._schema import DATASET_ID, DATASET_INSERT, DATASET_LINEAGE_INSERT, RUN_INPUT_UPSERT
 
 _SCHEMA_SAMPLE_ROWS = 10000
+# The longest CSV line read, in characters. csv would read any line whole, so that one 2 GB line took
+# 4 GB; lines are read up to this cap instead (a module constant so that a test can lower it).
+MAX_LINE_CHARS = 16 * 1024 * 1024
 
 
 def _widen(kind, value):
@@ -46,13 +49,27 @@ class _HashingReader(io.RawIOBase):
         return n
 
 
+def _lines(text, shown):
+    """The lines of a text file, each read up to MAX_LINE_CHARS: a longer one is refused, with its number."""
+    number = 0
+    while True:
+        line = text.readline(MAX_LINE_CHARS + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > MAX_LINE_CHARS:
+            raise CellflowError(f"{shown}: line {number} is longer than {MAX_LINE_CHARS:,} characters; Cellflow reads CSV lines up to that length")
+        yield line
+
+
 def _describe_csv(f, shown):
-    """Digest, column types (from the first rows) and row count of a CSV, read once."""
+    """Digest, column types (from the first rows) and row count of a CSV, read once, in memory bounded by
+    MAX_LINE_CHARS (and csv's field size limit) whatever the file's size."""
     raw = _HashingReader(f)
     # utf-8-sig: a byte order mark (Excel writes one) is not part of the first column's name.
     text = io.TextIOWrapper(io.BufferedReader(raw, 1 << 20), encoding="utf-8-sig", errors="replace", newline="")
+    reader = csv.reader(_lines(text, shown))
     try:
-        reader = csv.reader(text)
         header = next(reader, [])
         kinds = [None] * len(header)
         rows = 0
