@@ -11,6 +11,9 @@ export interface StoreOptions {
   store?: string;
 }
 
+/** The most points of each metric `runs show --json` prints by default, as the Compare view draws them. */
+export const SHOW_MAX_POINTS = 1000;
+
 /**
  * The workspace's store, or undefined when nothing has been logged here yet. Commands that only read
  * open it read-only, so that a store in a folder the user cannot write still lists, and nothing is
@@ -77,15 +80,18 @@ export function runsList(options: RunsListOptions): number {
   return 0;
 }
 
-/** `cellflow runs show <id>`: a run with its metric history, inputs, artifacts and model versions. */
-export function runsShow(id: string, options: StoreOptions & { json: boolean }): number {
-  const detail = withStore(options, 'read', (s) => s.getRun(s.resolveRunId(id)));
+/** `cellflow runs show <id>`: a run with its metric history (at most `maxPoints` of each metric), inputs, artifacts and model versions. */
+export function runsShow(id: string, options: StoreOptions & { json: boolean; maxPoints?: number }): number {
+  // The text shows each metric's count, not its points: it keeps the fewest a history can be thinned to.
+  const maxPoints = options.json ? (options.maxPoints ?? SHOW_MAX_POINTS) : 4;
+  const detail = withStore(options, 'read', (s) => s.getRun(s.resolveRunId(id), maxPoints));
   if (!detail) {
     process.stderr.write(`cellflow: ${id}: no such run (nothing has been logged in this workspace)\n`);
     return 2;
   }
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ ...runJson(detail), metricHistory: detail.metricHistory, inputs: detail.inputs, artifacts: detail.artifacts, modelVersions: detail.modelVersions }, jsonReplacer, 2)}\n`);
+    const { metricHistory, metricCounts, inputs, artifacts, modelVersions } = detail;
+    process.stdout.write(`${JSON.stringify({ ...runJson(detail), metricHistory, metricCounts, inputs, artifacts, modelVersions }, jsonReplacer, 2)}\n`);
     return 0;
   }
   const out = [
@@ -95,7 +101,7 @@ export function runsShow(id: string, options: StoreOptions & { json: boolean }):
     ...(detail.stepId ? [`  step: ${safe(detail.pipeline ?? '')}#${safe(detail.stepId)} v${detail.stepVersion ?? '?'}`] : []),
     ...(detail.gitCommit ? [`  git commit: ${safe(detail.gitCommit)}`] : []),
     `  params: ${keyValues(detail.params, String) || '-'}`,
-    `  metrics: ${Object.entries(detail.metricHistory).map(([k, h]) => `${safe(k)}=${formatNumber(detail.metrics[k])} (${h.length} point${h.length === 1 ? '' : 's'})`).join(', ') || '-'}`,
+    `  metrics: ${Object.entries(detail.metricCounts).map(([k, n]) => `${safe(k)}=${formatNumber(detail.metrics[k])} (${n} point${n === 1 ? '' : 's'})`).join(', ') || '-'}`,
     `  tags: ${keyValues(detail.tags, String) || '-'}`,
     ...detail.inputs.map((i) => `  input: ${safe(i.name ?? i.digest)} (${[i.rowCount === null ? '' : `${i.rowCount} rows`, safe(i.context ?? ''), safe(i.digest.slice(0, 19))].filter(Boolean).join(', ')})`),
     ...detail.artifacts.map((a) => `  artifact: ${safe(a.path)} (${a.size} bytes, sha256 ${safe(a.sha256.slice(0, 12))})`),

@@ -46,7 +46,7 @@ describe('a store in a folder the user cannot write (the CLI run as nobody)', ()
     const show = asNobody(['runs', 'show', id.slice(0, 8), '--json']);
     assert.equal(show.code, 0, show.stderr);
     const run = JSON.parse(show.stdout);
-    assert.deepEqual([run.metricHistory.acc.map((p: { step: number }) => p.step), run.modelVersions], [[0, 1, 2], [{ model: 'churn', version: 1 }]]);
+    assert.deepEqual([run.metricHistory.acc.map((p: { step: number }) => p.step), run.metricCounts, run.modelVersions], [[0, 1, 2], { acc: 3 }, [{ model: 'churn', version: 1 }]]);
     const models = asNobody(['models', 'list']);
     assert.deepEqual([models.code, models.stdout], [0, 'churn\n  v1  model.bin  run ' + id.slice(0, 8) + '\n']);
     assert.deepEqual(fileHashes(ws.dir), before, 'no file was created or changed');
