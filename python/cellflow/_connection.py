@@ -2,14 +2,20 @@
 
 import os
 import sqlite3
+import stat
 import threading
 import time
 
-from ._errors import CellflowError, rule_refusal
-from ._location import store_path, workspace_root
-from ._schema import FOREIGN_CHECK, MIGRATIONS, SCHEMA_VERSION
+from ._errors import CellflowError, describe, rule_refusal
+from ._files import kind_of
+from ._location import link_out_of_workspace, store_path, workspace_root
+from ._schema import (
+    FOREIGN_CHECK, MIGRATIONS, SCHEMA_VERSION, STORE_DAMAGED, STORE_DISK_FULL, STORE_LINKED_OUT, STORE_LOCKED, STORE_NOT_A_FILE,
+    STORE_READ_ONLY, STORE_WRITE_FAILED, TEXT_REFUSAL,
+)
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
+# How long a write waits for another writer's lock. A module constant so that a test can shorten it.
 _BUSY_SECONDS = 60.0
 
 
@@ -18,20 +24,59 @@ def now():
     return int(time.time() * 1000)
 
 
+def _code(err):
+    # Python 3.11 names SQLite's (extended) result code; older ones leave only the message to go by.
+    return getattr(err, "sqlite_errorname", None) or ""
+
+
+def _busy(err):
+    code = _code(err)
+    if code:
+        return code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
+    return "locked" in str(err) or "busy" in str(err)
+
+
+def _damaged(err):
+    code = _code(err)
+    if code:
+        return code.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
+    return "malformed" in str(err) or "not a database" in str(err)
+
+
 class Store:
     """One connection to the store, with the same checks and schema as the editor's."""
 
     def __init__(self, path, root):
         self.path = path
         self.root = root
-        if os.path.exists(path) and os.path.getsize(path) > 0:
-            with open(path, "rb") as f:
-                if f.read(16) != _SQLITE_HEADER[: min(16, os.path.getsize(path))]:
-                    raise CellflowError(f"{path} is not a Cellflow store (not an SQLite database); Cellflow will not touch it")
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        # Autocommit mode: transactions are explicit, BEGIN IMMEDIATE, so writers queue instead of failing.
-        self.conn = sqlite3.connect(path, timeout=_BUSY_SECONDS, isolation_level=None, check_same_thread=False)
+        # Set once SQLite has said the file is damaged: nothing more is written to it.
+        self._damage = None
+        target = link_out_of_workspace(path, root)
+        if target is not None:
+            raise CellflowError(f"{path}: " + STORE_LINKED_OUT.format(root=root, target=target))
+        try:
+            info = os.stat(path)
+        except FileNotFoundError:
+            info = None
+        except OSError as err:
+            raise CellflowError(f"{path}: cannot be read ({err.strerror})") from None
+        if info is not None and not stat.S_ISREG(info.st_mode):
+            # A folder or a FIFO is never opened (opening a FIFO would wait for a writer).
+            raise CellflowError(f"{path}: " + STORE_NOT_A_FILE.format(kind=kind_of(info.st_mode)))
+        try:
+            if info is not None and info.st_size > 0:
+                with open(path, "rb") as f:
+                    if f.read(16) != _SQLITE_HEADER[: min(16, info.st_size)]:
+                        raise CellflowError(f"{path} is not a Cellflow store (not an SQLite database); Cellflow will not touch it")
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+        except OSError as err:
+            raise CellflowError(f"{path}: cannot be opened ({err.strerror})") from None
         self.lock = threading.Lock()
+        try:
+            # Autocommit mode: transactions are explicit, BEGIN IMMEDIATE, so writers queue instead of failing.
+            self.conn = sqlite3.connect(path, timeout=_BUSY_SECONDS, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as err:
+            raise self._problem(err) from None
         try:
             self.conn.execute(f"PRAGMA busy_timeout = {int(_BUSY_SECONDS * 1000)}")
             # Refusals come before anything that writes (switching to WAL rewrites the header).
@@ -45,9 +90,9 @@ class Store:
         except CellflowError:
             self.conn.close()
             raise
-        except sqlite3.DatabaseError as err:
+        except sqlite3.Error as err:
             self.conn.close()
-            raise CellflowError(f"{path} cannot be used: {err}") from None
+            raise self._problem(err) from None
 
     def _refuse_foreign(self):
         # One statement, one snapshot: a store that another process is creating right now is not
@@ -71,33 +116,66 @@ class Store:
 
         self.write(upgrade)
 
+    def _problem(self, err):
+        """The CellflowError for an SQLite error, naming the file; a damaged file is written no more."""
+        code = _code(err)
+        if _damaged(err):
+            self._damage = f"{self.path}: " + STORE_DAMAGED.format(error=err)
+            return CellflowError(self._damage)
+        if _busy(err):
+            return CellflowError(f"{self.path} " + STORE_LOCKED.format(seconds=f"{_BUSY_SECONDS:g}"))
+        if code == "SQLITE_FULL" or (not code and "full" in str(err)):
+            return CellflowError(f"{self.path}: " + STORE_DISK_FULL.format(error=err))
+        if code.startswith("SQLITE_IOERR"):
+            return CellflowError(f"{self.path}: " + STORE_WRITE_FAILED.format(error=err))
+        if code.startswith("SQLITE_READONLY") or (not code and "readonly" in str(err)):
+            return CellflowError(f"{self.path}: " + STORE_READ_ONLY.format(error=err))
+        return CellflowError(f"{self.path} cannot be used: {err}")
+
     def write(self, fn):
-        """Runs fn(cursor) in one immediate transaction, retrying while another writer holds the lock."""
+        """Runs fn(cursor) in one immediate transaction, retrying while another writer holds the lock.
+        Whatever goes wrong rolls the transaction back and comes out as a CellflowError naming the file."""
         deadline = time.monotonic() + _BUSY_SECONDS
         delay = 0.005
         with self.lock:
             while True:
-                cur = _Cursor(self.conn)
+                if self._damage:
+                    raise CellflowError(self._damage)
                 try:
                     self.conn.execute("BEGIN IMMEDIATE")
                     try:
-                        result = fn(cur)
+                        result = fn(_Cursor(self.conn))
                         self.conn.execute("COMMIT")
                         return result
                     except BaseException:
-                        self.conn.execute("ROLLBACK")
+                        self._rollback()
                         raise
-                except sqlite3.OperationalError as err:
-                    if "locked" not in str(err) and "busy" not in str(err):
-                        raise
-                    if time.monotonic() > deadline:
-                        raise CellflowError(f"{self.path} stayed locked by another writer for {_BUSY_SECONDS:.0f} s") from None
+                except sqlite3.Error as err:
+                    if not _busy(err) or time.monotonic() > deadline:
+                        raise self._problem(err) from None
                     time.sleep(delay)
                     delay = min(delay * 2, 0.2)
+                except (OverflowError, UnicodeEncodeError) as err:
+                    # The callers check their values first; this is the backstop for one that slipped by.
+                    raise CellflowError(f"{self.path}: a value cannot be stored ({err})") from None
+
+    def _rollback(self):
+        # SQLite rolls back by itself on some errors (a full disk, an I/O error): a ROLLBACK then fails with
+        # "no transaction is active" and would hide the error that matters.
+        if self.conn.in_transaction:
+            try:
+                self.conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
 
     def read(self, sql, args=()):
         with self.lock:
-            return self.conn.execute(sql, args).fetchall()
+            if self._damage:
+                raise CellflowError(self._damage)
+            try:
+                return self.conn.execute(sql, args).fetchall()
+            except sqlite3.Error as err:
+                raise self._problem(err) from None
 
 
 class _Cursor:
@@ -114,6 +192,9 @@ class _Cursor:
             if message is None:
                 raise
             raise CellflowError(message) from None
+        except UnicodeEncodeError:
+            bad = next((a for a in args if isinstance(a, str) and not _encodes(a)), "")
+            raise CellflowError(TEXT_REFUSAL.format(what="a value", value=describe(bad))) from None
 
     def executemany(self, sql, rows):
         return self.conn.executemany(sql, rows)
@@ -128,6 +209,14 @@ class _Cursor:
                 buffer = ""
         if buffer.strip():
             self.conn.execute(buffer)
+
+
+def _encodes(text):
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 _store = None

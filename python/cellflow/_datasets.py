@@ -8,10 +8,13 @@ import os
 
 from ._connection import now
 from ._errors import CellflowError
-from ._files import artifact, workspace_file
+from ._files import hash_file, open_workspace_file
 from ._schema import DATASET_ID, DATASET_INSERT, DATASET_LINEAGE_INSERT, RUN_INPUT_UPSERT
 
 _SCHEMA_SAMPLE_ROWS = 10000
+# The longest CSV line read, in characters. csv would read any line whole, so that one 2 GB line took
+# 4 GB; lines are read up to this cap instead (a module constant so that a test can lower it).
+MAX_LINE_CHARS = 16 * 1024 * 1024
 
 
 def _widen(kind, value):
@@ -46,27 +49,40 @@ class _HashingReader(io.RawIOBase):
         return n
 
 
-def _describe_csv(real, shown):
-    """Digest, column types (from the first rows) and row count of a CSV, read once."""
-    with open(real, "rb") as f:
-        raw = _HashingReader(f)
-        # utf-8-sig: a byte order mark (Excel writes one) is not part of the first column's name.
-        text = io.TextIOWrapper(io.BufferedReader(raw, 1 << 20), encoding="utf-8-sig", errors="replace", newline="")
-        try:
-            reader = csv.reader(text)
-            header = next(reader, [])
-            kinds = [None] * len(header)
-            rows = 0
-            for row in reader:
-                rows += 1
-                if rows <= _SCHEMA_SAMPLE_ROWS:
-                    for i, value in enumerate(row[: len(header)]):
-                        if value != "" and kinds[i] != "string":
-                            kinds[i] = _widen(kinds[i], value)
-            while raw.read(1 << 20):
-                pass
-        except csv.Error as err:
-            raise CellflowError(f"{shown}: not a CSV file Cellflow can read (line {reader.line_num}: {err})") from None
+def _lines(text, shown):
+    """The lines of a text file, each read up to MAX_LINE_CHARS: a longer one is refused, with its number."""
+    number = 0
+    while True:
+        line = text.readline(MAX_LINE_CHARS + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > MAX_LINE_CHARS:
+            raise CellflowError(f"{shown}: line {number} is longer than {MAX_LINE_CHARS:,} characters; Cellflow reads CSV lines up to that length")
+        yield line
+
+
+def _describe_csv(f, shown):
+    """Digest, column types (from the first rows) and row count of a CSV, read once, in memory bounded by
+    MAX_LINE_CHARS (and csv's field size limit) whatever the file's size."""
+    raw = _HashingReader(f)
+    # utf-8-sig: a byte order mark (Excel writes one) is not part of the first column's name.
+    text = io.TextIOWrapper(io.BufferedReader(raw, 1 << 20), encoding="utf-8-sig", errors="replace", newline="")
+    reader = csv.reader(_lines(text, shown))
+    try:
+        header = next(reader, [])
+        kinds = [None] * len(header)
+        rows = 0
+        for row in reader:
+            rows += 1
+            if rows <= _SCHEMA_SAMPLE_ROWS:
+                for i, value in enumerate(row[: len(header)]):
+                    if value != "" and kinds[i] != "string":
+                        kinds[i] = _widen(kinds[i], value)
+        while raw.read(1 << 20):
+            pass
+    except csv.Error as err:
+        raise CellflowError(f"{shown}: not a CSV file Cellflow can read (line {reader.line_num}: {err})") from None
     # Pairs, not a mapping: a CSV may repeat a column name.
     return raw.hash.hexdigest(), json.dumps([[c, k or "empty"] for c, k in zip(header, kinds)]), rows
 
@@ -91,12 +107,13 @@ def describe_dataset(store, data, name):
     """Digest, schema and row count of a CSV or other workspace file, or of a pandas DataFrame."""
     if isinstance(data, (str, os.PathLike)):
         path = os.fspath(data)
-        real, rel = workspace_file(store, path)
-        if rel.lower().endswith(".csv"):
-            digest, schema, rows = _describe_csv(real, path)
-        else:
-            rel, digest, _size = artifact(store, path)
-            schema = rows = None
+        f, rel = open_workspace_file(store, path)
+        with f:
+            if rel.lower().endswith(".csv"):
+                digest, schema, rows = _describe_csv(f, path)
+            else:
+                digest, _size = hash_file(f)
+                schema = rows = None
         return {"name": name or rel, "digest": "sha256:" + digest, "schema": schema, "rows": rows, "source": rel}
     if hasattr(data, "columns") and hasattr(data, "dtypes") and hasattr(data, "items"):
         schema = json.dumps([[str(c), str(t)] for c, t in data.dtypes.items()])

@@ -2,8 +2,12 @@
 
 import json
 import numbers
+import re
 
-from ._schema import QUOTED_MAX, RULE_SUBJECTS
+from ._schema import QUOTED_MAX, RULE_SUBJECTS, TEXT_REFUSAL
+
+# A str holds a lone surrogate as one code point of its own (a pair would be one astral character).
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class CellflowError(Exception):
@@ -16,7 +20,8 @@ CellflowError.__module__ = "cellflow"
 def describe(value):
     """A value as a message shows it, character for character as refusals.ts's describe writes it."""
     if isinstance(value, str):
-        return json.dumps(_clip(value), ensure_ascii=False)
+        # JSON.stringify escapes a lone surrogate as \udxxx; so does this, which also keeps the message printable.
+        return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(_clip(value), ensure_ascii=False))
     if isinstance(value, bool) or value is None:
         return json.dumps(value)
     if isinstance(value, numbers.Integral):
@@ -66,6 +71,13 @@ def rule_refusal(message, fields):
     if column not in fields:
         return message
     return f"{message}: {label + ' ' if label else ''}{describe(fields[column])}"
+
+
+def text(what, value):
+    """`value` (a str) when SQLite can store it as UTF-8; a lone surrogate such as U+D800 has no UTF-8 form."""
+    if _LONE_SURROGATE.search(value):
+        raise refusal(TEXT_REFUSAL.replace("{what}", what), value=value)
+    return value
 
 
 def file_problem(path, detail):

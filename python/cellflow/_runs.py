@@ -1,17 +1,21 @@
 """Runs: the active run, the MLflow-style calls that log to it, and finishing what is open at exit."""
 
 import atexit
+import numbers
 import os
 import socket
 import uuid
+import warnings
 
 from ._connection import get_store, now
 from ._datasets import log_input as _log_input
-from ._errors import CellflowError
+from ._errors import CellflowError, describe, text
 from ._files import artifact
 from ._git import git_commit
 from ._metrics import MetricBatch
-from ._schema import ARTIFACT_UPSERT, EXPERIMENT_ID, EXPERIMENT_INSERT, PARAM_UPSERT, RUN_END, RUN_INSERT, RUN_LINEAGE_INSERT, TAG_UPSERT
+from ._schema import (
+    ARTIFACT_UPSERT, EXPERIMENT_ID, EXPERIMENT_INSERT, PARAM_UPSERT, RUN_END, RUN_INSERT, RUN_LINEAGE_INSERT, TAG_UPSERT, UNWRITTEN_METRICS_TAG,
+)
 
 
 class ActiveRun(MetricBatch):
@@ -27,9 +31,9 @@ class ActiveRun(MetricBatch):
     def run_id(self):
         return self.id
 
-    def _upsert_text(self, sql, values):
+    def _upsert_text(self, sql, values, what):
         # Row by row, so that a value the store refuses is named in the message.
-        rows = [(self._rid, str(k), str(v)) for k, v in values.items()]
+        rows = [(self._rid, text(f"a {what} key", str(k)), text(f"the value of {what} {describe(str(k))}", str(v))) for k, v in values.items()]
 
         def upsert(c):
             for row in rows:
@@ -38,10 +42,10 @@ class ActiveRun(MetricBatch):
         self._store.write(upsert)
 
     def log_params(self, params):
-        self._upsert_text(PARAM_UPSERT, params)
+        self._upsert_text(PARAM_UPSERT, params, "param")
 
     def set_tags(self, tags):
-        self._upsert_text(TAG_UPSERT, tags)
+        self._upsert_text(TAG_UPSERT, tags, "tag")
 
     def log_artifact(self, path):
         rel, digest, size = artifact(self._store, path)
@@ -52,17 +56,44 @@ class ActiveRun(MetricBatch):
         return _log_input(self._store, self._rid, self.id, data, name, context)
 
     def end(self, status="FINISHED"):
+        """Writes what is pending and ends the run. A run whose metrics cannot all be written ends FAILED,
+        tagged with how many were not, and a CellflowError says so: it never ends FINISHED without them."""
         if self._ended:
             return
-        self.flush()
-        self._ended = True
+        try:
+            self.flush()
+        except CellflowError as err:
+            self._end_unwritten(err)
         self._store.write(lambda c: c.execute(RUN_END, (status, now(), self.id)))
+        self._ended = True
+
+    def _end_unwritten(self, err):
+        n = self.unwritten
+        lost = f"run {self.id}: {n} metric{'' if n == 1 else 's'} could not be written ({err})"
+
+        def fail(c):
+            c.execute(TAG_UPSERT, (self._rid, UNWRITTEN_METRICS_TAG, str(n)))
+            c.execute(RUN_END, ("FAILED", now(), self.id))
+
+        self._ended = True
+        try:
+            self._store.write(fail)
+        except CellflowError as again:
+            raise CellflowError(f"{lost}; nor could the run be marked FAILED ({again}): it shows as KILLED once this process is gone") from None
+        raise CellflowError(f"{lost}; the run ended FAILED, tagged {UNWRITTEN_METRICS_TAG}={n}") from None
 
     def __enter__(self):
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        _end(self, "FAILED" if exc_type is not None else "FINISHED")
+        if exc_type is None:
+            _end(self, "FINISHED")
+            return False
+        # The block's own exception is the one to see; a store problem on top of it is a warning.
+        try:
+            _end(self, "FAILED")
+        except CellflowError as err:
+            warnings.warn(str(err), RuntimeWarning, stacklevel=2)
         return False
 
 
@@ -79,9 +110,12 @@ def start_run(experiment=None, run_name=None, **kwargs):
     name = experiment or os.environ.get("CELLFLOW_EXPERIMENT") or "Default"
     pipeline = kwargs.get("pipeline") or os.environ.get("CELLFLOW_PIPELINE")
     step_id = kwargs.get("step_id") or os.environ.get("CELLFLOW_STEP")
-    step_version = kwargs.get("step_version") or os.environ.get("CELLFLOW_STEP_VERSION")
-    step_version = int(step_version) if step_version else None
+    step_version = _step_version(kwargs.get("step_version") or os.environ.get("CELLFLOW_STEP_VERSION"), bool(kwargs.get("step_version")))
     cell_hash = kwargs.get("cell_hash") or os.environ.get("CELLFLOW_CELL_HASH")
+    # Names and ids from the environment may hold lone surrogates: Python decodes bytes that are not UTF-8 so.
+    for what, value in (("an experiment name", name), ("a run name", run_name), ("a pipeline", pipeline), ("a step id", step_id), ("a cell hash", cell_hash)):
+        if isinstance(value, str):
+            text(what, value)
 
     def insert(c):
         started = now()
@@ -98,6 +132,18 @@ def start_run(experiment=None, run_name=None, **kwargs):
     run = ActiveRun(store, run_id, rid)
     _active.append(run)
     return run
+
+
+def _step_version(value, from_call):
+    """A step version as an int, from start_run(step_version=...) or CELLFLOW_STEP_VERSION, or None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    source = "step_version" if from_call else "CELLFLOW_STEP_VERSION"
+    raise CellflowError(f"{source} is a step version, a whole number such as 3, not {describe(value)}")
 
 
 def active_run():
@@ -159,6 +205,10 @@ def log_input(data, name=None, context="training"):
 
 @atexit.register
 def _finish():
-    # A run still open when the interpreter exits normally is finished, with its metrics flushed.
+    # A run still open when the interpreter exits normally is finished, with its metrics flushed; one
+    # whose metrics cannot be written says so on stderr (an exception here would only be printed anyway).
     while _active:
-        _end(_active[-1], "FINISHED")
+        try:
+            _end(_active[-1], "FINISHED")
+        except CellflowError as err:
+            warnings.warn(str(err), RuntimeWarning, stacklevel=1)

@@ -14,6 +14,9 @@ const TARGET_BATCH_MS = 5;
 const TARGET_SEARCH_MS = 50;
 const SEARCH_RUNS = 100_000;
 const METRICS_PER_RUN = 10;
+/** A long training run: 220,000 steps of 3 metrics (issue 10 saw `runs show` of one block and take 1 GB). */
+const LONG_RUN_POINTS = 660_000;
+const TARGET_DETAILS_MS = 1000;
 
 const batchOf = (i: number): MetricInput[] => Array.from({ length: BATCH }, (_, j) => ({ key: `m${j % 10}`, value: Math.sin(i * BATCH + j), step: i * BATCH + j }));
 
@@ -113,6 +116,28 @@ const SEARCHES: Array<{ label: string; filter: string; orderBy?: string; baselin
 ];
 
 /**
+ * The details of one run with 660,000 metric points, as the Compare view asks for them (1,000 points
+ * per metric), beside reading its whole history in SQL, which is what runDetails did before it thinned
+ * the history as SQLite streams it.
+ */
+function benchLongRun(store: Store): Record<string, unknown> {
+  const keys = ['loss', 'acc', 'lr'];
+  const runId = store.startRun({ name: 'long' });
+  for (let i = 0; i < LONG_RUN_POINTS; i += BATCH) {
+    store.logMetrics(runId, Array.from({ length: BATCH }, (_, j) => ({ key: keys[(i + j) % 3], value: Math.sin(i + j), step: Math.floor((i + j) / 3) })));
+  }
+  const rid = (store.db.prepare('SELECT rid FROM runs WHERE id = ?').get(runId) as { rid: number }).rid;
+  console.log(`
+One run with ${LONG_RUN_POINTS.toLocaleString('en')} metric points (3 metrics), median of 5`);
+  const detailsMs = median(sample(() => store.runDetails([runId], 1000), 5, 1));
+  const whole = store.db.prepare('SELECT key, value, step, timestamp FROM metrics WHERE run = ? ORDER BY key, step, timestamp').raw(true);
+  const wholeMs = median(sample(() => whole.all(rid), 3, 1));
+  console.log(report('run details, 1,000 points per metric', detailsMs, { target: TARGET_DETAILS_MS, baseline: { label: 'whole history in SQL', value: wholeMs } }));
+  store.close();
+  return { points: LONG_RUN_POINTS, medianMs: detailsMs, wholeHistoryMs: wholeMs, targetMs: TARGET_DETAILS_MS };
+}
+
+/**
  * Metric logging throughput of the Node API and the Python client against a raw better-sqlite3 loop
  * into the same schema, the latency of one 1,000-metric batch, and filtered searches over 100,000 runs
  * with 1,000,000 metrics beside hand-written SQL for the same question.
@@ -182,6 +207,7 @@ export function benchStore(): Record<string, unknown> {
     }
     search.close();
     out.search = { runs: counts.runs, metrics: counts.metrics, queries: searches };
+    out.longRun = benchLongRun(fresh('long'));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

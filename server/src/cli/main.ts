@@ -24,8 +24,10 @@ Usage:
                                       Logged runs with their params and latest metrics. <expr>:
                                       metrics.acc > 0.9 and (params.lr = "0.01" or tags.team = "a");
                                       <terms>: metrics.acc desc, start_time.
-  cellflow runs show <run-id> [--json]
-                                      One run (an id or a unique prefix), with its metric history.
+  cellflow runs show <run-id> [--max-points <n>] [--json]
+                                      One run (an id or a unique prefix), with its metric history
+                                      (--json: at most <n> points of each metric, default 1000,
+                                      thinned to each stretch's lowest and highest value).
   cellflow models list [--json]       Registered models, their versions and aliases.
   cellflow models alias <name> <version> <alias>
                                       Point an alias (staging, production) at a version.
@@ -96,6 +98,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
         limit: { type: 'string' },
         offset: { type: 'string' },
         store: { type: 'string' },
+        'max-points': { type: 'string' },
         json: { type: 'boolean', default: false },
       },
     });
@@ -106,7 +109,11 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
       if (limit === null || offset === null) return 2;
       return userErrors(async () => runsList({ filter: values.filter, orderBy: values['order-by'], experiment: values.experiment, limit, offset, store: values.store, json }));
     }
-    if (sub === 'show' && positionals.length === 1) return userErrors(async () => runsShow(positionals[0], { store: values.store, json }));
+    if (sub === 'show' && positionals.length === 1) {
+      const maxPoints = wholeNumber(values['max-points'], '--max-points', 4, Number.MAX_SAFE_INTEGER);
+      if (maxPoints === null) return 2;
+      return userErrors(async () => runsShow(positionals[0], { store: values.store, json, maxPoints }));
+    }
     return usage('cellflow runs list [--filter <expr>] [--order-by <terms>] [--json] | cellflow runs show <run-id> [--json]');
   },
   models: ([sub, ...args]) => {

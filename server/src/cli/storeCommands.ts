@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { findWorkspaceRoot, storePath } from '../io/storeLocation';
 import { jsonReplacer } from '../core/store/format';
 import { terminalSafe as safe } from '../core/text/terminalSafe';
+import { refuseLinkedOut, StoreError, storeFailure } from '../services/store/db';
 import { Store, type ModelSummary, type RunSummary } from '../services/store/store';
 
 export interface StoreOptions {
@@ -10,12 +11,27 @@ export interface StoreOptions {
   store?: string;
 }
 
-/** The workspace's store, or undefined when nothing has been logged here yet. */
-function openStore(options: StoreOptions): Store | undefined {
+/** The most points of each metric `runs show --json` prints by default, as the Compare view draws them. */
+export const SHOW_MAX_POINTS = 1000;
+
+/**
+ * The workspace's store, or undefined when nothing has been logged here yet. Commands that only read
+ * open it read-only, so that a store in a folder the user cannot write still lists, and nothing is
+ * written by looking; one that needs its schema upgraded first is opened to be written, as before.
+ */
+function openStore(options: StoreOptions, access: 'read' | 'write'): Store | undefined {
   const root = findWorkspaceRoot(process.cwd());
   const file = options.store ? path.resolve(options.store) : storePath(root);
+  // Before "nothing logged yet": a .cellflow that leads out of the workspace is refused, not empty.
+  refuseLinkedOut(file, root);
   if (!fs.existsSync(file)) return undefined;
-  return new Store(file, root, { create: false });
+  if (access === 'write') return new Store(file, root, { create: false });
+  try {
+    return new Store(file, root, { create: false, readonly: true });
+  } catch (err) {
+    if (err instanceof StoreError && err.problem === 'needs-upgrade') return new Store(file, root, { create: false });
+    throw err;
+  }
 }
 
 function noStore(what: string, json: boolean, empty: unknown): number {
@@ -24,11 +40,14 @@ function noStore(what: string, json: boolean, empty: unknown): number {
   return 0;
 }
 
-function withStore<T>(options: StoreOptions, use: (store: Store) => T): T | undefined {
-  const store = openStore(options);
+/** Runs `use` on the store; what SQLite says about the file (a damaged page, a full disk) becomes a StoreError naming it. */
+function withStore<T>(options: StoreOptions, access: 'read' | 'write', use: (store: Store) => T): T | undefined {
+  const store = openStore(options, access);
   if (!store) return undefined;
   try {
     return use(store);
+  } catch (err) {
+    throw storeFailure(store.file, err);
   } finally {
     store.close();
   }
@@ -45,7 +64,7 @@ export interface RunsListOptions extends StoreOptions {
 
 /** `cellflow runs list`: one line per run, or a JSON array of runs with params and latest metrics. */
 export function runsList(options: RunsListOptions): number {
-  const page = withStore(options, (s) => s.searchRuns({ filter: options.filter, orderBy: options.orderBy, experiment: options.experiment, limit: options.limit, offset: options.offset }));
+  const page = withStore(options, 'read', (s) => s.searchRuns({ filter: options.filter, orderBy: options.orderBy, experiment: options.experiment, limit: options.limit, offset: options.offset }));
   if (!page) return noStore('runs', options.json, []);
   if (options.json) {
     process.stdout.write(`${JSON.stringify(page.runs.map(runJson), jsonReplacer, 2)}\n`);
@@ -61,15 +80,18 @@ export function runsList(options: RunsListOptions): number {
   return 0;
 }
 
-/** `cellflow runs show <id>`: a run with its metric history, inputs, artifacts and model versions. */
-export function runsShow(id: string, options: StoreOptions & { json: boolean }): number {
-  const detail = withStore(options, (s) => s.getRun(s.resolveRunId(id)));
+/** `cellflow runs show <id>`: a run with its metric history (at most `maxPoints` of each metric), inputs, artifacts and model versions. */
+export function runsShow(id: string, options: StoreOptions & { json: boolean; maxPoints?: number }): number {
+  // The text shows each metric's count, not its points: it keeps the fewest a history can be thinned to.
+  const maxPoints = options.json ? (options.maxPoints ?? SHOW_MAX_POINTS) : 4;
+  const detail = withStore(options, 'read', (s) => s.getRun(s.resolveRunId(id), maxPoints));
   if (!detail) {
     process.stderr.write(`cellflow: ${id}: no such run (nothing has been logged in this workspace)\n`);
     return 2;
   }
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ ...runJson(detail), metricHistory: detail.metricHistory, inputs: detail.inputs, artifacts: detail.artifacts, modelVersions: detail.modelVersions }, jsonReplacer, 2)}\n`);
+    const { metricHistory, metricCounts, inputs, artifacts, modelVersions } = detail;
+    process.stdout.write(`${JSON.stringify({ ...runJson(detail), metricHistory, metricCounts, inputs, artifacts, modelVersions }, jsonReplacer, 2)}\n`);
     return 0;
   }
   const out = [
@@ -79,7 +101,7 @@ export function runsShow(id: string, options: StoreOptions & { json: boolean }):
     ...(detail.stepId ? [`  step: ${safe(detail.pipeline ?? '')}#${safe(detail.stepId)} v${detail.stepVersion ?? '?'}`] : []),
     ...(detail.gitCommit ? [`  git commit: ${safe(detail.gitCommit)}`] : []),
     `  params: ${keyValues(detail.params, String) || '-'}`,
-    `  metrics: ${Object.entries(detail.metricHistory).map(([k, h]) => `${safe(k)}=${formatNumber(detail.metrics[k])} (${h.length} point${h.length === 1 ? '' : 's'})`).join(', ') || '-'}`,
+    `  metrics: ${Object.entries(detail.metricCounts).map(([k, n]) => `${safe(k)}=${formatNumber(detail.metrics[k])} (${n} point${n === 1 ? '' : 's'})`).join(', ') || '-'}`,
     `  tags: ${keyValues(detail.tags, String) || '-'}`,
     ...detail.inputs.map((i) => `  input: ${safe(i.name ?? i.digest)} (${[i.rowCount === null ? '' : `${i.rowCount} rows`, safe(i.context ?? ''), safe(i.digest.slice(0, 19))].filter(Boolean).join(', ')})`),
     ...detail.artifacts.map((a) => `  artifact: ${safe(a.path)} (${a.size} bytes, sha256 ${safe(a.sha256.slice(0, 12))})`),
@@ -91,7 +113,7 @@ export function runsShow(id: string, options: StoreOptions & { json: boolean }):
 
 /** `cellflow models list`: registered models, their versions and aliases. */
 export function modelsList(options: StoreOptions & { json: boolean }): number {
-  const models = withStore(options, (s) => s.listModels());
+  const models = withStore(options, 'read', (s) => s.listModels());
   if (!models) return noStore('models', options.json, []);
   if (options.json) {
     process.stdout.write(`${JSON.stringify(models, jsonReplacer, 2)}\n`);
@@ -112,7 +134,7 @@ export function modelsAlias(name: string, versionText: string, alias: string, op
     process.stderr.write(`cellflow: the version is a whole number such as 3, not "${versionText}"\n`);
     return 2;
   }
-  const done = withStore(options, (s) => {
+  const done = withStore(options, 'write', (s) => {
     s.setAlias(name, version, alias);
     return true;
   });

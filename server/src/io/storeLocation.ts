@@ -1,5 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isInside } from '../core/workspacePath';
+import { realRoot, resolveForWrite } from './workspaceFile';
 
 /**
  * Where a process's store is, the same way for the CLI and the Python client: the workspace is
@@ -19,6 +21,18 @@ export function findWorkspaceRoot(cwd: string, env: NodeJS.ProcessEnv = process.
 
 export function storePath(workspaceRoot: string, env: NodeJS.ProcessEnv = process.env): string {
   return env.CELLFLOW_STORE ? path.resolve(workspaceRoot, env.CELLFLOW_STORE) : path.join(workspaceRoot, '.cellflow', 'cellflow.db');
+}
+
+/**
+ * Where the store file at `file` really is, when that is outside the workspace although `file` itself is
+ * inside it (a link in .cellflow/ that came with a cloned repository, say); else undefined. A file named
+ * outside the workspace (--store, or CELLFLOW_STORE=/data/runs.db) was chosen on purpose and is left be.
+ * The Python client applies the same rule (_location.link_out_of_workspace).
+ */
+export function storeLinkedOut(file: string, root: string): string | undefined {
+  if (!isInside(path.resolve(root), path.resolve(file))) return undefined;
+  const real = resolveForWrite(file);
+  return isInside(realRoot(root), real) ? undefined : real;
 }
 
 function isDir(p: string): boolean {

@@ -74,30 +74,53 @@ export function workspaceFileStatus(file: string, root: string, shownAs = file):
 export function writeTarget(file: string, root: string, shownAs = file): { kind: 'inside'; real: string } | { kind: 'refused'; refusal: PathRefusal } {
   const invalid = invalidPath(file);
   if (invalid) return { kind: 'refused', refusal: invalid };
-  const absolute = path.resolve(file);
-  let existing = absolute;
-  const rest: string[] = [];
-  for (;;) {
-    try {
-      existing = fs.realpathSync(existing);
-      break;
-    } catch {
-      const up = path.dirname(existing);
-      if (up === existing) break;
-      rest.unshift(path.basename(existing));
-      existing = up;
-    }
-  }
-  const real = path.join(existing, ...rest);
+  const real = resolveForWrite(file);
   if (!isInside(realRoot(root), real)) return { kind: 'refused', refusal: outsideWorkspace(shownAs, root) };
   const stat = fs.statSync(real, { throwIfNoEntry: false });
   if (stat && !stat.isFile()) return { kind: 'refused', refusal: notARegularFile(shownAs, describeKind(stat)) };
   return { kind: 'inside', real };
 }
 
+/** Links followed before giving up on a chain (the kernel's own limit is 40). */
+const MAX_LINKS = 40;
+
+/**
+ * Where a write to `file` would land: its real path as far as it exists, then the rest of it. A link
+ * whose target does not exist yet is followed too, since writing through it creates that target
+ * (realpath alone stops at such a link, and the rest would look as if it were inside).
+ */
+export function resolveForWrite(file: string): string {
+  let pending = path.resolve(file);
+  for (let links = 0; links < MAX_LINKS; links++) {
+    let existing = pending;
+    const rest: string[] = [];
+    for (;;) {
+      try {
+        existing = fs.realpathSync(existing);
+        break;
+      } catch {
+        const up = path.dirname(existing);
+        if (up === existing) break;
+        rest.unshift(path.basename(existing));
+        existing = up;
+      }
+    }
+    if (!rest.length) return existing;
+    let target: string;
+    try {
+      target = fs.readlinkSync(path.join(existing, rest[0]));
+    } catch {
+      return path.join(existing, ...rest);
+    }
+    pending = path.join(path.resolve(existing, target), ...rest.slice(1));
+  }
+  return pending;
+}
+
 const roots = new Map<string, string>();
 
-function realRoot(root: string): string {
+/** A folder's real path (cached: roots are few and asked often), or its absolute path when it has none. */
+export function realRoot(root: string): string {
   let real = roots.get(root);
   if (real === undefined) {
     try {
@@ -111,10 +134,11 @@ function realRoot(root: string): string {
   return real;
 }
 
-function describeKind(stat: fs.Stats): string {
+/** What a file that is not a regular one is: "a folder", "a FIFO", "a device", "a socket". */
+export function describeKind(stat: fs.Stats): string {
   if (stat.isDirectory()) return 'a folder';
   if (stat.isFIFO()) return 'a FIFO';
   if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
   if (stat.isSocket()) return 'a socket';
-  return 'not a regular file';
+  return 'a special file';
 }

@@ -32,29 +32,30 @@ export function registerExperiments(connection: Connection): { setFolders(uris: 
 
   handle(ExperimentsRequest, ({ folder }) => {
     const { state, store } = stores.open(folder);
-    return { ...state, experiments: store ? store.listExperiments() : [] };
+    return { ...state, experiments: store ? stores.use(folder, (s) => s.listExperiments()) : [] };
   });
   handle(RunsRequest, ({ folder, ...query }) => {
     const { store } = stores.open(folder);
-    return store ? store.searchRuns(query) : { runs: [] };
+    return store ? stores.use(folder, (s) => s.searchRuns(query)) : { runs: [] };
   });
-  handle(RunDetailsRequest, ({ folder, runIds, maxPoints }) => ({ runs: stores.require(folder).runDetails(runIds.slice(0, MAX_RUNS), maxPoints) }));
-  handle(RunOutputsRequest, ({ folder, runId }) => stores.require(folder).runOutputs(runId));
+  handle(RunDetailsRequest, ({ folder, runIds, maxPoints }) => ({ runs: stores.use(folder, (s) => s.runDetails(runIds.slice(0, MAX_RUNS), maxPoints)) }));
+  handle(RunOutputsRequest, ({ folder, runId }) => stores.use(folder, (s) => s.runOutputs(runId)));
   handle(ModelsRequest, ({ folder }) => {
     const { state, store } = stores.open(folder);
-    return { ...state, models: store ? store.listModels() : [] };
+    return { ...state, models: store ? stores.use(folder, (s) => s.listModels()) : [] };
   });
-  handle(LineageRequest, ({ folder, kind, id }) => ({ edges: stores.require(folder).lineageOf(kind, id) }));
-  handle(RegisterModelRequest, ({ folder, name, artifactPath, runId }) => stores.require(folder).registerModel(name, artifactPath, runId));
+  handle(LineageRequest, ({ folder, kind, id }) => ({ edges: stores.use(folder, (s) => s.lineageOf(kind, id)) }));
+  handle(RegisterModelRequest, ({ folder, name, artifactPath, runId }) => stores.use(folder, (s) => s.registerModel(name, artifactPath, runId)));
   handle(SetAliasRequest, ({ folder, name, version, alias }) => {
-    stores.require(folder).setAlias(name, version, alias);
+    stores.use(folder, (s) => s.setAlias(name, version, alias));
     return null;
   });
-  handle(ExportRunsCsvRequest, ({ folder, runIds, experiment, filter }) => {
-    const store = stores.require(folder);
-    const runs = runIds ? store.runSummaries(runIds.slice(0, MAX_RUNS)) : store.searchRuns({ experiment, filter, limit: MAX_RUNS }).runs;
-    return { csv: runsToCsv(runs), count: runs.length, ...(runs.length === MAX_RUNS ? { capped: MAX_RUNS } : {}) };
-  });
+  handle(ExportRunsCsvRequest, ({ folder, runIds, experiment, filter }) =>
+    stores.use(folder, (store) => {
+      const runs = runIds ? store.runSummaries(runIds.slice(0, MAX_RUNS)) : store.searchRuns({ experiment, filter, limit: MAX_RUNS }).runs;
+      return { csv: runsToCsv(runs), count: runs.length, ...(runs.length === MAX_RUNS ? { capped: MAX_RUNS } : {}) };
+    }),
+  );
 
   return {
     setFolders: (uris) => stores.setFolders(uris.map((u) => folderKey(URI.parse(u).fsPath))),

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { StoreError } from '../services/store/db';
+import { StoreError, storeFailure } from '../services/store/db';
 import { findWorkspaceRoot, storePath } from '../io/storeLocation';
 import { Store } from '../services/store/store';
 import type { StoreState } from '../protocol';
@@ -54,13 +54,33 @@ export class StoreRegistry {
     if (entry.store || entry.problem) return { state: state(), store: entry.store };
     if (!fs.existsSync(entry.file)) return { state: state() };
     try {
-      entry.store = new Store(entry.file, entry.root, { create: false });
+      entry.store = openStore(entry);
       entry.ino = fs.statSync(entry.file).ino;
     } catch (err) {
       if (!(err instanceof StoreError)) throw err;
       entry.problem = err.message;
     }
     return { state: state(), store: entry.store };
+  }
+
+  /**
+   * Runs `use` on the folder's store; what SQLite says about the file becomes a StoreError naming it.
+   * A store found damaged is closed and its problem kept, so the views show it instead of the runs.
+   */
+  use<T>(folder: string, use: (store: Store) => T): T {
+    const store = this.require(folder);
+    try {
+      return use(store);
+    } catch (err) {
+      const failure = storeFailure(store.file, err);
+      const entry = this.entries.get(folder);
+      if (failure instanceof StoreError && failure.problem === 'damaged' && entry?.store === store) {
+        store.close();
+        entry.store = undefined;
+        entry.problem = failure.message;
+      }
+      throw failure;
+    }
   }
 
   /** The folder's store, or a clear error when there is none to use. */
@@ -107,6 +127,16 @@ export class StoreRegistry {
     entry.unwatch();
     entry.store?.close();
     entry.store = undefined;
+  }
+}
+
+/** The store to write, or, in a folder this process cannot write, to read only (the views still list). */
+function openStore(entry: Entry): Store {
+  try {
+    return new Store(entry.file, entry.root, { create: false });
+  } catch (err) {
+    if (err instanceof StoreError && err.problem === 'read-only') return new Store(entry.file, entry.root, { create: false, readonly: true });
+    throw err;
   }
 }
 

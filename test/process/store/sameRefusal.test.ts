@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -170,13 +171,16 @@ print(json.dumps(out))
       fs.writeFileSync(path.join(outside, 'secret'), 'x');
       fs.symlinkSync(path.join(outside, 'secret'), path.join(ws.dir, 'link'));
       fs.mkdirSync(path.join(ws.dir, 'folder'));
+      execFileSync('mkfifo', [path.join(ws.dir, 'fifo')]);
       const paths: Array<[label: string, file: string, rule: RegExp]> = [
         ['..', `../${path.basename(outside)}/secret`, /^\.\.\/outside-\w+\/secret: is outside the workspace \(/],
         ['absolute', '/etc/passwd', /^\/etc\/passwd: is outside the workspace \(.*\); Cellflow records artifacts inside it only$/],
         ['symbolic link', 'link', /^link: is outside the workspace/],
         ['the workspace itself', '.', /^\.: is outside the workspace/],
         ['missing', '../x-missing', /^\.\.\/x-missing: does not exist$/],
-        ['a folder', 'folder', /^folder: is not a file$/],
+        ['a folder', 'folder', /^folder: is a folder, not a regular file$/],
+        // Refused as what it is, without waiting for a writer to open it.
+        ['a FIFO', 'fifo', /^fifo: is a FIFO, not a regular file$/],
       ];
       for (const [label, file, rule] of paths) {
         const cases: Case[] = [
@@ -189,6 +193,38 @@ print(json.dumps(out))
     } finally {
       fs.rmSync(outside, { recursive: true, force: true });
     }
+  });
+
+  it('file names that merely start with two dots are inside the workspace, for both', () => {
+    fs.writeFileSync(path.join(ws.dir, '..foo'), 'a');
+    fs.mkdirSync(path.join(ws.dir, '..dir'));
+    fs.writeFileSync(path.join(ws.dir, '..dir', 'model.bin'), 'b');
+    const files = ['..foo', '..dir/model.bin', path.join(ws.dir, '..foo')];
+    const cases = files.flatMap((file): Case[] => [
+      { label: `artifact ${file}`, node: (s, run) => s.logArtifact(run, file), python: `cellflow.log_artifact(${JSON.stringify(file)})` },
+      { label: `model ${file}`, node: (s, run) => s.registerModel('m', file, run), python: `cellflow.register_model(${JSON.stringify(file)}, "m")` },
+    ]);
+    const accepted = cases.map(() => ({ accepted: true }));
+    assert.deepEqual(both(cases), { node: accepted, python: accepted });
+    assert.deepEqual(count("SELECT group_concat(path, ' ') FROM (SELECT path FROM artifacts ORDER BY path)"), { node: '..dir/model.bin ..foo', python: '..dir/model.bin ..foo' });
+  });
+
+  it('text with a lone surrogate: metric, param and tag keys and values', () => {
+    const cases: Case[] = [
+      { label: 'metric key', node: (s, run) => s.logMetrics(run, [{ key: 'a\ud800', value: 1 }]), python: 'cellflow.log_metric("a\\ud800", 1.0)' },
+      { label: 'param key', node: (s, run) => s.logParams(run, { '\udc00': 1 }), python: 'cellflow.log_param("\\udc00", 1)' },
+      { label: 'param value', node: (s, run) => s.logParams(run, { k: 'x\ud800' }), python: 'cellflow.log_param("k", "x\\ud800")' },
+      { label: 'tag key', node: (s, run) => s.setTags(run, { '\ud800': 'v' }), python: 'cellflow.set_tag("\\ud800", "v")' },
+    ];
+    const rules = [
+      /^a metric key must be valid Unicode text \(no lone surrogates\), not "a\\ud800"$/,
+      /^a param key must be valid Unicode text \(no lone surrogates\), not "\\udc00"$/,
+      /^the value of param "k" must be valid Unicode text \(no lone surrogates\), not "x\\ud800"$/,
+      /^a tag key must be valid Unicode text/,
+    ];
+    const outcomes = both(cases);
+    cases.forEach((c, i) => assertSameRefusals([c], { node: [outcomes.node[i]], python: [outcomes.python[i]] }, rules[i]));
+    assert.deepEqual(count('SELECT (SELECT count(*) FROM metrics) + (SELECT count(*) FROM params) + (SELECT count(*) FROM tags)'), { node: 0, python: 0 });
   });
 
   it('oversized params, tags, run and experiment names, and the largest that fit', () => {

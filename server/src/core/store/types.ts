@@ -48,7 +48,10 @@ export interface RunOutputs {
 }
 
 export interface RunDetail extends RunSummary, RunOutputs {
+  /** Each metric's history in step order, thinned for drawing when it is longer than asked for. */
   metricHistory: Record<string, MetricPoint[]>;
+  /** How many points each metric has in the store, thinned or not. */
+  metricCounts: Record<string, number>;
 }
 
 export interface ModelVersion {

@@ -4,12 +4,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type Database from 'better-sqlite3';
 import { InvalidInput } from '../../core/errors';
+import { isInside } from '../../core/workspacePath';
 import { openDatabase, StoreError, type OpenOptions } from './db';
-import { fill, metricRefusal, NO_SUCH_FILE, NOT_A_FILE, OUTSIDE_WORKSPACE, ruleRefusal } from '../../core/store/refusals';
+import { fill, metricRefusal, NO_SUCH_FILE, NOT_A_REGULAR_FILE, OUTSIDE_WORKSPACE, ruleRefusal, textRefusal } from '../../core/store/refusals';
 import * as sql from '../../core/store/statements';
 import { parseFilter, parseOrderBy } from '../../core/store/filter';
 import { gitCommit } from '../../io/git';
-import { downsample } from '../../core/store/downsample';
+import { describeKind, realRoot } from '../../io/workspaceFile';
+import { HistoryThinner } from '../../core/store/downsample';
 import { filterSql, MAX_RUNS_PER_PAGE, orderSql } from '../../core/store/search';
 import type { ExperimentSummary, LineageEdge, MetricPoint, ModelSummary, ModelVersion, RunDetail, RunOutputs, RunStatus, RunSummary } from '../../core/store/types';
 
@@ -55,14 +57,29 @@ export class Store {
   private readonly statements = new Map<string, Database.Statement>();
   /** Run UUID -> rid; a run's rid never changes. */
   private readonly rids = new Map<string, number>();
+  /** Read only, runs whose process is gone are shown as KILLED without writing it back: their ids. */
+  private killed = new Set<string>();
+  /** Where the history query's rows go (see metricHistories). */
+  private thinners = new Map<string, HistoryThinner>();
+  private thinMax = Infinity;
 
   constructor(
     readonly file: string,
     /** Artifacts must be files inside this folder; their paths are stored relative to it. */
     readonly workspaceRoot: string,
-    options: OpenOptions = {},
+    options: Omit<OpenOptions, 'workspaceRoot'> = {},
   ) {
-    this.db = openDatabase(file, options);
+    this.db = openDatabase(file, { ...options, workspaceRoot });
+    // Rows go to JavaScript as arguments of an aggregate, not as result rows: a history of 660,000
+    // points is read in a fraction of the time and memory, and only the thinned points are kept.
+    const step = (n: number, key: string, value: number, at: number, timestamp: number): number => {
+      let thinner = this.thinners.get(key);
+      if (!thinner) this.thinners.set(key, (thinner = new HistoryThinner(this.thinMax)));
+      thinner.add(value, at, timestamp);
+      return n + 1;
+    };
+    // The typings allow one argument; better-sqlite3 passes as many as `step` declares after the total.
+    this.db.aggregate('cellflow_thin', { start: 0, step: step as unknown as (n: number, next: number) => number, directOnly: true });
   }
 
   close(): void {
@@ -126,11 +143,14 @@ export class Store {
   private upsertText(table: 'params' | 'tags', runId: string, values: Record<string, unknown>): void {
     const rid = this.rid(runId);
     const insert = this.stmt(table === 'params' ? sql.PARAM_UPSERT : sql.TAG_UPSERT);
+    const what = table === 'params' ? 'param' : 'tag';
+    const rows = Object.entries(values).map(([key, v]): [string, string] => [key, String(v)]);
+    for (const [key, value] of rows) {
+      const refusal = textRefusal(`a ${what} key`, key) ?? textRefusal(`the value of ${what} ${JSON.stringify(key)}`, value);
+      if (refusal) throw new InvalidInput(refusal);
+    }
     this.db.transaction(() => {
-      for (const [key, v] of Object.entries(values)) {
-        const value = String(v);
-        this.checked({ key, value }, () => insert.run(rid, key, value));
-      }
+      for (const [key, value] of rows) this.checked({ key, value }, () => insert.run(rid, key, value));
     }).immediate();
   }
 
@@ -145,6 +165,11 @@ export class Store {
       const timestamp = m.timestamp ?? now;
       const seen = latest.get(m.key);
       if (!seen || step > seen.step || (step === seen.step && timestamp >= seen.timestamp)) latest.set(m.key, { value: m.value, step, timestamp });
+    }
+    // Once per key, not per point: a key with a lone surrogate would be stored as U+FFFD, and merge with others.
+    for (const key of latest.keys()) {
+      const refusal = textRefusal('a metric key', key);
+      if (refusal) throw new InvalidInput(refusal);
     }
     const rid = this.rid(runId);
     const upsert = this.stmt(sql.LATEST_METRIC_UPSERT);
@@ -170,37 +195,57 @@ export class Store {
 
   /** Records a file the run produced, by workspace-relative path, hash and size; refuses anything outside the workspace. */
   logArtifact(runId: string, file: string): { path: string; sha256: string; size: number } {
-    const rel = this.workspacePath(file);
-    const abs = path.join(this.workspaceRoot, rel);
-    const artifact = { path: rel, ...hashFile(abs) };
+    const { rel, fd } = this.openWorkspaceFile(file);
+    const artifact = { path: rel, ...hashFile(fd) };
     const rid = this.rid(runId);
     this.checked({ path: rel }, () => this.stmt(sql.ARTIFACT_UPSERT).run(rid, artifact.path, artifact.sha256, artifact.size));
     return artifact;
   }
 
-  /**
-   * A workspace-relative POSIX path for a file inside the workspace (symbolic links resolved), checked
-   * as the Python client checks it: that it exists, then that it is inside, then that it is a file.
-   */
+  /** The workspace-relative POSIX path of a regular file inside the workspace (symbolic links resolved), or a StoreError. */
   workspacePath(file: string): string {
-    const root = fs.realpathSync(this.workspaceRoot);
+    const { rel, fd } = this.openWorkspaceFile(file);
+    fs.closeSync(fd);
+    return rel;
+  }
+
+  /**
+   * A regular file inside the workspace, open for reading, checked as the Python client checks it: that
+   * it exists, then that it is inside (core/workspacePath's rule: `..foo` is inside), then that it is a
+   * regular file. It is opened non-blocking and checked with fstat, so a FIFO is refused, never waited on.
+   */
+  private openWorkspaceFile(file: string): { rel: string; fd: number } {
+    const root = realRoot(this.workspaceRoot);
     let real: string;
     try {
       real = fs.realpathSync(path.resolve(this.workspaceRoot, file));
     } catch {
       throw new StoreError(file, NO_SUCH_FILE);
     }
-    const rel = path.relative(root, real);
-    if (!rel || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) throw new StoreError(file, fill(OUTSIDE_WORKSPACE, { root: this.workspaceRoot }));
-    if (!fs.statSync(real).isFile()) throw new StoreError(file, NOT_A_FILE);
-    return rel.split(path.sep).join('/');
+    if (!isInside(root, real)) throw new StoreError(file, fill(OUTSIDE_WORKSPACE, { root: this.workspaceRoot }));
+    let fd: number;
+    try {
+      fd = fs.openSync(real, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw new StoreError(file, NO_SUCH_FILE);
+      // A socket cannot be opened at all.
+      const stat = fs.statSync(real, { throwIfNoEntry: false });
+      if (code === 'ENXIO' && stat) throw new StoreError(file, fill(NOT_A_REGULAR_FILE, { kind: describeKind(stat) }));
+      throw new StoreError(file, `cannot be read (${(err as Error).message})`);
+    }
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) {
+      fs.closeSync(fd);
+      throw new StoreError(file, fill(NOT_A_REGULAR_FILE, { kind: describeKind(stat) }));
+    }
+    return { rel: path.relative(root, real).split(path.sep).join('/'), fd };
   }
 
-  /** A new version of a registered model (created when new) from a run's artifact. */
   /** A new version of a registered model (created when new) from a run's artifact; the schema checks the name. */
   registerModel(name: string, artifactPath: string, runId?: string): ModelVersion {
-    const rel = this.workspacePath(artifactPath);
-    const sha = hashFile(path.join(this.workspaceRoot, rel)).sha256;
+    const { rel, fd } = this.openWorkspaceFile(artifactPath);
+    const sha = hashFile(fd).sha256;
     return this.db.transaction(() => {
       const rid = runId ? this.rid(runId) : null;
       this.checked({ name }, () => this.stmt(sql.MODEL_INSERT).run(name, Date.now()));
@@ -243,8 +288,7 @@ export class Store {
 
   /** Runs that say RUNNING but whose process on this host is gone were killed: mark them so. */
   reconcileKilled(): number {
-    const running = this.stmt("SELECT id, pid FROM runs WHERE status = 'RUNNING' AND host = ?").all(HOST) as Array<{ id: string; pid: number | null }>;
-    const dead = running.filter((r) => r.pid !== null && !alive(r.pid));
+    const dead = this.deadRuns();
     if (!dead.length) return 0;
     const mark = this.stmt("UPDATE runs SET status = 'KILLED', end_time = ? WHERE id = ? AND status = 'RUNNING'");
     this.db.transaction(() => {
@@ -253,9 +297,20 @@ export class Store {
     return dead.length;
   }
 
+  private deadRuns(): Array<{ id: string }> {
+    const running = this.stmt("SELECT id, pid FROM runs WHERE status = 'RUNNING' AND host = ?").all(HOST) as Array<{ id: string; pid: number | null }>;
+    return running.filter((r) => r.pid !== null && !alive(r.pid));
+  }
+
+  /** Killed runs written back as KILLED; read only, where nothing may be written, only shown so. */
+  private reconcile(): void {
+    if (this.db.readonly) this.killed = new Set(this.deadRuns().map((r) => r.id));
+    else this.reconcileKilled();
+  }
+
   /** Runs matching a filter, ordered and paged, each with its params, latest metrics and tags. */
   searchRuns(query: RunQuery = {}): { runs: RunSummary[]; nextOffset?: number } {
-    if (!this.db.readonly) this.reconcileKilled();
+    this.reconcile();
     const where: string[] = [];
     const params: Array<string | number> = [];
     const filter = parseFilter(query.filter ?? '');
@@ -296,9 +351,9 @@ export class Store {
       .all(...rids) as RunRow[];
   }
 
-  /** A run with its whole metric history, its inputs, artifacts and model versions. */
-  getRun(runId: string): RunDetail {
-    return this.runDetails([runId], Infinity)[0];
+  /** A run with its metric history (whole unless `maxPoints` is given), its inputs, artifacts and model versions. */
+  getRun(runId: string, maxPoints = Infinity): RunDetail {
+    return this.runDetails([runId], maxPoints)[0];
   }
 
   /** What a run left behind: its artifacts and the model versions registered from it. */
@@ -339,31 +394,46 @@ export class Store {
   }
 
   listExperiments(): ExperimentSummary[] {
-    if (!this.db.readonly) this.reconcileKilled();
+    this.reconcile();
     return this.stmt(
       `SELECT e.name, count(r.rid) AS runs, max(r.start_time) AS lastStart
        FROM experiments e LEFT JOIN runs r ON r.experiment_id = e.id GROUP BY e.id ORDER BY lastStart DESC NULLS LAST, e.name`,
     ).all() as ExperimentSummary[];
   }
 
-  /** Runs with their metric histories, each key cut to at most `maxPoints` points for drawing. */
+  /**
+   * Runs with their metric histories, each key thinned to at most `maxPoints` points for drawing, in
+   * time and memory that grow with the points kept, not with the history (see metricHistories).
+   */
   runDetails(runIds: string[], maxPoints = 1000): RunDetail[] {
-    if (!this.db.readonly) this.reconcileKilled();
+    this.reconcile();
     const rids = runIds.map((id) => this.rid(id));
     const summaries = this.runSummariesOf(rids);
-    // Rows as arrays, not objects: a history of a million points is read in a fraction of the time.
-    const history = this.db.prepare('SELECT key, value, step, timestamp FROM metrics WHERE run = ? ORDER BY key, step, timestamp').raw(true);
-    return summaries.map((summary, i) => {
+    return summaries.map((summary, i) => ({ ...summary, ...this.metricHistories(rids[i], maxPoints), ...this.outputsOf(rids[i]) }));
+  }
+
+  /** One run's metric histories, each at most `maxPoints` points, and how many points each has. */
+  private metricHistories(rid: number, maxPoints: number): Pick<RunDetail, 'metricHistory' | 'metricCounts'> {
+    this.thinners = new Map();
+    this.thinMax = maxPoints;
+    try {
+      this.stmt('SELECT cellflow_thin(key, value, step, timestamp) FROM metrics WHERE run = ?').get(rid);
       const metricHistory: Record<string, MetricPoint[]> = {};
-      for (const [key, value, step, timestamp] of history.all(rids[i]) as Array<[string, number, number, number]>) (metricHistory[key] ??= []).push({ value, step, timestamp });
-      for (const key of Object.keys(metricHistory)) metricHistory[key] = downsample(metricHistory[key], maxPoints);
-      return { ...summary, metricHistory, ...this.outputsOf(rids[i]) };
-    });
+      const metricCounts: Record<string, number> = {};
+      for (const key of [...this.thinners.keys()].sort()) {
+        const thinner = this.thinners.get(key)!;
+        metricHistory[key] = thinner.points();
+        metricCounts[key] = thinner.size;
+      }
+      return { metricHistory, metricCounts };
+    } finally {
+      this.thinners = new Map();
+    }
   }
 
   /** Runs by id with their params, latest metrics and tags, without histories (for export), in the order given. */
   runSummaries(runIds: string[]): RunSummary[] {
-    if (!this.db.readonly) this.reconcileKilled();
+    this.reconcile();
     return this.runSummariesOf(runIds.map((id) => this.rid(id)));
   }
 
@@ -420,6 +490,7 @@ export class Store {
   /** Summaries of a page of runs with their params, latest metrics and tags, in three queries. */
   private fillRunData(rows: RunRow[]): RunSummary[] {
     const runs = rows.map(toSummary);
+    for (const run of runs) if (this.killed.has(run.id) && run.status === 'RUNNING') run.status = 'KILLED';
     if (!runs.length) return runs;
     const byRid = new Map(rows.map((r, i) => [r.rid, runs[i]]));
     const marks = rows.map(() => '?').join(', ');
@@ -479,10 +550,9 @@ function alive(pid: number): boolean {
   }
 }
 
-/** sha256 and size of a file, read in chunks so that a model of any size can be hashed. */
-function hashFile(file: string): { sha256: string; size: number } {
+/** sha256 and size of an open file, read in chunks so that a model of any size can be hashed; closes it. */
+function hashFile(fd: number): { sha256: string; size: number } {
   const hash = createHash('sha256');
-  const fd = fs.openSync(file, 'r');
   const buffer = Buffer.allocUnsafe(1 << 20);
   let size = 0;
   try {
