@@ -17,15 +17,9 @@ export type WorkspaceRead = { kind: 'text'; text: string } | { kind: 'missing' }
 export function readWorkspaceFile(file: string, root: string, options: { maxBytes?: number; shownAs?: string } = {}): WorkspaceRead {
   const shown = options.shownAs ?? file;
   const maxBytes = options.maxBytes ?? MAX_READ_BYTES;
-  const invalid = invalidPath(file);
-  if (invalid) return { kind: 'refused', refusal: invalid };
-  let real: string;
-  try {
-    real = fs.realpathSync(file);
-  } catch {
-    return { kind: 'missing' };
-  }
-  if (!isInside(realRoot(root), real)) return { kind: 'refused', refusal: outsideWorkspace(shown, root) };
+  const found = locate(file, root, shown);
+  if (found.kind !== 'inside') return found;
+  const { real } = found;
   let fd: number;
   try {
     fd = fs.openSync(real, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
@@ -49,8 +43,8 @@ export function readWorkspaceFile(file: string, root: string, options: { maxByte
   }
 }
 
-/** Whether a path names a regular file inside `root` (for checks that need no content). */
-export function workspaceFileStatus(file: string, root: string, shownAs = file): { kind: 'file' } | { kind: 'missing' } | { kind: 'refused'; refusal: PathRefusal } {
+/** The real path of an existing file if it is inside `root`; else missing, or the rule that refuses it. */
+function locate(file: string, root: string, shown: string): { kind: 'inside'; real: string } | { kind: 'missing' } | { kind: 'refused'; refusal: PathRefusal } {
   const invalid = invalidPath(file);
   if (invalid) return { kind: 'refused', refusal: invalid };
   let real: string;
@@ -59,8 +53,14 @@ export function workspaceFileStatus(file: string, root: string, shownAs = file):
   } catch {
     return { kind: 'missing' };
   }
-  if (!isInside(realRoot(root), real)) return { kind: 'refused', refusal: outsideWorkspace(shownAs, root) };
-  const stat = fs.statSync(real, { throwIfNoEntry: false });
+  return isInside(realRoot(root), real) ? { kind: 'inside', real } : { kind: 'refused', refusal: outsideWorkspace(shown, root) };
+}
+
+/** Whether a path names a regular file inside `root` (for checks that need no content). */
+export function workspaceFileStatus(file: string, root: string, shownAs = file): { kind: 'file' } | { kind: 'missing' } | { kind: 'refused'; refusal: PathRefusal } {
+  const found = locate(file, root, shownAs);
+  if (found.kind !== 'inside') return found;
+  const stat = fs.statSync(found.real, { throwIfNoEntry: false });
   if (!stat) return { kind: 'missing' };
   return stat.isFile() ? { kind: 'file' } : { kind: 'refused', refusal: notARegularFile(shownAs, describeKind(stat)) };
 }
