@@ -2,7 +2,8 @@
 // `vscode` is provided by the editor; native modules stay external and load from node_modules at run
 // time, in the server and CLI processes only.
 import * as esbuild from 'esbuild';
-import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 
 const watch = process.argv.includes('--watch');
@@ -92,6 +93,24 @@ function copyWasm() {
   copyFileSync('node_modules/tree-sitter-python/tree-sitter-python.wasm', 'dist/wasm/tree-sitter-python.wasm');
 }
 
+/**
+ * Compiled files in out/ whose TypeScript source is gone (a test moved to another suite, say): tsc -b
+ * never deletes them, and mocha's globs would run them against modules that moved.
+ */
+function pruneStaleOutputs(dir = 'out') {
+  if (!existsSync(dir)) return;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (path !== join('out', 'build')) pruneStaleOutputs(path);
+      continue;
+    }
+    const source = path.replace(/^out[\\/]/, '').replace(/(\.d)?\.ts$|\.js(\.map)?$/, '.ts');
+    if (source !== path && /\.(js|js\.map|d\.ts)$/.test(entry.name) && !existsSync(source)) rmSync(path);
+  }
+}
+
+pruneStaleOutputs();
 copyWasm();
 if (watch) {
   for (const b of bundles) await (await esbuild.context({ ...common, ...b })).watch();
