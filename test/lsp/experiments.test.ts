@@ -2,7 +2,6 @@ import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import {
   ExperimentsRequest,
   ExportRunsCsvRequest,
@@ -15,7 +14,7 @@ import {
   SetAliasRequest,
 } from '../../server/src/protocol';
 import { LspClient } from '../support/lspClient';
-import { python, scratchWorkspace } from '../support/store';
+import { damageTable, python, scratchWorkspace } from '../support/store';
 import { waitFor } from '../support/waitFor';
 
 describe('the experiment store over LSP', () => {
@@ -137,13 +136,7 @@ describe('the experiment store over LSP', () => {
   it('answers a store with a damaged page with a message that names the file, and stays up', async () => {
     const runId = logRun('long', '    for i in range(3000):\n        cellflow.log_metric("loss", 1 / (i + 1), step=i)\n');
     // Every read of metrics goes through the table's root page: overwrite its header.
-    const db = new BetterSqlite3(ws.db, { readonly: true });
-    const root = db.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'metrics'").pluck().get() as number;
-    const pageSize = db.pragma('page_size', { simple: true }) as number;
-    db.close();
-    const fd = fs.openSync(ws.db, 'r+');
-    fs.writeSync(fd, Buffer.alloc(8, 0xff), 0, 8, (root - 1) * pageSize);
-    fs.closeSync(fd);
+    damageTable(ws.db, 'metrics');
     assert.deepEqual((await lsp.request(RunsRequest, { folder })).runs.map((r) => r.id), [runId], 'what does not touch the damaged page still reads');
     await assert.rejects(lsp.request(RunDetailsRequest, { folder, runIds: [runId] }), {
       message: `${ws.db}: is damaged (database disk image is malformed); Cellflow will not write to it. Restore it from a backup or move it away`,

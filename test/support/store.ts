@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { Store } from '../../server/src/services/store/store';
 import { DIST } from './paths';
 
@@ -78,4 +79,15 @@ export function fileHashes(dir: string): Record<string, string> {
   };
   walk(dir);
   return out;
+}
+
+/** Overwrites the header of a table's root page, so every read of that table finds the file damaged. */
+export function damageTable(file: string, table: string): void {
+  const db = new BetterSqlite3(file, { readonly: true });
+  const root = db.prepare('SELECT rootpage FROM sqlite_master WHERE name = ?').pluck().get(table) as number;
+  const pageSize = db.pragma('page_size', { simple: true }) as number;
+  db.close();
+  const fd = fs.openSync(file, 'r+');
+  fs.writeSync(fd, Buffer.alloc(8, 0xff), 0, 8, (root - 1) * pageSize);
+  fs.closeSync(fd);
 }

@@ -12,6 +12,15 @@ import { assertExitedOk, PYTHON, PYTHON_PATH, python, scratchWorkspace } from '.
  * never ends FINISHED. Real processes and files throughout: the lock is held by another process, and
  * the disk is a real tmpfs that fills up.
  */
+/** Python: flush the active run, keeping what the flush said and how many metrics are still unwritten. */
+const FLUSH_AND_REPORT = `out = {"id": run.id}
+try:
+    run.flush()
+except cellflow.CellflowError as e:
+    out["flush"] = str(e)
+out["pending"] = run.unwritten
+`;
+
 describe('the Python client when a write fails', () => {
   let ws: ReturnType<typeof scratchWorkspace>;
   beforeEach(() => (ws = scratchWorkspace()));
@@ -50,13 +59,7 @@ c.execute("COMMIT")
 assert holder.stdout.readline() == "locked\\n"
 for i in range(500):
     cellflow.log_metric("loss", 1 / (i + 1), step=i)
-out = {"id": run.id}
-try:
-    run.flush()
-except cellflow.CellflowError as e:
-    out["flush"] = str(e)
-out["pending"] = run.unwritten
-${release === 'before the end' ? 'holder.stdin.close(); holder.wait()' : ''}
+${FLUSH_AND_REPORT}${release === 'before the end' ? 'holder.stdin.close(); holder.wait()' : ''}
 try:
     cellflow.end_run()
 except cellflow.CellflowError as e:
@@ -104,13 +107,7 @@ limit = os.path.getsize(store.path + "-wal") + 32768
 resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
 for i in range(999):
     cellflow.log_metric("loss " + "x" * 200, 1.0 / (i + 1), step=i)
-out = {"id": run.id}
-try:
-    run.flush()
-except cellflow.CellflowError as e:
-    out["flush"] = str(e)
-out["pending"] = run.unwritten
-try:
+${FLUSH_AND_REPORT}try:
     with run:
         pass
 except cellflow.CellflowError as e:
@@ -153,13 +150,7 @@ except OSError:
     os.close(fd)
 for i in range(999):
     cellflow.log_metric("loss", 1.0 / (i + 1), step=i)
-out = {"id": run.id}
-try:
-    run.flush()
-except cellflow.CellflowError as e:
-    out["flush"] = str(e)
-out["pending"] = run.unwritten
-os.remove("filler")
+${FLUSH_AND_REPORT}os.remove("filler")
 cellflow.end_run()
 out["after"] = run.unwritten
 print(json.dumps(out))

@@ -1,9 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import { cellflow } from '../../support/cli';
-import { assertExitedOk, PYTHON, PYTHON_PATH, python, scratchWorkspace } from '../../support/store';
+import { assertExitedOk, damageTable, PYTHON, PYTHON_PATH, python, scratchWorkspace } from '../../support/store';
 import { canRunAsNobody, readableByOthers, runAsNobody } from '../../support/users';
 
 /**
@@ -42,13 +41,7 @@ print(json.dumps([attempt(lambda: ${expressions.join('), attempt(lambda: ')})]))
   /** Overwrites the first bytes of the metrics table's root page, which every read and write of metrics goes through. */
   function damageMetricsTable(): void {
     assert.ok(!fs.existsSync(`${ws.db}-wal`), 'every page is in the main file');
-    const db = new BetterSqlite3(ws.db, { readonly: true });
-    const root = db.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'metrics'").pluck().get() as number;
-    const pageSize = db.pragma('page_size', { simple: true }) as number;
-    db.close();
-    const fd = fs.openSync(ws.db, 'r+');
-    fs.writeSync(fd, Buffer.alloc(8, 0xff), 0, 8, (root - 1) * pageSize);
-    fs.closeSync(fd);
+    damageTable(ws.db, 'metrics');
   }
 
   it('names a damaged store, exits 2 from the CLI, and the Python client stops writing to it', () => {
