@@ -30,9 +30,11 @@ function cached(context: LintContext): LintContext {
   const exists = new Map<string, boolean>();
   const hashes = new Map<string, string | undefined>();
   const notebooks = new Map<string, ReturnType<LintContext['notebook']>>();
+  const refusals = new Map<string, ReturnType<NonNullable<LintContext['refused']>>>();
   const lock = context.lockText();
   return {
     pipelinePath: context.pipelinePath,
+    refused: (f) => (refusals.has(f) ? refusals.get(f) : (refusals.set(f, context.refused?.(f)), refusals.get(f))),
     exists: (f) => (exists.has(f) ? exists.get(f)! : (exists.set(f, context.exists(f)), exists.get(f)!)),
     fileHash: (f) => (hashes.has(f) ? hashes.get(f) : (hashes.set(f, context.fileHash(f)), hashes.get(f))),
     notebook: (f) => (notebooks.has(f) ? notebooks.get(f) : (notebooks.set(f, context.notebook(f)), notebooks.get(f))),

@@ -64,6 +64,20 @@ describe('promotion over LSP', () => {
     assert.deepEqual(await lsp.request(SuggestStepRequest, { notebook: nb, cells: [4], pipelinePath }), { stepId: 'load_data', existing: true });
   });
 
+  it('refuses a promotion whose files would land outside the workspace (a steps folder linked out), and keeps serving', async () => {
+    const outside = fs.mkdtempSync(path.join(path.dirname(ws.dir), 'cellflow-outside-'));
+    try {
+      fs.rmSync(path.join(ws.dir, 'steps'), { recursive: true, force: true });
+      fs.symlinkSync(outside, path.join(ws.dir, 'steps'));
+      await assert.rejects(lsp.request(PromoteRequest, { notebook: nb, cells: [4], pipelinePath }), /steps\/load_data\.py: is outside the workspace \(.*\); Cellflow reads and writes files inside it only/);
+      assert.deepEqual(fs.readdirSync(outside), []);
+      fs.rmSync(path.join(ws.dir, 'steps'));
+      assert.equal((await lsp.request(PromoteRequest, { notebook: nb, cells: [4], pipelinePath })).status, 'created', 'the same promotion goes through once the link is gone');
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
   it('answers bad input with an error naming the problem, and keeps serving', async () => {
     await assert.rejects(lsp.request(PromoteRequest, { notebook: nb, cells: [0], pipelinePath }), /holds no code cells/);
     await assert.rejects(lsp.request(PromoteRequest, { notebook: { ...nb, language: 'r' }, cells: [4], pipelinePath }), /Cellflow promotes Python cells only/);

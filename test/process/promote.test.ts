@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadNotebookFile, readIfExists, writeAll } from '../../server/src/io/files';
+import { loadNotebookFile, readInside, writeAll } from '../../server/src/io/files';
 import { promoteOnDisk } from '../../server/src/io/promoteOnDisk';
 import type { NotebookAnalyzer } from '../../server/src/core/notebook/analysis';
 import { NotebookError } from '../../server/src/core/notebook/notebook';
@@ -40,8 +40,8 @@ describe('promoting cells to pipeline steps', () => {
         cells,
         stepId,
         pipelinePath: pipeline,
-        pipelineText: readIfExists(pipeline),
-        lockText: readIfExists(lockPathFor(pipeline)),
+        pipelineText: readInside(pipeline, ws.dir),
+        lockText: readInside(lockPathFor(pipeline), ws.dir),
         now: new Date('2026-11-27T12:00:00Z'),
       },
       analyzer,

@@ -38,6 +38,19 @@ describe('reading a file a pipeline names: regular files inside the workspace on
     assert.deepEqual(read('notebooks/none.ipynb'), { kind: 'missing' });
   });
 
+  it('refuses a missing path outside as outside, so a pipeline cannot probe which files exist there', () => {
+    fs.symlinkSync(path.join(outside, 'not-yet.txt'), path.join(root, 'dangling-out.txt'));
+    try {
+      for (const p of ['../outside/none.txt', '/nonexistent/none.txt', 'dangling-out.txt']) assert.equal(read(p).kind === 'refused' && read(p).kind, 'refused', p);
+      for (const p of ['../outside/secret.txt', '../outside/none.txt']) {
+        const r = read(p);
+        assert.equal(r.kind === 'refused' ? r.refusal.rule : r.kind, 'outside-workspace', `${p}: the same answer whether it exists or not`);
+      }
+    } finally {
+      fs.rmSync(path.join(root, 'dangling-out.txt'));
+    }
+  });
+
   it('refuses paths that climb out, absolute ones, links that point out, /dev/zero and its own stdin, naming the rule', () => {
     for (const p of ['../outside/secret.txt', path.join(outside, 'secret.txt'), 'link-out.txt', 'zero.ipynb', '/dev/zero', '/proc/self/fd/0', '/dev/stdin', '../../../../etc/passwd']) {
       const r = read(p);
@@ -51,19 +64,19 @@ describe('reading a file a pipeline names: regular files inside the workspace on
   });
 
   it('refuses a FIFO inside the workspace without blocking, and a folder', () => {
-    assert.deepEqual(read('fifo.ipynb'), { kind: 'refused', refusal: { rule: 'not-a-regular-file', message: 'fifo.ipynb is a FIFO, not a regular file; Cellflow reads regular files only' } });
-    assert.deepEqual(read('notebooks'), { kind: 'refused', refusal: { rule: 'not-a-regular-file', message: 'notebooks is a folder, not a regular file; Cellflow reads regular files only' } });
-    assert.deepEqual(workspaceFileStatus(path.join(root, 'fifo.ipynb'), root, 'fifo.ipynb'), { kind: 'refused', refusal: { rule: 'not-a-regular-file', message: 'fifo.ipynb is a FIFO, not a regular file; Cellflow reads regular files only' } });
+    assert.deepEqual(read('fifo.ipynb'), { kind: 'refused', refusal: { rule: 'not-a-regular-file', message: 'fifo.ipynb is a FIFO, not a regular file; Cellflow reads regular files only', reason: 'is a FIFO, not a regular file; Cellflow reads regular files only' } });
+    assert.deepEqual(read('notebooks'), { kind: 'refused', refusal: { rule: 'not-a-regular-file', message: 'notebooks is a folder, not a regular file; Cellflow reads regular files only', reason: 'is a folder, not a regular file; Cellflow reads regular files only' } });
+    assert.deepEqual(workspaceFileStatus(path.join(root, 'fifo.ipynb'), root, 'fifo.ipynb'), { kind: 'refused', refusal: { rule: 'not-a-regular-file', message: 'fifo.ipynb is a FIFO, not a regular file; Cellflow reads regular files only', reason: 'is a FIFO, not a regular file; Cellflow reads regular files only' } });
     assert.deepEqual(workspaceFileStatus(path.join(root, 'notebooks', 'a.ipynb'), root), { kind: 'file' });
   });
 
   it('refuses a file over the size cap before reading it', () => {
-    assert.deepEqual(read('big.py', 1024), { kind: 'refused', refusal: { rule: 'too-large', message: 'big.py is 2.0 KB, over the 1.0 KB Cellflow reads for it' } });
+    assert.deepEqual(read('big.py', 1024), { kind: 'refused', refusal: { rule: 'too-large', message: 'big.py is 2.0 KB, over the 1.0 KB Cellflow reads for it', reason: 'is 2.0 KB, over the 1.0 KB Cellflow reads for it' } });
     assert.equal(read('big.py', 4096).kind, 'text');
   });
 
   it('refuses a path with a NUL byte before it reaches the file system', () => {
-    assert.deepEqual(read('steps/a\u0000.py'), { kind: 'refused', refusal: { rule: 'invalid-path', message: `${JSON.stringify(path.join(root, 'steps/a\u0000.py'))} is not a path: it holds a NUL byte` } });
+    assert.deepEqual(read('steps/a\u0000.py'), { kind: 'refused', refusal: { rule: 'invalid-path', message: `${JSON.stringify(path.join(root, 'steps/a\u0000.py'))} is not a path: it holds a NUL byte`, reason: 'is not a path: it holds a NUL byte' } });
   });
 
   it('isInside: the root itself and its parent are not inside; ..foo and nested paths are', () => {

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { loadNotebookFile, readIfExists, writeAll } from '../../server/src/io/files';
+import { loadNotebookFile, readInside, writeAll } from '../../server/src/io/files';
 import { lockPathFor } from '../../server/src/core/pipeline/lockFile';
 import { promote } from '../../server/src/core/promote/promote';
 import { newAnalyzer } from './python';
@@ -15,7 +15,8 @@ export async function promotedWorkspace(): Promise<{ dir: string; pipeline: stri
   const notebook = path.join(ws.dir, 'notebooks', 'churn.ipynb');
   const analyzer = await newAnalyzer();
   for (const [cells, stepId] of [[[4], 'load_data'], [[6], 'clean'], [[8, 10], 'train']] as const) {
-    const r = promote({ notebook: loadNotebookFile(notebook), notebookPath: notebook, cells: [...cells], stepId, pipelinePath: pipeline, pipelineText: readIfExists(pipeline), lockText: readIfExists(lockPathFor(pipeline)) }, analyzer);
+    const texts = { pipelineText: readInside(pipeline, ws.dir), lockText: readInside(lockPathFor(pipeline), ws.dir) };
+    const r = promote({ notebook: loadNotebookFile(notebook), notebookPath: notebook, cells: [...cells], stepId, pipelinePath: pipeline, ...texts }, analyzer);
     writeAll(r.files, ws.dir);
   }
   return { ...ws, pipeline, notebook };

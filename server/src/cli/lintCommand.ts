@@ -3,8 +3,7 @@ import type { Diagnostic } from '../core/diagnostic';
 import { DEFAULT_MAX_BYTES, fileTooLarge, lintPipeline } from '../core/pipeline/lint';
 import { decodeUtf8 } from '../core/text/decode';
 import * as path from 'node:path';
-import type { Notebook } from '../core/notebook/notebook';
-import { diskContext } from '../io/diskContext';
+import { diskContext, type DiskFacts } from '../io/diskContext';
 import { findPipelineFiles } from '../io/files';
 import { terminalSafe as safe } from '../core/text/terminalSafe';
 
@@ -47,13 +46,13 @@ export function runLint(paths: string[], options: LintOutput): number {
   return errors > 0 ? 1 : 0;
 }
 
-/** Notebooks read once per run, however many pipelines name them. */
-const notebooks = new Map<string, Notebook | Error | undefined>();
+/** Files read once per run, however many pipelines name them. */
+const namedFiles = new Map<string, DiskFacts>();
 
 export function lintFile(file: string): FileReport {
   const size = fs.statSync(file).size;
   if (size > DEFAULT_MAX_BYTES) return { path: file, diagnostics: [fileTooLarge(size, DEFAULT_MAX_BYTES)] };
-  return { path: file, diagnostics: lintPipeline(decodeUtf8(fs.readFileSync(file)), { context: diskContext(path.resolve(file), notebooks) }) };
+  return { path: file, diagnostics: lintPipeline(decodeUtf8(fs.readFileSync(file)), { context: diskContext(path.resolve(file), namedFiles) }) };
 }
 
 function count(reports: FileReport[], severity: Diagnostic['severity']): number {

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pipelineStatus } from '../core/promote/status';
 import { lockPathFor } from '../core/pipeline/lockFile';
-import { loadNotebookFile, readIfExists } from '../io/files';
+import { loadNotebookFile, readInside } from '../io/files';
+import { findWorkspaceRoot } from '../io/storeLocation';
 import { terminalSafe as safe } from '../core/text/terminalSafe';
 
 /** `cellflow pipeline show <file> [--json]`. */
@@ -15,7 +16,10 @@ export function runPipelineShow(file: string, json: boolean): number {
     process.stderr.write(`cellflow pipeline show: ${file}: no such file\n`);
     return 2;
   }
-  const status = pipelineStatus(abs, text, (nb) => loadNotebookFile(nb, path.relative(process.cwd(), nb)), readIfExists(lockPathFor(abs)));
+  // The notebooks and lock the pipeline names are read by the workspace rules: the pipeline may come from anyone.
+  const root = findWorkspaceRoot(path.dirname(abs), {});
+  const lock = lockPathFor(abs);
+  const status = pipelineStatus(abs, text, (nb) => loadNotebookFile(nb, path.relative(process.cwd(), nb), root), readInside(lock, root, path.relative(process.cwd(), lock)));
   if (json) {
     const out = {
       name: status.name,

@@ -10,28 +10,32 @@ export function isInside(root: string, target: string): boolean {
   return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
 }
 
-/** Why Cellflow will not read or write a path; the message says which rule refused it. */
-export type PathRefusal =
-  | { rule: 'outside-workspace'; message: string }
-  | { rule: 'not-a-regular-file'; message: string }
-  | { rule: 'too-large'; message: string }
-  | { rule: 'invalid-path'; message: string };
+/**
+ * Why Cellflow will not read or write a path; the message says which rule refused it. `reason` is the
+ * message without the path in front ("is a FIFO, not a regular file; …"), for messages that name the
+ * file their own way.
+ */
+export type PathRefusal = { rule: 'outside-workspace' | 'not-a-regular-file' | 'too-large' | 'invalid-path'; message: string; reason: string };
+
+function refusal(rule: PathRefusal['rule'], shown: string, reason: string): PathRefusal {
+  return { rule, message: `${shown} ${reason}`, reason };
+}
 
 /** A path no file system takes (a NUL byte), refused before it reaches one; control characters shown escaped. */
 export function invalidPath(shown: string): PathRefusal | undefined {
-  return shown.includes('\0') ? { rule: 'invalid-path', message: `${JSON.stringify(shown)} is not a path: it holds a NUL byte` } : undefined;
+  return shown.includes('\0') ? refusal('invalid-path', JSON.stringify(shown), 'is not a path: it holds a NUL byte') : undefined;
 }
 
 export function outsideWorkspace(shown: string, root: string): PathRefusal {
-  return { rule: 'outside-workspace', message: `${shown} is outside the workspace (${root}); Cellflow reads and writes files inside it only` };
+  return refusal('outside-workspace', shown, `is outside the workspace (${root}); Cellflow reads and writes files inside it only`);
 }
 
 export function notARegularFile(shown: string, kind: string): PathRefusal {
-  return { rule: 'not-a-regular-file', message: `${shown} is ${kind}, not a regular file; Cellflow reads regular files only` };
+  return refusal('not-a-regular-file', shown, `is ${kind}, not a regular file; Cellflow reads regular files only`);
 }
 
 export function tooLarge(shown: string, bytes: number, max: number): PathRefusal {
-  return { rule: 'too-large', message: `${shown} is ${formatBytes(bytes)}, over the ${formatBytes(max)} Cellflow reads for it` };
+  return refusal('too-large', shown, `is ${formatBytes(bytes)}, over the ${formatBytes(max)} Cellflow reads for it`);
 }
 
 function formatBytes(n: number): string {

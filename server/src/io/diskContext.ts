@@ -1,33 +1,59 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { normalizeEol, sha256 } from '../core/notebook/hash';
 import { parseNotebook, type Notebook } from '../core/notebook/notebook';
 import type { LintContext } from '../core/pipeline/lintContext';
 import { lockPathFor } from '../core/pipeline/lockFile';
-import { readIfExists } from './files';
+import type { PathRefusal } from '../core/workspacePath';
+import { findWorkspaceRoot } from './storeLocation';
+import { readWorkspaceFile, type WorkspaceRead } from './workspaceFile';
 
-/** What the CLI's linter knows of other files: the disk, each file read at most once per run. */
-export function diskContext(pipelinePath: string, notebooks = new Map<string, Notebook | Error | undefined>()): LintContext {
+/** What one lint run knows of a file: read at most once, whatever asks. */
+export interface DiskFacts {
+  read: WorkspaceRead;
+  hash?: string;
+  notebook?: Notebook | Error;
+}
+
+/**
+ * What the CLI's linter knows of other files: the disk, each file read at most once per run, and only
+ * regular files inside the workspace (the nearest folder up from the pipeline holding .cellflow/ or
+ * .git, as promotion finds it), up to the size cap. `facts` may be shared by the pipelines of one run.
+ */
+export function diskContext(pipelinePath: string, facts = new Map<string, DiskFacts>(), root = findWorkspaceRoot(path.dirname(pipelinePath), {})): LintContext {
+  const get = (file: string): DiskFacts => {
+    const key = `${root}\0${file}`;
+    let f = facts.get(key);
+    if (!f) facts.set(key, (f = { read: readWorkspaceFile(file, root) }));
+    return f;
+  };
+  const text = (file: string) => {
+    const { read } = get(file);
+    return read.kind === 'text' ? read.text : undefined;
+  };
   return {
     pipelinePath,
-    exists: (file) => fs.existsSync(file),
+    refused: (file): PathRefusal | undefined => {
+      const { read } = get(file);
+      return read.kind === 'refused' ? read.refusal : undefined;
+    },
+    exists: (file) => get(file).read.kind === 'text',
     fileHash: (file) => {
-      const text = readIfExists(file);
-      return text === undefined ? undefined : sha256(normalizeEol(text));
+      const f = get(file);
+      if (f.read.kind !== 'text') return undefined;
+      return (f.hash ??= sha256(normalizeEol(f.read.text)));
     },
     notebook: (file) => {
-      if (!notebooks.has(file)) {
-        const text = readIfExists(file);
-        let nb: Notebook | Error | undefined;
+      const f = get(file);
+      if (f.read.kind !== 'text') return undefined;
+      if (!f.notebook) {
         try {
-          nb = text === undefined ? undefined : parseNotebook(text, path.basename(file));
+          f.notebook = parseNotebook(f.read.text, path.basename(file));
         } catch (err) {
-          nb = err instanceof Error ? err : new Error(String(err));
+          f.notebook = err instanceof Error ? err : new Error(String(err));
         }
-        notebooks.set(file, nb);
       }
-      return notebooks.get(file);
+      return f.notebook;
     },
-    lockText: () => readIfExists(lockPathFor(pipelinePath)),
+    lockText: () => text(lockPathFor(pipelinePath)),
   };
 }

@@ -4,24 +4,31 @@ import type { FileWrite } from '../core/promote/promote';
 import { parseNotebook, NotebookError, type Notebook } from '../core/notebook/notebook';
 import { isPipelineFile } from '../core/pipeline/files';
 import { FileProblem } from '../core/errors';
-import { writeTarget } from './workspaceFile';
+import { readWorkspaceFile, writeTarget } from './workspaceFile';
 
-export function readIfExists(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+/**
+ * A file's text when it exists, read by the workspace rules (a regular file inside `root`, under the
+ * size cap); a `FileProblem` saying which rule refused it otherwise. For the files a pipeline names.
+ */
+export function readInside(file: string, root: string, shownAs = file): string | undefined {
+  const read = readWorkspaceFile(file, root, { shownAs });
+  if (read.kind === 'refused') throw new FileProblem(shownAs, read.refusal.reason);
+  return read.kind === 'text' ? read.text : undefined;
 }
 
-export function loadNotebookFile(file: string, shownAs = file): Notebook {
-  let text: string;
+/**
+ * A notebook from disk. With a `root`, only inside it (a notebook a pipeline names); without, anywhere
+ * (the one the user names on the command line), but a regular file under the size cap either way, so
+ * `/dev/zero` or a FIFO is a message, not a hang.
+ */
+export function loadNotebookFile(file: string, shownAs = file, root = path.parse(path.resolve(file)).root): Notebook {
+  let text: string | undefined;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readInside(file, root, shownAs);
   } catch (err) {
-    throw new NotebookError(shownAs, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message);
+    throw new NotebookError(shownAs, err instanceof FileProblem ? err.detail : (err as Error).message);
   }
+  if (text === undefined) throw new NotebookError(shownAs, 'no such file');
   return parseNotebook(text, shownAs);
 }
 
@@ -31,11 +38,7 @@ export function loadNotebookFile(file: string, shownAs = file): Notebook {
  * (links followed) and must land inside `root`; one that does not refuses the whole write.
  */
 export function writeAll(files: FileWrite[], root: string): void {
-  const targets = files.map((f) => {
-    const target = writeTarget(f.path, root, path.relative(root, f.path) || f.path);
-    if (target.kind === 'refused') throw new FileProblem(f.path, target.refusal.message.replace(/^\S+ is /, 'is '));
-    return { ...f, path: target.real };
-  });
+  const targets = writeTargets(files, root);
   const temps: Array<{ temp: string; final: string }> = [];
   try {
     for (const f of targets) {
@@ -51,6 +54,19 @@ export function writeAll(files: FileWrite[], root: string): void {
     throw err;
   }
   for (const t of temps) fs.renameSync(t.temp, t.final);
+}
+
+/**
+ * The files as they would be written, each path resolved (links followed); a `FileProblem` naming the
+ * first that would land outside `root` or on something that is not a regular file. The CLI writes what
+ * it returns; the language server checks the client's writes with it before answering.
+ */
+export function writeTargets(files: FileWrite[], root: string): FileWrite[] {
+  return files.map((f) => {
+    const target = writeTarget(f.path, root, path.relative(root, f.path) || f.path);
+    if (target.kind === 'refused') throw new FileProblem(f.path, target.refusal.reason);
+    return { ...f, path: target.real };
+  });
 }
 
 /** Pipeline files under a folder, sorted, skipping node_modules and dot-folders. */

@@ -51,7 +51,9 @@ function locate(file: string, root: string, shown: string): { kind: 'inside'; re
   try {
     real = fs.realpathSync(file);
   } catch {
-    return { kind: 'missing' };
+    // A missing path outside is refused all the same: "does not exist" would tell a pipeline from
+    // anywhere which files exist outside the workspace. Links are followed as a write would follow them.
+    return isInside(realRoot(root), resolveForWrite(file)) ? { kind: 'missing' } : { kind: 'refused', refusal: outsideWorkspace(shown, root) };
   }
   return isInside(realRoot(root), real) ? { kind: 'inside', real } : { kind: 'refused', refusal: outsideWorkspace(shown, root) };
 }

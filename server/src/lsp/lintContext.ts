@@ -1,16 +1,20 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { URI } from 'vscode-uri';
 import { normalizeEol, sha256 } from '../core/notebook/hash';
 import { parseNotebook, type Notebook } from '../core/notebook/notebook';
 import type { LintContext } from '../core/pipeline/lintContext';
 import { lockPathFor } from '../core/pipeline/lockFile';
+import type { PathRefusal } from '../core/workspacePath';
+import { readWorkspaceFile, workspaceFileStatus } from '../io/workspaceFile';
 import type { NotebookSnapshot } from '../protocol';
 import { fromSnapshot } from './promotion';
 import type { Workspace } from './workspace';
 
 interface FileFacts {
+  /** The workspace folder the file was read for: the rule depends on it. */
+  root: string;
   exists: boolean;
+  refusal?: PathRefusal;
   hash?: string;
   text?: string;
   notebook?: Notebook | Error;
@@ -20,9 +24,13 @@ interface FileFacts {
  * What the linter knows of other files, in the server: open editors first (unsaved notebooks arrive as
  * snapshots from the client; step files are synced text documents), then the disk. Disk facts are
  * cached until the client's file watcher reports a change, so a keystroke in a pipeline costs no I/O.
+ * Only regular files inside the pipeline's workspace folder are read (io/workspaceFile), open or not:
+ * a pipeline is untrusted input, and `notebook: /proc/self/fd/0` must not read the server's own stdin.
  */
 export class ServerFiles {
   private readonly facts = new Map<string, FileFacts>();
+  /** Path checks of files open in an editor, whose text comes from the editor, not the disk. */
+  private readonly openRefusals = new Map<string, { root: string; refusal: PathRefusal | undefined }>();
   private readonly openNotebooks = new Map<string, Notebook>();
   /** Document URIs by path: a lint asks about each file a pipeline names, and building a URI is not free. */
   private readonly uris = new Map<string, string>();
@@ -32,18 +40,23 @@ export class ServerFiles {
   constructor(private readonly workspace: Workspace) {}
 
   contextFor(pipelinePath: string): LintContext {
+    const root = this.workspace.rootFor(pipelinePath);
+    const refused = (file: string) => (this.isOpen(file) ? this.openRefusal(file, root) : this.disk(file, root).refusal);
     return {
       pipelinePath,
-      exists: (file) => this.openText(file) !== undefined || this.openNotebooks.has(file) || this.disk(file).exists,
+      refused,
+      exists: (file) => !refused(file) && (this.isOpen(file) || this.disk(file, root).exists),
       fileHash: (file) => {
+        if (refused(file)) return undefined;
         const open = this.openText(file);
         if (open !== undefined) return sha256(normalizeEol(open));
-        return this.disk(file).hash;
+        return this.disk(file, root).hash;
       },
-      notebook: (file) => this.openNotebooks.get(file) ?? this.diskNotebook(file),
+      notebook: (file) => (refused(file) ? undefined : (this.openNotebooks.get(file) ?? this.diskNotebook(file, root))),
       lockText: () => {
         const lock = lockPathFor(pipelinePath);
-        return this.openText(lock) ?? this.disk(lock, true).text;
+        if (refused(lock)) return undefined;
+        return this.openText(lock) ?? this.disk(lock, root, true).text;
       },
       generation: () => this.generation,
     };
@@ -52,8 +65,10 @@ export class ServerFiles {
   /** A file changed, appeared or went away on disk; for a folder, everything under it. */
   invalidate(file: string): void {
     this.facts.delete(file);
+    this.openRefusals.delete(file);
     const folder = file.endsWith(path.sep) ? file : file + path.sep;
     for (const known of this.facts.keys()) if (known.startsWith(folder)) this.facts.delete(known);
+    for (const known of this.openRefusals.keys()) if (known.startsWith(folder)) this.openRefusals.delete(known);
     this.generation++;
   }
 
@@ -72,6 +87,21 @@ export class ServerFiles {
     this.generation++;
   }
 
+  private isOpen(file: string): boolean {
+    return this.openNotebooks.has(file) || this.openText(file) !== undefined;
+  }
+
+  /** The path rule for an open file: its real path and kind, no content read (the editor has it). */
+  private openRefusal(file: string, root: string): PathRefusal | undefined {
+    let known = this.openRefusals.get(file);
+    if (known?.root !== root) {
+      const status = workspaceFileStatus(file, root);
+      known = { root, refusal: status.kind === 'refused' ? status.refusal : undefined };
+      this.openRefusals.set(file, known);
+    }
+    return known.refusal;
+  }
+
   private openText(file: string): string | undefined {
     let uri = this.uris.get(file);
     if (uri === undefined) {
@@ -82,26 +112,33 @@ export class ServerFiles {
     return this.workspace.openText(uri);
   }
 
-  private disk(file: string, keepText = false): FileFacts {
+  /**
+   * What the disk says of a file, read once until it changes. The text is kept only when asked for (the
+   * lock) or until the notebook it holds is parsed, so a thousand step files cost their hashes only.
+   */
+  private disk(file: string, root: string, keepText = false): FileFacts {
     let f = this.facts.get(file);
-    if (!f || (keepText && f.exists && f.text === undefined)) {
+    if (!f || f.root !== root || (keepText && f.exists && f.text === undefined)) {
+      let read;
       try {
-        const text = fs.readFileSync(file, 'utf8');
-        f = { exists: true, hash: sha256(normalizeEol(text)), ...(keepText ? { text } : {}) };
+        read = readWorkspaceFile(file, root);
       } catch {
-        f = { exists: false };
+        read = { kind: 'missing' } as const; // unreadable (permissions, I/O): as good as missing to lint
       }
+      if (read.kind === 'text') f = { root, exists: true, hash: sha256(normalizeEol(read.text)), ...(keepText ? { text: read.text } : {}) };
+      else f = { root, exists: false, ...(read.kind === 'refused' ? { refusal: read.refusal } : {}) };
       this.facts.set(file, f);
     }
     return f;
   }
 
-  private diskNotebook(file: string): Notebook | Error | undefined {
-    const f = this.disk(file);
+  private diskNotebook(file: string, root: string): Notebook | Error | undefined {
+    const f = this.disk(file, root);
     if (!f.exists) return undefined;
     if (!f.notebook) {
       try {
-        f.notebook = parseNotebook(fs.readFileSync(file, 'utf8'), path.basename(file));
+        const read = readWorkspaceFile(file, root);
+        f.notebook = read.kind === 'text' ? parseNotebook(read.text, path.basename(file)) : new Error(read.kind === 'refused' ? read.refusal.message : `${path.basename(file)}: no such file`);
       } catch (err) {
         f.notebook = err instanceof Error ? err : new Error(String(err));
       }

@@ -10,7 +10,7 @@ import { promote } from '../core/promote/promote';
 import { lastSources, stepSourceStatus } from '../core/promote/status';
 import { stepOfCells } from '../core/promote/stepOfCells';
 import { pythonParser } from '../io/pythonParser';
-import { loadNotebookFile } from '../io/files';
+import { loadNotebookFile, writeTargets } from '../io/files';
 import { NotebookStepsRequest, PromoteRequest, SuggestStepRequest, type NotebookSnapshot, type NotebookStep } from '../protocol';
 import { onRequest } from './requests';
 import type { Workspace } from './workspace';
@@ -35,6 +35,9 @@ export function registerPromotion(connection: Connection, workspace: Workspace):
         },
         await getAnalyzer(),
       );
+      // The client writes the files; what would land outside the workspace (a `steps` folder linked out
+      // of it, say) is refused here, before anything is written.
+      writeTargets(result.files, workspace.rootFor(params.pipelinePath));
       if (result.files.length) workspace.notePipeline(params.pipelinePath);
       return result;
     }),
@@ -71,7 +74,7 @@ export function registerPromotion(connection: Connection, workspace: Workspace):
       const dir = path.dirname(pipelinePath);
       for (const step of doc.steps()) {
         if (!step.source || path.resolve(dir, step.source.notebook) !== notebook.path) continue;
-        const status = stepSourceStatus(step, (ref) => (path.resolve(dir, ref) === notebook.path ? nb : tryLoad(path.resolve(dir, ref))), lastSources(lock, step));
+        const status = stepSourceStatus(step, (ref) => (path.resolve(dir, ref) === notebook.path ? nb : tryLoad(path.resolve(dir, ref), workspace.rootFor(pipelinePath))), lastSources(lock, step));
         steps.push({ pipelinePath, stepId: step.id, version: step.version, reads: step.reads, writes: step.writes, stale: status.stale, staleReason: status.staleReason, cells: status.currentCells });
       }
     }
@@ -89,9 +92,9 @@ export function fromSnapshot(s: NotebookSnapshot): Notebook {
   };
 }
 
-function tryLoad(file: string): Notebook | Error {
+function tryLoad(file: string, root: string): Notebook | Error {
   try {
-    return loadNotebookFile(file);
+    return loadNotebookFile(file, file, root);
   } catch (err) {
     return err instanceof Error ? err : new Error(String(err));
   }

@@ -8,6 +8,7 @@ import type { LintContext } from './lintContext';
 import { parseLock, type Lock } from './lockFile';
 import type { PipelineModel, StepFinding, StepModel } from './model';
 import type { CellRef } from './schema';
+import type { PathRefusal } from '../workspacePath';
 
 /**
  * The checks against other files: the step's code file and source notebook exist, its cells are still
@@ -42,7 +43,10 @@ function checkStep(s: StepModel, context: LintContext, lock: LockIndex | undefin
   const promoted = lockVersion(lock, s);
   if (s.code) {
     const file = resolve(s.code.value);
-    if (!context.exists(file)) {
+    const refused = context.refused?.(file);
+    if (refused) {
+      add(refusedPath(s.code.node, `The code file of \`${name}\``, s.code.value, refused));
+    } else if (!context.exists(file)) {
       add({ node: s.code.node, severity: 'error', code: 'missing-code-file', message: `The code file of \`${name}\`, ${s.code.value}, does not exist${s.notebook ? '; re-promote the step to write it again' : ''}.`, data: stepData(s) });
     } else {
       const hash = promoted ? context.fileHash(file) : undefined;
@@ -52,7 +56,13 @@ function checkStep(s: StepModel, context: LintContext, lock: LockIndex | undefin
     }
   }
   if (!s.notebook) return found;
-  const nb = context.notebook(resolve(s.notebook.value));
+  const notebookFile = resolve(s.notebook.value);
+  const refused = context.refused?.(notebookFile);
+  if (refused) {
+    add(refusedPath(s.notebook.node, `The source notebook of \`${name}\``, s.notebook.value, refused));
+    return found;
+  }
+  const nb = context.notebook(notebookFile);
   // Without a notebook, the notebook alone decides: nothing to locate or cache.
   const status = nb === undefined || nb instanceof Error ? sourceStatus(nb, NO_REFS, s.hash) : cache.sourceStatus(nb, s, promoted?.source);
   const why = status.why;
@@ -76,6 +86,12 @@ function checkStep(s: StepModel, context: LintContext, lock: LockIndex | undefin
       break;
   }
   return found;
+}
+
+/** A path the step names that Cellflow will not read, with the rule that refused it (the value shown escaped: it may hold anything). */
+function refusedPath(node: StepFinding['node'], what: string, value: string, refusal: PathRefusal): StepFinding {
+  const shown = /[\u0000-\u001f\u007f]/.test(value) ? JSON.stringify(value) : value;
+  return { node, severity: 'error', code: 'refused-path', message: `${what}, ${shown}, ${refusal.reason}.`, data: { rule: refusal.rule } };
 }
 
 function stepData(s: StepModel): Record<string, unknown> {

@@ -1,4 +1,5 @@
 import type { Notebook } from '../notebook/notebook';
+import type { PathRefusal } from '../workspacePath';
 
 /**
  * What the linter may know of the files a pipeline names. The CLI answers from disk; the language
@@ -9,6 +10,13 @@ export interface LintContext {
   /** Absolute path of the pipeline file; relative paths in it resolve against its folder. */
   pipelinePath: string;
   exists(file: string): boolean;
+  /**
+   * Why a file the pipeline names is not read at all (outside the workspace, not a regular file, over
+   * the size cap); undefined when it may be. A pipeline is untrusted input: lint runs on any cloned
+   * repository, in Restricted Mode too. For a refused file, the other methods answer as if it were
+   * missing.
+   */
+  refused?(file: string): PathRefusal | undefined;
   /** `sha256:…` of a file's content, undefined when it does not exist. */
   fileHash(file: string): string | undefined;
   /** A notebook: its model, an Error when it cannot be read, undefined when it does not exist. */
