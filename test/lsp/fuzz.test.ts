@@ -1,5 +1,7 @@
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import fc from 'fast-check';
 import { CompletionRequest, DocumentSymbolRequest, HoverRequest } from 'vscode-languageserver-protocol';
 import { URI } from 'vscode-uri';
@@ -8,6 +10,7 @@ import { LspClient } from '../support/lspClient';
 import { promotedWorkspace } from '../support/promotedWorkspace';
 
 const RUNS = Number(process.env.CELLFLOW_FUZZ_RUNS ?? 10_000);
+const HOSTILE_RUNS = Number(process.env.CELLFLOW_FUZZ_HOSTILE_RUNS ?? 1000);
 const ANSWER_WITHIN_MS = 1000;
 
 /** Text that YAML and the pipeline format find interesting. */
@@ -104,5 +107,116 @@ describe(`language server under ${RUNS} mutated pipeline documents (fast-check)`
     assert.equal(status.pid, lsp.process.pid, 'the same server process answered throughout');
     assert.equal(lsp.stderr, '', 'the server wrote nothing to stderr (no crash report)');
     console.log(`      ${count} documents; slowest answer ${slowest} ms`);
+  });
+});
+
+/** Paths a cloned repository's pipeline may name to hang, exhaust or spy on the server. */
+const HOSTILE_PATHS = [
+  '../../../../../../../dev/zero',
+  '/dev/zero',
+  '/dev/stdin',
+  '/proc/self/fd/0',
+  '/proc/self/environ',
+  '/etc/passwd',
+  'fifo.ipynb',
+  'linked-out.ipynb',
+  'notebooks',
+  '"steps/\\0.py"',
+  '../outside-of-it.py',
+];
+
+/** An alias bomb: each level repeats the one before nine times (9^levels leaves) in a few hundred bytes. */
+function aliasBomb(levels: number, indent = '  '): string {
+  const out = [`${indent}l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]`];
+  for (let i = 1; i < levels; i++) out.push(`${indent}l${i}: &l${i} [${Array(9).fill(`*l${i - 1}`).join(', ')}]`);
+  return out.join('\n');
+}
+
+/** Where an alias bomb can go in a pipeline document, and what a step may reference from it. */
+const BOMBS: Array<(text: string) => string> = [
+  (t) => t.replace('params:\n', `params:\n${aliasBomb(9)}\n`),
+  (t) => t.replace('params:\n', `params:\n${aliasBomb(9)}\n`).replace('params: [TEST_SIZE, SEED, C]', 'params: [TEST_SIZE, SEED, C, l8]'),
+  (t) => t.replace('params:\n', `params:\n${aliasBomb(9)}\n`).replace('reads: [customers]', 'reads: *l8'),
+  (t) => t.replace('params:\n', `params:\n${aliasBomb(9)}\n`).replace('depends-on: [clean]', 'depends-on: *l7'),
+  (t) => t.replace('params:\n', `params:\n${aliasBomb(9)}\n`).replace('params: [TEST_SIZE, SEED, C]', 'params: *l8'),
+  (t) => `${t}x-bomb:\n${aliasBomb(9)}\n`,
+];
+
+describe(`language server under ${HOSTILE_RUNS} pipelines naming hostile paths and alias bombs (fast-check)`, function () {
+  this.timeout(Math.max(120_000, HOSTILE_RUNS * 400));
+  let lsp: LspClient;
+  let ws: Awaited<ReturnType<typeof promotedWorkspace>>;
+  let outside: string;
+
+  before(async () => {
+    ws = await promotedWorkspace();
+    outside = fs.mkdtempSync(path.join(path.dirname(ws.dir), 'cellflow-outside-'));
+    fs.writeFileSync(path.join(outside, 'secret.ipynb'), 'root:x:0:0 SECRET_TOKEN=abc');
+    fs.symlinkSync(path.join(outside, 'secret.ipynb'), path.join(ws.dir, 'linked-out.ipynb'));
+    execFileSync('mkfifo', [path.join(ws.dir, 'fifo.ipynb')]);
+    lsp = new LspClient();
+    await lsp.initialize(ws.dir);
+  });
+  after(() => {
+    lsp?.kill();
+    ws?.cleanup();
+    if (outside) fs.rmSync(outside, { recursive: true, force: true });
+  });
+
+  it('answers diagnostics, hover, completion and outline within a second, refusing each path by its rule and never quoting a file', async () => {
+    const base = fs.readFileSync(ws.pipeline, 'utf8');
+    const uri = URI.file(ws.pipeline).toString();
+    await lsp.open(uri, base);
+    await lsp.diagnosticsFor(uri, { version: 1 });
+    let slowest = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.option(fc.constantFrom(...HOSTILE_PATHS), { nil: undefined }),
+        fc.option(fc.constantFrom(...HOSTILE_PATHS), { nil: undefined }),
+        fc.option(fc.nat({ max: BOMBS.length - 1 }), { nil: undefined }),
+        fc.array(fc.nat(), { minLength: 3, maxLength: 3 }),
+        async (notebook, code, bomb, probes) => {
+          let text = base;
+          if (notebook) text = text.replace('notebook: notebooks/churn.ipynb\n      cells:\n        - {index: 6', `notebook: ${notebook}\n      cells:\n        - {index: 6`);
+          if (code) text = text.replace('code: steps/train.py', `code: ${code}`);
+          if (bomb !== undefined) text = BOMBS[bomb](text);
+          const t0 = Date.now();
+          const version = await lsp.change(uri, [{ text }]);
+          const { diagnostics } = await lsp.diagnosticsFor(uri, { version, timeoutMs: ANSWER_WITHIN_MS });
+          const lines = text.split('\n');
+          const positions = probes.map((p) => {
+            const line = p % lines.length;
+            return { line, character: p % (lines[line].length + 1) };
+          });
+          // The hostile values themselves, where hover and go-to-definition look at the file they name.
+          for (const needle of [notebook, code, 'l8', '*l8']) {
+            const at = needle ? text.indexOf(needle) : -1;
+            if (at >= 0) positions.push({ line: text.slice(0, at).split('\n').length - 1, character: at - text.lastIndexOf('\n', at - 1) });
+          }
+          const answers = await Promise.all(
+            positions
+              .flatMap((position): Array<Promise<unknown>> => [
+                lsp.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position }),
+                lsp.connection.sendRequest(CompletionRequest.type, { textDocument: { uri }, position }),
+              ])
+              .concat([lsp.connection.sendRequest(DocumentSymbolRequest.type, { textDocument: { uri } })]),
+          );
+          const elapsed = Date.now() - t0;
+          slowest = Math.max(slowest, elapsed);
+          const shown = JSON.stringify([diagnostics, answers]);
+          assert.doesNotMatch(shown, /root:x|SECRET_TOKEN/, 'no content of a file outside the workspace');
+          const refused = diagnostics.filter((d) => d.code === 'refused-path');
+          if (notebook) assert.ok(refused.some((d) => /^The source notebook of `clean`, /.test(d.message)), `notebook: ${notebook} is refused: ${JSON.stringify(diagnostics.map((d) => d.message))}`);
+          if (code) assert.ok(refused.some((d) => /^The code file of `train`, /.test(d.message)), `code: ${code} is refused: ${JSON.stringify(diagnostics.map((d) => d.message))}`);
+          for (const d of refused) assert.match(d.message, /is outside the workspace|not a regular file|is not a path: it holds a NUL byte/);
+          return elapsed < ANSWER_WITHIN_MS && lsp.process.exitCode === null;
+        },
+      ),
+      { numRuns: HOSTILE_RUNS, seed: Number(process.env.CELLFLOW_FUZZ_SEED ?? 20261202), endOnFailure: true },
+    );
+    const status = await lsp.request(ServerStatusRequest, null);
+    assert.equal(status.pid, lsp.process.pid, 'the same server process answered throughout');
+    assert.equal(lsp.stderr, '', 'the server wrote nothing to stderr (no crash report)');
+    console.log(`      ${HOSTILE_RUNS} documents; slowest answer ${slowest} ms`);
   });
 });

@@ -2,6 +2,7 @@ import type { Lines } from '../../text/lineIndex';
 import type { PipelineModel } from '../model';
 import { fieldDescription, objectKeysAt } from '../schemaDiagnostics';
 import { stepAt } from './locate';
+import { previewValue } from '../../text/preview';
 
 export interface CompletionItem {
   label: string;
@@ -54,7 +55,7 @@ function valuesFor(key: string | undefined, parent: string[], model: PipelineMod
     return model.steps.filter((s) => s.id && s !== step).map((s) => ({ label: s.id!.value, kind: 'step', detail: `step v${s.version}`, documentation: `writes ${s.writes.map((w) => w.value).join(', ') || 'nothing'}` }));
   }
   if (key === 'params' && inStep) {
-    return [...model.params].map(([name, p]) => ({ label: name, kind: 'param', detail: `param = ${JSON.stringify(p.value)}` }));
+    return [...model.params].map(([name, p]) => ({ label: name, kind: 'param', detail: `param = ${previewValue(p.value)}` }));
   }
   if (key === 'reads' && inStep) {
     const names = new Map<string, string>();

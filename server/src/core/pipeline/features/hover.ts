@@ -6,6 +6,7 @@ import type { ParsedPipeline } from '../parse';
 import { fieldDescription } from '../schemaDiagnostics';
 import { targetAt } from './locate';
 import { stepById } from './navigation';
+import { previewValue } from '../../text/preview';
 
 export interface HoverResult {
   markdown: string;
@@ -35,7 +36,7 @@ export function hover(parsed: ParsedPipeline, model: PipelineModel, offset: numb
       const users = model.steps.filter((s) => s.params.some((p) => p.value === t.name)).map((s) => s.id?.value ?? `steps[${s.index}]`);
       const node = t.kind === 'param-ref' ? t.item.node : t.node;
       const base = t.kind === 'param-ref' ? t.step.base : 0;
-      const value = def ? `\`${JSON.stringify(def.value)}\`` : '_not defined under `params:`_';
+      const value = def ? `\`${previewValue(def.value)}\`` : '_not defined under `params:`_';
       return { markdown: `**param \`${t.name}\`** = ${value}\n\nused by: ${list(users)}`, start: node.start + base, end: node.end + base };
     }
     case 'data': {

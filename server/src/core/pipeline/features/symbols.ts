@@ -1,6 +1,7 @@
 import type { YNode } from '../../yaml/nodes';
 import type { PipelineModel } from '../model';
 import type { ParsedPipeline } from '../parse';
+import { previewValue } from '../../text/preview';
 
 export interface SymbolNode {
   name: string;
@@ -23,7 +24,7 @@ export function documentSymbols(parsed: ParsedPipeline, model: PipelineModel): S
     const node: SymbolNode = { name: key.text, kind: key.text === 'params' || key.text === 'steps' ? 'section' : 'field', start: key.start, end: Math.max(key.end, value.end), selectionStart: key.start, selectionEnd: key.end, children: [] };
     if (key.text === 'name' && value.kind === 'scalar') node.detail = value.text;
     if (key.text === 'params') {
-      for (const [name, { key: k, value: v }] of model.params) node.children.push(leaf(name, 'param', k, 0, JSON.stringify(v)));
+      for (const [name, { key: k, value: v }] of model.params) node.children.push(leaf(name, 'param', k, 0, previewValue(v)));
     }
     if (key.text === 'steps') {
       for (const s of model.steps) {
