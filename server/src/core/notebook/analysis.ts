@@ -1,6 +1,7 @@
 import type { Parser } from 'web-tree-sitter';
 import { analyzeCell } from '../python/analyze';
 import type { CellAnalysis } from '../python/cellAnalysis';
+import { DEFAULT_UPDATE_RULES, type UpdateRules } from '../python/updates';
 import type { Notebook } from './notebook';
 
 /**
@@ -13,6 +14,8 @@ export class NotebookAnalyzer {
   constructor(
     readonly parser: Parser,
     private readonly capacity = 5000,
+    /** Which calls change objects in place; fixed per analyzer, since results are cached by source. */
+    readonly rules: UpdateRules = DEFAULT_UPDATE_RULES,
   ) {}
 
   cell(source: string): CellAnalysis {
@@ -21,7 +24,7 @@ export class NotebookAnalyzer {
       // Refresh its place: the map's order is the eviction order.
       this.cache.delete(source);
     } else {
-      a = analyzeCell(this.parser, source);
+      a = analyzeCell(this.parser, source, this.rules);
     }
     this.cache.set(source, a);
     if (this.cache.size > this.capacity) this.cache.delete(this.cache.keys().next().value!);

@@ -18,6 +18,30 @@ export interface Definition {
   source: string;
   /** Module names its body and signature read: imports, other definitions or data. */
   freeNames: string[];
+  /** 0-based first and last line in the cell (decorators included), and whether it starts at column 0. */
+  line: number;
+  endLine: number;
+  topLevel: boolean;
+}
+
+/**
+ * A module-level statement that may be setup of an imported module or of the process (`np.random.seed(0)`,
+ * `openai.api_key = os.environ["KEY"]`, `load_dotenv()`): kept by promotion for later steps when `root`
+ * is an import.
+ */
+export interface SetupStatement {
+  /** 0-based first and last line in the cell. */
+  line: number;
+  endLine: number;
+  text: string;
+  /** The name the statement acts on (`np`, `openai`, `load_dotenv`). */
+  root: string;
+  /** `root` was imported in this cell, before the statement. */
+  importedHere: boolean;
+  /** Other names it reads (`os` in `os.environ["KEY"]`, `SEED` in `np.random.seed(SEED)`). */
+  reads: string[];
+  /** Its effect is on the whole process (seeding, environment, warnings), not on `root` alone. */
+  processWide: boolean;
 }
 
 export interface SyntaxProblem {
@@ -30,8 +54,16 @@ export interface SyntaxProblem {
 export interface CellAnalysis {
   /** Names the cell reads that it did not bind first: its inputs. Builtins are left out. */
   reads: string[];
-  /** Data names the cell binds or changes at module level (imports and definitions are listed apart). */
+  /** Data names the cell binds at module level, or binds and then changes (imports and definitions are listed apart). */
   writes: string[];
+  /**
+   * Names from before the cell that it changes in place (`grid.fit(X, y)`, `df["x"] = …`,
+   * `random.shuffle(deck)`) without binding them first: data to write, or modules being set up, which
+   * promotion tells apart against the earlier cells.
+   */
+  updates: string[];
+  /** Module-level statements that may be setup (see SetupStatement). */
+  setup: SetupStatement[];
   /** Names from before the cell that it deletes. */
   deletes: string[];
   imports: ImportBinding[];

@@ -4,6 +4,8 @@ export interface Magic {
   line: number;
   text: string;
   kind: 'line-magic' | 'cell-magic' | 'shell' | 'help';
+  /** What becomes of it in a step, as promotion tells the user: "runs `x = f()` without timing". */
+  effect: string;
 }
 
 export interface MaskedCell {
@@ -14,22 +16,36 @@ export interface MaskedCell {
   foreignCellMagic?: string;
 }
 
-/** Cell magics whose body is Python that runs as usual. */
-const PYTHON_CELL_MAGICS = new Set(['time', 'timeit', 'capture', 'prun', 'debug', 'memit']);
-/** Line magics that run the Python statement after them. */
-const PYTHON_LINE_MAGICS = /^%(time|timeit|prun|memit)\s+((?:-\w+(?:\s+\d+)?\s+)*)/;
+/** Cell magics whose body is Python that runs once, as usual, in the user's namespace. */
+const PYTHON_CELL_MAGICS = new Set(['time', 'capture', 'prun', 'debug', 'memit']);
+/**
+ * Magics that run their statement or body in a namespace of their own, many times: IPython keeps no
+ * name they bind, so in a step they run nothing and write nothing.
+ */
+const DISCARDING_MAGICS = new Set(['timeit']);
+/** Line magics that run the Python statement after them, once, in the user's namespace. */
+const PYTHON_LINE_MAGICS = /^%(time|prun|memit)\s+((?:-[sDTl]\s+\S+\s+|-\w+(?:\s+\d+)?\s+)*)/;
+const DISCARDING_LINE_MAGICS = /^%(timeit)\b/;
+/** What each magic that runs Python leaves out when its code runs in a step. */
+const WITHOUT: Record<string, string> = { time: 'timing', prun: 'profiling', memit: 'memory measurement', capture: 'capturing its output', debug: 'the debugger' };
 
 export function maskIPython(source: string): MaskedCell {
   const lines = source.split(/\r?\n/);
   const magics: Magic[] = [];
   const cell = /^%%(\w+)(.*)$/.exec(lines[0] ?? '');
   if (cell) {
-    magics.push({ line: 0, text: lines[0], kind: 'cell-magic' });
-    if (!PYTHON_CELL_MAGICS.has(cell[1])) {
-      return { python: lines.map((l, i) => (i === 0 ? note(l) : `# ${l}`)).join('\n'), magics, foreignCellMagic: cell[1] };
+    const name = cell[1];
+    if (DISCARDING_MAGICS.has(name)) {
+      magics.push({ line: 0, text: lines[0], kind: 'cell-magic', effect: `runs nothing and writes nothing in the step: IPython runs a %%${name} cell in a namespace of its own and keeps none of its names` });
+      return { python: lines.map((l, i) => (i === 0 ? note(l) : `# ${l}`)).join('\n'), magics };
+    }
+    if (!PYTHON_CELL_MAGICS.has(name)) {
+      magics.push({ line: 0, text: lines[0], kind: 'cell-magic', effect: 'is not Python: the cell cannot be a step' });
+      return { python: lines.map((l, i) => (i === 0 ? note(l) : `# ${l}`)).join('\n'), magics, foreignCellMagic: name };
     }
     // `%%capture out` binds `out`.
-    const captured = cell[1] === 'capture' ? /(?:^|\s)([A-Za-z_]\w*)\s*$/.exec(cell[2]) : null;
+    const captured = name === 'capture' ? /(?:^|\s)([A-Za-z_]\w*)\s*$/.exec(cell[2]) : null;
+    magics.push({ line: 0, text: lines[0], kind: 'cell-magic', effect: `the cell's code runs in the step as usual, without ${WITHOUT[name]}${captured ? ` (\`${captured[1]}\` is None)` : ''}` });
     lines[0] = captured ? `${captured[1]} = None  # [cellflow] IPython: ${lines[0]}` : `pass  # [cellflow] IPython: ${lines[0]}`;
   }
   let inTripleString: string | undefined;
@@ -38,7 +54,7 @@ export function maskIPython(source: string): MaskedCell {
     if (!inTripleString) {
       const masked = maskLine(line);
       if (masked) {
-        magics.push({ line: i, text: line.trim(), kind: masked.kind });
+        magics.push({ line: i, text: line.trim(), kind: masked.kind, effect: masked.effect });
         lines[i] = masked.python;
         continue;
       }
@@ -48,20 +64,29 @@ export function maskIPython(source: string): MaskedCell {
   return { python: lines.join('\n'), magics };
 }
 
-function maskLine(line: string): { python: string; kind: Magic['kind'] } | undefined {
+const NOT_RUN = 'does not run in a step';
+
+function maskLine(line: string): { python: string; kind: Magic['kind']; effect: string } | undefined {
   const m = /^(\s*)(.*)$/.exec(line)!;
   const indent = m[1];
   const rest = m[2];
   if (!rest) return undefined;
   const timed = PYTHON_LINE_MAGICS.exec(rest);
-  if (timed) return { python: `${indent}${rest.slice(timed[0].length)}  # [cellflow] IPython: %${timed[1]}`, kind: 'line-magic' };
-  if (rest.startsWith('%')) return { python: `${indent}${note(rest)}`, kind: 'line-magic' };
-  if (rest.startsWith('!')) return { python: `${indent}${note(rest)}`, kind: 'shell' };
-  if (rest.startsWith('?') || /^[\w.]+\?\??$/.test(rest)) return { python: `${indent}${note(rest)}`, kind: 'help' };
+  if (timed) {
+    const statement = rest.slice(timed[0].length);
+    return { python: `${indent}${statement}  # [cellflow] IPython: %${timed[1]}`, kind: 'line-magic', effect: `runs as \`${statement.trim()}\` in the step, without ${WITHOUT[timed[1]]}` };
+  }
+  const discarding = DISCARDING_LINE_MAGICS.exec(rest);
+  if (discarding) {
+    return { python: `${indent}${note(rest)}`, kind: 'line-magic', effect: `runs nothing and writes nothing in the step: IPython runs a %${discarding[1]} statement in a namespace of its own and keeps none of its names` };
+  }
+  if (rest.startsWith('%')) return { python: `${indent}${note(rest)}`, kind: 'line-magic', effect: NOT_RUN };
+  if (rest.startsWith('!')) return { python: `${indent}${note(rest)}`, kind: 'shell', effect: `${NOT_RUN} (shell commands are not step code)` };
+  if (rest.startsWith('?') || /^[\w.]+\?\??$/.test(rest)) return { python: `${indent}${note(rest)}`, kind: 'help', effect: NOT_RUN };
   // `files = !ls` or `names = %who_ls`: keep the binding, drop what IPython would run.
   const assigned = /^([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=\s*([!%].*)$/.exec(rest);
   if (assigned) {
-    return { python: `${indent}${assigned[1]} = None  # [cellflow] IPython: ${rest}`, kind: assigned[2].startsWith('!') ? 'shell' : 'line-magic' };
+    return { python: `${indent}${assigned[1]} = None  # [cellflow] IPython: ${rest}`, kind: assigned[2].startsWith('!') ? 'shell' : 'line-magic', effect: `${NOT_RUN}: \`${assigned[1]}\` is None` };
   }
   return undefined;
 }

@@ -7,7 +7,7 @@ export interface Scope {
   bind(name: string): void;
   /** A name bound only for a block, like `except E as err`: not data the cell produces. */
   bindTemporary(name: string): void;
-  /** `x.attr = …` or `x[k] = …`: reads x and changes it. */
+  /** `x.attr = …`, `x[k] = …` or `x.fit(…)`: reads x and changes it. */
   mutate(name: string): void;
   delete(name: string): void;
   /** Free names of a nested function or lambda body, read when it runs rather than now. */
@@ -25,6 +25,12 @@ export interface Scope {
 export class ModuleScope implements Scope {
   readonly reads = new Set<string>();
   readonly writes = new Set<string>();
+  /**
+   * Names from before the cell that it changes in place without binding them first. Whether each is
+   * data (then the step writes it) or a module (`np.random.seed(0)`, setup) is known only against the
+   * earlier cells, so promotion decides.
+   */
+  readonly updates = new Set<string>();
   readonly deletes = new Set<string>();
   readonly imports: ImportBinding[] = [];
   readonly definitions: Definition[] = [];
@@ -48,7 +54,17 @@ export class ModuleScope implements Scope {
   }
   mutate(name: string): void {
     this.read(name);
-    if (!this.nonData.has(name)) this.writes.add(name);
+    if (this.nonData.has(name)) return;
+    if (this.bound.has(name)) this.writes.add(name);
+    else this.updates.add(name);
+  }
+  /** Whether the cell has bound `name` (data, import or definition) by this point. */
+  isBound(name: string): boolean {
+    return this.bound.has(name);
+  }
+  /** Whether `name` is, at this point of the cell, bound by an import in it. */
+  isImport(name: string): boolean {
+    return this.nonData.has(name) && this.imports.some((i) => i.name === name);
   }
   delete(name: string): void {
     if (!this.bound.has(name)) {
@@ -79,7 +95,15 @@ export class ModuleScope implements Scope {
     this.bound.add(name);
     this.nonData.add(name);
     this.writes.delete(name);
-    this.definitions.push({ name, kind, source: dedent(this.text.slice(node.startIndex, node.endIndex), node.startPosition.column), freeNames: [...new Set(freeNames)] });
+    this.definitions.push({
+      name,
+      kind,
+      source: dedent(this.text.slice(node.startIndex, node.endIndex), node.startPosition.column),
+      freeNames: [...new Set(freeNames)],
+      line: node.startPosition.row,
+      endLine: node.endPosition.row,
+      topLevel: node.startPosition.column === 0,
+    });
   }
   /** Function bodies read module names when called, by which time the whole cell has run. */
   finish(): void {
@@ -166,8 +190,10 @@ export class ClassScope implements Scope {
   bindTemporary(name: string): void {
     this.bound.add(name);
   }
+  /** A class body or comprehension runs at once: changing an outer name's object changes it there. */
   mutate(name: string): void {
-    this.read(name);
+    if (this.bound.has(name)) return;
+    this.parent.mutate(name);
   }
   delete(name: string): void {
     this.bound.delete(name);

@@ -1,15 +1,21 @@
 import type { Node } from 'web-tree-sitter';
 import { ClassScope, ComprehensionScope, FunctionScope, RecordingScope, type Scope } from './scopes';
+import { DEFAULT_UPDATE_RULES, methodUpdates, type UpdateRules } from './updates';
 
 const COMPREHENSIONS = new Set(['list_comprehension', 'set_comprehension', 'dictionary_comprehension', 'generator_expression']);
 const TARGET_GROUPS = new Set(['pattern_list', 'tuple_pattern', 'list_pattern', 'tuple', 'list', 'expression_list', 'parenthesized_expression', 'as_pattern_target', 'list_splat_pattern', 'list_splat']);
 
 /** Visits statements and expressions, telling the scope what each name does. */
 export class Walker {
+  constructor(private readonly rules: UpdateRules = DEFAULT_UPDATE_RULES) {}
+
   visit(node: Node, scope: Scope): void {
     switch (node.type) {
       case 'identifier':
         scope.read(node.text);
+        return;
+      case 'call':
+        this.call(node, scope);
         return;
       case 'attribute':
         this.visitField(node, 'object', scope);
@@ -78,6 +84,27 @@ export class Walker {
           return;
         }
         for (const child of node.namedChildren) if (child) this.visit(child, scope);
+    }
+  }
+
+  /**
+   * A call reads what it names; a method call on a name's object, or a known in-place function given
+   * the name, also changes it (./updates.ts says when).
+   */
+  private call(node: Node, scope: Scope): void {
+    for (const child of node.namedChildren) if (child) this.visit(child, scope);
+    const fn = node.childForFieldName('function');
+    const args = node.childForFieldName('arguments');
+    if (fn?.type === 'attribute') {
+      const receiver = fn.childForFieldName('object');
+      const root = receiver && plainRoot(receiver);
+      const method = fn.childForFieldName('attribute')?.text;
+      if (root && method && methodUpdates(method, passesInplace(args))) scope.mutate(root);
+    }
+    if (fn && (fn.type === 'identifier' || fn.type === 'attribute') && this.rules.inPlaceFunctions.has(squash(fn.text))) {
+      const first = args?.namedChildren.find((a) => a && a.type !== 'keyword_argument' && a.type !== 'comment');
+      const root = first && plainRoot(first);
+      if (root) scope.mutate(root);
     }
   }
 
@@ -389,6 +416,26 @@ function collectReads(decorators: Node[], whole: Node, walker: Walker, scratch: 
   const supers = def?.childForFieldName('superclasses');
   if (supers) walker.visit(supers, recorder);
   return [...recorder.names];
+}
+
+/**
+ * `a` in `a`, `a.b.c` or `a["k"].b`: a name whose object the expression is part of. Not through a call
+ * (`df.groupby("k")` is a new object) nor a literal.
+ */
+function plainRoot(node: Node): string | undefined {
+  let n: Node | null = node;
+  while (n && (n.type === 'attribute' || n.type === 'subscript' || n.type === 'parenthesized_expression')) {
+    n = n.type === 'attribute' ? n.childForFieldName('object') : n.type === 'subscript' ? n.childForFieldName('value') : n.namedChildren[0];
+  }
+  return n?.type === 'identifier' ? n.text : undefined;
+}
+
+/** `inplace=True` among a call's arguments. */
+function passesInplace(args: Node | null): boolean {
+  for (const a of args?.namedChildren ?? []) {
+    if (a?.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'inplace' && a.childForFieldName('value')?.type === 'true') return true;
+  }
+  return false;
 }
 
 /** `a` in `a.b.c[0]`. */
