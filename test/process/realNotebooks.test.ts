@@ -71,7 +71,11 @@ describe('promoting cells of real notebooks (handson-ml3)', () => {
       assert.match(s.source.cells[0].hash, /^sha256:/, 'found again by content hash instead');
     }
     const preprocessing = fs.readFileSync(path.join(dir, 'steps', 'preprocessing.py'), 'utf8');
-    assert.match(preprocessing, /# ---- carried from cell 136: class ClusterSimilarity ----/, 'the class it uses is carried along');
+    const shared = /^from (cellflow_defs\.ClusterSimilarity_[0-9a-f]{8}) import ClusterSimilarity$/m.exec(preprocessing);
+    assert.ok(shared, 'the class it uses is carried along, in a module steps share');
+    const module = fs.readFileSync(path.join(dir, 'steps', ...shared[1].split('.')) + '.py', 'utf8');
+    assert.match(module, /^class ClusterSimilarity\(BaseEstimator, TransformerMixin\):$/m);
+    assert.match(module, /^from sklearn\.base import BaseEstimator, TransformerMixin$/m, 'with the imports it needs');
     assert.match(preprocessing, /^from sklearn\.pipeline import make_pipeline$/m, 'and the imports it needs');
   });
 

@@ -80,6 +80,13 @@ describe('notebooks', () => {
     assert.equal(toStepId('2. Évaluer le modèle'), 'step_2_evaluer_le_modele');
   });
 
+  it('cuts a long heading into a step id at a word boundary, never mid-word', () => {
+    assert.equal(toStepId('Fine-tune the pretrained transformer on the labelled customer reviews'), 'fine_tune_the_pretrained_transformer_on');
+    assert.equal(toStepId('Supercalifragilisticexpialidocious_and_then_some_more_words'), 'supercalifragilisticexpialidocious_and');
+    assert.equal(toStepId('a'.repeat(60)), 'a'.repeat(40), 'one word longer than the limit is cut');
+    assert.equal(toStepId('Exactly forty characters long heading xx'), 'exactly_forty_characters_long_heading_xx');
+  });
+
   describe('finding promoted cells again', () => {
     const cells = (sources: string[], ids?: string[]): Notebook => ({
       path: 'nb.ipynb',

@@ -34,3 +34,13 @@ export class PipelineFileError extends FileProblem {}
 
 /** A value or argument Cellflow will not take (a model name, an alias, a cell range, a metric that is not a number). */
 export class InvalidInput extends UserError {}
+
+/** Promotion of cells that already belong to other steps, refused unless the user moves them. */
+export class CellsTaken extends InvalidInput {
+  constructor(
+    message: string,
+    readonly holders: Array<{ stepId: string; cells: number[] }>,
+  ) {
+    super(message);
+  }
+}

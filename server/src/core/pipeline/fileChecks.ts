@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { Diagnostic } from '../diagnostic';
 import type { Notebook } from '../notebook/notebook';
-import { sourceStatus, type SourceStatus } from '../notebook/sourceStatus';
+import { carriedReason, sourceStatus, type SourceStatus } from '../notebook/sourceStatus';
 import type { Lines } from '../text/lineIndex';
 import { emitter } from './emitter';
 import type { LintContext } from './lintContext';
@@ -64,7 +64,7 @@ function checkStep(s: StepModel, context: LintContext, lock: LockIndex | undefin
   }
   const nb = context.notebook(notebookFile);
   // Without a notebook, the notebook alone decides: nothing to locate or cache.
-  const status = nb === undefined || nb instanceof Error ? sourceStatus(nb, NO_REFS, s.hash) : cache.sourceStatus(nb, s, promoted?.source);
+  const status = nb === undefined || nb instanceof Error ? sourceStatus(nb, NO_REFS, s.hash) : cache.sourceStatus(nb, s, promoted?.source, promoted?.carried);
   const why = status.why;
   switch (why.kind) {
     case 'notebook-missing':
@@ -82,6 +82,9 @@ function checkStep(s: StepModel, context: LintContext, lock: LockIndex | undefin
     case 'cells-changed':
       add({ node: s.id?.node ?? s.node, severity: 'warning', code: 'stale-step', message: `\`${name}\` v${s.version} is stale: its cells in ${s.notebook.value} changed since it was promoted. Re-promote it to make v${s.version + 1}.`, data: { ...stepData(s), cells: status.currentCells } });
       break;
+    case 'carried-changed':
+      add({ node: s.id?.node ?? s.node, severity: 'warning', code: 'stale-step', message: `\`${name}\` v${s.version} is stale: ${carriedReason(why.cells, s.version)}. Re-promote it to make v${s.version + 1}.`, data: { ...stepData(s), cells: status.currentCells } });
+      break;
     case 'current':
       break;
   }
@@ -98,7 +101,7 @@ function stepData(s: StepModel): Record<string, unknown> {
   return { stepId: s.id?.value, notebook: s.notebook?.value };
 }
 
-type StatusEntries = Array<{ refs: CellRef[]; previous: string[] | undefined; status: SourceStatus }>;
+type StatusEntries = Array<{ refs: CellRef[]; previous: string[] | undefined; carried: CellRef[] | undefined; status: SourceStatus }>;
 
 type LockVersions = Lock['steps'][string]['versions'];
 
@@ -152,7 +155,7 @@ export class FileCheckCache {
    * A step's source status (where its cells are, what they hash to, stale or not), cached per notebook
    * version and step. Lookups allocate nothing: a cold lint of a large pipeline asks for every step.
    */
-  sourceStatus(nb: Notebook, s: StepModel, previous: string[] | undefined): SourceStatus {
+  sourceStatus(nb: Notebook, s: StepModel, previous: string[] | undefined, carried?: CellRef[]): SourceStatus {
     // Steps of one pipeline nearly all name the same notebook: keep its map at hand.
     let perNotebook = this.lastNotebook === nb ? this.lastStatuses : this.statuses.get(nb);
     if (!perNotebook) this.statuses.set(nb, (perNotebook = new Map()));
@@ -161,12 +164,12 @@ export class FileCheckCache {
     const key = s.hash ?? '';
     let entries = perNotebook.get(key);
     if (!entries) perNotebook.set(key, (entries = []));
-    for (const e of entries) if (e.previous === previous && sameRefs(e.refs, s.cells)) return e.status;
+    for (const e of entries) if (e.previous === previous && e.carried === carried && sameRefs(e.refs, s.cells)) return e.status;
     const refs = s.cells.map((c) => c.ref);
-    const status = sourceStatus(nb, refs, s.hash, previous);
+    const status = sourceStatus(nb, refs, s.hash, previous, carried);
     // A few lock versions per step hash at most; an older one is dropped (recomputed if it comes back).
     if (entries.length >= 4) entries.shift();
-    entries.push({ refs, previous, status });
+    entries.push({ refs, previous, carried, status });
     return status;
   }
 }

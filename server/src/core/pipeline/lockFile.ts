@@ -14,6 +14,12 @@ const VersionRecord = z.object({
   codeHash: z.string(),
   reads: z.array(z.string()),
   writes: z.array(z.string()),
+  /** Names the step changes in place that came from before it (it reads and writes them). */
+  updates: z.array(z.string()).optional(),
+  /** Setup statements carried from earlier cells, as `cell 1: np.random.seed(42)`. */
+  setup: z.array(z.string()).optional(),
+  /** The earlier cells the step carries code from (imports, definitions, setup): a change there makes it stale too. */
+  carried: z.array(CellRef).optional(),
   promotedAt: z.string(),
 });
 

@@ -1,4 +1,42 @@
-import type { StepPlan } from './plan';
+import { sha256 } from '../notebook/hash';
+import type { CarriedDefinition, StepPlan } from './plan';
+
+/** The folder, beside the step files, that holds the definitions steps share. */
+export const SHARED_DEFINITIONS_PACKAGE = 'cellflow_defs';
+
+/** A carried function or class in a module of its own, so its instances pickle in one step and load in another. */
+export interface SharedDefinition {
+  name: string;
+  /** `cellflow_defs.Box_1a2b3c4d`: named by its content, so two versions never share a name. */
+  module: string;
+  /** Path of the module file relative to the step files' folder (POSIX). */
+  file: string;
+  text: string;
+}
+
+/**
+ * The shared modules of a plan's definitions, each after those it uses. A module holds the imports its
+ * definition needs, imports the shared definitions it uses, then the definition itself; its name ends
+ * in the hash of that text, so a changed definition is a new module and every step that carries it
+ * changes too (its code hash, and so lint's view of it).
+ */
+export function sharedDefinitions(plan: StepPlan): SharedDefinition[] {
+  const byName = new Map(plan.definitions.filter((d) => !d.inline).map((d) => [d.name, d]));
+  const done = new Map<string, SharedDefinition>();
+  const build = (def: CarriedDefinition): SharedDefinition => {
+    const known = done.get(def.name);
+    if (known) return known;
+    const uses = (def.uses ?? []).map((u) => build(byName.get(u)!));
+    const body = [...mergeImports(def.moduleImports ?? []), ...uses.map((u) => `from ${u.module} import ${u.name}`), '', '', def.source, ''].join('\n');
+    const module = `${SHARED_DEFINITIONS_PACKAGE}.${def.name}_${sha256(body).slice('sha256:'.length, 'sha256:'.length + 8)}`;
+    const text = [`"""\`${docText(def.name)}\`, carried by Cellflow from a notebook so that steps share it. Re-promote rather than edit."""`, body].join('\n');
+    const shared = { name: def.name, module, file: `${module.replace('.', '/')}.py`, text };
+    done.set(def.name, shared);
+    return shared;
+  };
+  for (const d of byName.values()) build(d);
+  return [...done.values()];
+}
 
 export interface CodegenInput {
   plan: StepPlan;
@@ -28,16 +66,33 @@ export function generateStepCode(input: CodegenInput): string {
   const cellList = plan.cells.map((c) => (c.id ? `${c.index} (id ${c.id})` : String(c.index))).join(', ');
   const hoisted: string[] = [];
   const body: string[] = [];
+  for (const st of plan.setup) {
+    body.push(`${INDENT}# ---- setup carried from cell ${st.cellIndex}, line ${st.line + 1} ----`);
+    body.push(...indent(st.text.split('\n'), new Set(st.stringLines)));
+  }
   for (const def of plan.definitions) {
-    body.push(`${INDENT}# ---- carried from cell ${def.cellIndex}: ${def.kind} ${def.name} ----`);
+    if (!def.inline) continue;
+    body.push(`${INDENT}# ---- carried from cell ${def.cellIndex}: ${def.kind} ${def.name} (inside run(): ${def.inline}) ----`);
     body.push(...indent(def.source.split('\n'), new Set()));
   }
+  const shared = sharedDefinitions(plan);
+  // A step that loads inputs may load instances of shared classes, even if it names none of them.
+  const findsShared = shared.length > 0 || plan.reads.length > 0;
   const future: string[] = [];
+  const moduleOf = new Map(shared.map((d) => [d.name, d.module]));
   plan.cells.forEach((cell, i) => {
     const analysis = plan.analyses[i];
     const inString = new Set(analysis.stringLines);
+    // The cell's own definitions that moved to shared modules: the module-level import stands in for them.
+    const moved = new Map<number, string>();
+    for (const d of plan.definitions) {
+      if (!d.own || d.cellIndex !== cell.index) continue;
+      for (let l = d.line; l <= d.endLine; l++) moved.set(l, l === d.line ? `pass  # [cellflow] ${d.kind} ${d.name}: imported from ${moduleOf.get(d.name)}, shared by the steps` : '');
+    }
     body.push(`${INDENT}# ---- cell ${cell.index}${cell.id ? ` (id ${cell.id})` : ''} ----`);
     const lines = analysis.python.split('\n').map((line, n) => {
+      const stand = moved.get(n);
+      if (stand !== undefined) return stand;
       if (inString.has(n)) return line;
       // A star import cannot live inside a function, and a __future__ import must open the file.
       if (/^from\s+__future__\s+import\s/.test(line)) {
@@ -70,8 +125,18 @@ export function generateStepCode(input: CodegenInput): string {
     'import json as _cellflow_json',
     'import os as _cellflow_os',
     'import pickle as _cellflow_pickle',
+    ...(findsShared ? ['import sys as _cellflow_sys'] : []),
     '',
     ...(imports.length ? [...imports, ''] : []),
+    ...(findsShared
+      ? [
+          `# Definitions steps share are modules beside this file (${SHARED_DEFINITIONS_PACKAGE}/): on the path, they import here, and`,
+          '# pickle finds the classes of the inputs by their module names.',
+          '_cellflow_sys.path.insert(0, _cellflow_os.path.dirname(_cellflow_os.path.abspath(__file__)))',
+          ...shared.map((d) => `from ${d.module} import ${d.name}`),
+          '',
+        ]
+      : []),
     `PIPELINE = ${pythonLiteral(input.pipelineName)}`,
     `STEP = ${pythonLiteral(input.stepId)}`,
     `VERSION = ${input.version}`,

@@ -93,6 +93,12 @@ export class PipelineDocument {
     seq.flow = false;
   }
 
+  removeStep(id: string): void {
+    const seq = this.stepsSeq();
+    const found = this.stepNodes().find((s) => s.id === id);
+    if (found) seq.items.splice(seq.items.indexOf(found.node), 1);
+  }
+
   setDependsOn(id: string, dependsOn: string[]): void {
     const found = this.stepNodes().find((s) => s.id === id);
     if (found) found.node.set('depends-on', flowSeq(dependsOn));

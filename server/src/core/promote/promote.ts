@@ -4,13 +4,13 @@ import { cellHash, normalizeEol, sha256, stepHash } from '../notebook/hash';
 import { suggestStepId } from '../notebook/headings';
 import { assertPython, NotebookError, type Notebook } from '../notebook/notebook';
 import { Step, type CellRef } from '../pipeline/schema';
-import { generateStepCode } from './codegen';
+import { generateStepCode, sharedDefinitions } from './codegen';
 import { inferDependsOn } from './dependencies';
-import { lockPathFor, parseLock, serializeLock, type Lock } from '../pipeline/lockFile';
-import { PipelineFileError } from '../errors';
+import { lockPathFor, parseLock, serializeLock, type Lock, type VersionRecord } from '../pipeline/lockFile';
+import { CellsTaken, PipelineFileError } from '../errors';
 import { PipelineDocument, type StepEntry } from './pipelineDocument';
-import { planStep } from './plan';
-import { stepOfCells } from './stepOfCells';
+import { planStep, type StepPlan } from './plan';
+import { stepOfCells, stepsHoldingCells } from './stepOfCells';
 
 export interface PromoteInput {
   notebook: Notebook;
@@ -31,6 +31,11 @@ export interface PromoteInput {
    * still rewrites a code file that is missing or was edited by hand.
    */
   readFile?(file: string): string | undefined;
+  /**
+   * Take cells that already belong to other steps out of them (a step left with no cells leaves the
+   * pipeline). Without it, such a promotion is refused (CellsTaken), so nothing changes unasked.
+   */
+  move?: boolean;
   now?: Date;
 }
 
@@ -71,13 +76,17 @@ export function promote(input: PromoteInput, analyzer: NotebookAnalyzer): Promot
   const pipelineParams = doc.params();
   const plan = planStep(nb, indices, analyzer, { pipelineParams: Object.keys(pipelineParams) });
 
-  const steps = doc.steps();
+  let steps = doc.steps();
   const notebookRef = posix(path.relative(pipelineDir, input.notebookPath));
   const selected = plan.cells.map((c) => c.index);
   // Without an id, cells that already are a step promote to that step again (its next version).
   const stepId = input.stepId ?? stepOfCells(steps, nb, notebookRef, selected, lock)?.id ?? suggestStepId(nb, plan.cells[0].index, steps.map((s) => s.id));
   const idCheck = Step.shape.id.safeParse(stepId);
   if (!idCheck.success) throw new PipelineFileError(pipelineFile, `invalid step id \`${stepId}\`: ${idCheck.error.issues[0].message}`);
+
+  const warnings = [...plan.warnings];
+  const moved = takeCells(doc, stepsHoldingCells(steps, nb, notebookRef, selected, lock).filter((h) => h.step.id !== stepId), stepId, selected, input.move === true, warnings);
+  if (moved) steps = doc.steps();
 
   const hash = stepHash(plan.cells.map((c) => c.source));
   const cells: CellRef[] = plan.cells.map((c) => ({ index: c.index, ...(c.id ? { id: c.id } : {}), hash: cellHash(c.source) }));
@@ -100,16 +109,19 @@ export function promote(input: PromoteInput, analyzer: NotebookAnalyzer): Promot
       paramValues,
     });
 
-  if (existing && existing.source?.hash === hash && existing.source.notebook === notebookRef) {
-    const files: FileWrite[] = [];
+  const modules = moduleWrites(plan, codePath, input.readFile);
+
+  const carried = plan.carriedCells.map((i) => ({ index: i, ...(nb.cells[i].id ? { id: nb.cells[i].id } : {}), hash: cellHash(nb.cells[i].source) }));
+  if (existing && existing.source?.hash === hash && existing.source.notebook === notebookRef && sameCarried(lock, existing, carried)) {
+    // Without a way to read files, nothing says a module is missing: only a new version writes them then.
+    const files: FileWrite[] = input.readFile ? [...modules] : [];
     const entry: StepEntry = sameCells ? existing : { ...existing, source: { notebook: notebookRef, cells, hash } };
     // Same content, cells moved (a cell was inserted above, say): update where they are, keep the version.
     if (!sameCells) doc.upsertStep(entry);
     // Same content, but the code file is gone or was edited by hand: write it again, same version.
     const stale = restoreCode(files, input, lock, { stepId, version: existing.version, hash, codePath, lockPath }, () => generate(existing.version, { ...pipelineParams }));
-    if (!sameCells) files.push({ path: input.pipelinePath, content: doc.toString() });
-    const status = stale ? 'restored' : sameCells ? 'unchanged' : 'relocated';
-    return { status, step: entry, files, warnings: plan.warnings };
+    if (!sameCells || moved) files.push({ path: input.pipelinePath, content: doc.toString() });
+    return { status: sameContentStatus(stale || files.some((f) => f.path !== input.pipelinePath), !!sameCells), step: entry, files, warnings };
   }
 
   const version = existing ? existing.version + 1 : 1;
@@ -142,7 +154,7 @@ export function promote(input: PromoteInput, analyzer: NotebookAnalyzer): Promot
   lock.steps[stepId] = { inferredDependsOn: inferred, versions: history?.versions ?? [] };
 
   // Later steps: re-infer, keeping what the user added by hand (for a step without history, all it lists).
-  reinferLaterSteps(order, at, lock, doc);
+  for (const change of reinferLaterSteps(order, at, lock, doc)) warnings.push(change);
 
   const content = generate(version, paramValues);
   lock.steps[stepId].versions.push({
@@ -154,6 +166,7 @@ export function promote(input: PromoteInput, analyzer: NotebookAnalyzer): Promot
     codeHash: sha256(content),
     reads: plan.reads,
     writes: plan.writes,
+    ...whatItCarries(plan, carried),
     promotedAt: (input.now ?? new Date()).toISOString(),
   });
   return {
@@ -162,11 +175,12 @@ export function promote(input: PromoteInput, analyzer: NotebookAnalyzer): Promot
     // The pipeline file comes last: editors and watchers react to it, and by then the code and the
     // lock that it refers to are already written.
     files: [
+      ...modules,
       { path: codePath, content },
       { path: lockPath, content: serializeLock(lock as Lock) },
       { path: input.pipelinePath, content: doc.toString() },
     ],
-    warnings: plan.warnings,
+    warnings,
   };
 }
 
@@ -196,7 +210,8 @@ function restoreCode(
 }
 
 /** Later steps: re-infer, keeping what the user added by hand (for a step without history, all it lists). */
-function reinferLaterSteps(order: StepEntry[], at: number, lock: Lock, doc: PipelineDocument): void {
+function reinferLaterSteps(order: StepEntry[], at: number, lock: Lock, doc: PipelineDocument): string[] {
+  const changes: string[] = [];
   for (let j = at + 1; j < order.length; j++) {
     const later = order[j];
     const laterInferred = inferDependsOn(order, j);
@@ -206,9 +221,20 @@ function reinferLaterSteps(order: StepEntry[], at: number, lock: Lock, doc: Pipe
     if (JSON.stringify(next) !== JSON.stringify(later.dependsOn)) {
       doc.setDependsOn(later.id, next);
       order[j] = { ...later, dependsOn: next };
+      changes.push(`depends-on of \`${later.id}\` changed: [${later.dependsOn.join(', ')}] → [${next.join(', ')}]`);
     }
     if (lock.steps[later.id]) lock.steps[later.id].inferredDependsOn = laterInferred;
   }
+  return changes;
+}
+
+function plural(word: string, xs: unknown[]): string {
+  return xs.length > 1 ? `${word}s` : word;
+}
+
+function sameSet(a: number[], b: number[]): boolean {
+  const s = new Set(b);
+  return a.length === s.size && a.every((x) => s.has(x));
 }
 
 /**
@@ -246,4 +272,61 @@ function insertInNotebookOrder(steps: StepEntry[], entry: StepEntry): StepEntry[
   const after = sameNotebook.find(({ s }) => s.source!.cells[0].index > first);
   const at = after ? after.i : sameNotebook.length ? sameNotebook[sameNotebook.length - 1].i + 1 : steps.length;
   return [...steps.slice(0, at), entry, ...steps.slice(at)];
+}
+
+/** Promoting cells whose content is unchanged: files written again, cells that moved, or nothing. */
+function sameContentStatus(rewritten: boolean, sameCells: boolean): PromoteResult['status'] {
+  if (rewritten) return 'restored';
+  return sameCells ? 'unchanged' : 'relocated';
+}
+
+/** Shared definition modules are named by their content: each to write, unless it is there as it should be. */
+function moduleWrites(plan: StepPlan, codePath: string, readFile: PromoteInput['readFile']): FileWrite[] {
+  return sharedDefinitions(plan)
+    .map((d) => ({ path: path.join(path.dirname(codePath), ...d.file.split('/')), content: d.text }))
+    .filter((m) => !readFile || readFile(m.path) !== m.content);
+}
+
+/** What the lock records of a version beyond its cells: updates, carried setup and the cells it carries code from. */
+function whatItCarries(plan: StepPlan, carried: CellRef[]): Partial<VersionRecord> {
+  return {
+    ...(plan.updates.length ? { updates: plan.updates } : {}),
+    ...(plan.setup.length ? { setup: plan.setup.map((st) => `cell ${st.cellIndex}: ${st.text.split('\n')[0]}`) } : {}),
+    ...(carried.length ? { carried } : {}),
+  };
+}
+
+/**
+ * Whether the cells a step carries code from are as its current version recorded: a changed setup or
+ * definition cell makes a new version even when the step's own cells are unchanged.
+ */
+function sameCarried(lock: Lock, existing: StepEntry, carried: CellRef[]): boolean {
+  const recorded = lock.steps[existing.id]?.versions.find((v) => v.version === existing.version && v.hash === existing.source?.hash)?.carried;
+  if (!recorded) return true;
+  const hashes = new Set(recorded.map((c) => c.hash));
+  return recorded.length === carried.length && carried.every((c) => hashes.has(c.hash));
+}
+
+/**
+ * Cells of other steps the promotion takes: refused (CellsTaken) unless `move`; with it, each holder
+ * loses them, and one left with none leaves the pipeline. Says so in `warnings`; returns whether any moved.
+ */
+function takeCells(doc: PipelineDocument, holders: ReturnType<typeof stepsHoldingCells>, stepId: string, selected: number[], move: boolean, warnings: string[]): boolean {
+  if (holders.length === 0) return false;
+  if (!move) {
+    const taken = holders.map((h) => `${plural('cell', h.cells)} ${h.cells.join(', ')} already ${h.cells.length > 1 ? 'belong' : 'belongs'} to step \`${h.step.id}\``).join('; ');
+    const instead = holders.length === 1 && sameSet(holders[0].cells, selected) ? `them as \`${holders[0].step.id}\` (its next version)` : 'the cells of one step together';
+    throw new CellsTaken(`${taken}: promote ${instead}, or move them to \`${stepId}\` (--move; the editor asks first)`, holders.map((h) => ({ stepId: h.step.id, cells: h.cells })));
+  }
+  for (const h of holders) {
+    const remaining = h.step.source!.cells.filter((_, i) => !h.refs.includes(i));
+    if (remaining.length === 0) {
+      doc.removeStep(h.step.id);
+      warnings.push(`step \`${h.step.id}\` had no other cells and left the pipeline; its code file ${h.step.code} stays on disk`);
+    } else {
+      doc.upsertStep({ ...h.step, source: { ...h.step.source!, cells: remaining } });
+      warnings.push(`step \`${h.step.id}\` gave ${plural('cell', h.cells)} ${h.cells.join(', ')} to \`${stepId}\` and is stale until you re-promote it`);
+    }
+  }
+  return true;
 }

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { Notebook } from '../notebook/notebook';
-import { sourceStatus } from '../notebook/sourceStatus';
-import { parseLock, type Lock } from '../pipeline/lockFile';
+import { carriedReason, sourceStatus } from '../notebook/sourceStatus';
+import { parseLock, type Lock, type VersionRecord } from '../pipeline/lockFile';
 import { PipelineDocument, type StepEntry } from './pipelineDocument';
 
 export interface StepStatus extends StepEntry {
@@ -45,22 +45,21 @@ export function pipelineStatus(pipelinePath: string, pipelineText: string, loadN
   };
   return {
     name: doc.name ?? '',
-    steps: doc.steps().map((step) => ({ ...step, ...stepSourceStatus(step, load, lastSources(lock, step)) })),
+    steps: doc.steps().map((step) => ({ ...step, ...stepSourceStatus(step, load, lastVersion(lock, step)) })),
   };
 }
 
-/** The promoted source of a step's current version, from the lock file, to find edited cells that moved. */
-export function lastSources(lock: Lock | undefined, step: StepEntry): string[] | undefined {
+/** The lock's record of a step's current version: its promoted sources (to find edited cells that moved) and what it carries. */
+export function lastVersion(lock: Lock | undefined, step: StepEntry): VersionRecord | undefined {
   const versions = lock?.steps[step.id]?.versions ?? [];
-  const current = versions.find((v) => v.version === step.version && v.hash === step.source?.hash);
-  return current?.source;
+  return versions.find((v) => v.version === step.version && v.hash === step.source?.hash);
 }
 
 /** A step's status as the status bar and `cellflow pipeline show` word it; sourceStatus decides. */
-export function stepSourceStatus(step: StepEntry, load: (notebookRef: string) => Notebook | Error, previousSources?: string[]): Pick<StepStatus, 'stale' | 'staleReason' | 'currentCells'> {
+export function stepSourceStatus(step: StepEntry, load: (notebookRef: string) => Notebook | Error, promoted?: VersionRecord): Pick<StepStatus, 'stale' | 'staleReason' | 'currentCells'> {
   if (!step.source) return { stale: false, currentCells: [] };
   const { notebook, cells } = step.source;
-  const status = sourceStatus(load(notebook), cells, step.source.hash, previousSources);
+  const status = sourceStatus(load(notebook), cells, step.source.hash, promoted?.source, promoted?.carried);
   const why = status.why;
   const currentCells = [...status.currentCells];
   switch (why.kind) {
@@ -74,5 +73,7 @@ export function stepSourceStatus(step: StepEntry, load: (notebookRef: string) =>
       return { stale: true, staleReason: `cell${why.missing.length > 1 ? 's' : ''} ${why.missing.map((i) => cells[i].id ?? cells[i].index).join(', ')} no longer in ${notebook}`, currentCells };
     case 'cells-changed':
       return { stale: true, staleReason: `its cells changed since version ${step.version}`, currentCells };
+    case 'carried-changed':
+      return { stale: true, staleReason: carriedReason(why.cells, step.version), currentCells };
   }
 }

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { locateCells } from '../../notebook/locate';
 import type { LintContext } from '../lintContext';
+import { parseLock } from '../lockFile';
 import type { PipelineModel, StepModel } from '../model';
 import type { ParsedPipeline } from '../parse';
 import { fieldDescription } from '../schemaDiagnostics';
@@ -57,11 +58,27 @@ export function hover(parsed: ParsedPipeline, model: PipelineModel, offset: numb
 function stepMarkdown(s: StepModel, context: LintContext | undefined): string {
   const parts = [`**step \`${s.id?.value ?? '?'}\`** · v${s.version}`];
   if (s.notebook) parts.push(`promoted from \`${s.notebook.value}\`, cell${s.cells.length === 1 ? '' : 's'} ${s.cells.map((c) => (c.ref.id ? `${c.ref.index} (${c.ref.id})` : c.ref.index)).join(', ')}`);
-  parts.push(`reads: ${list(s.reads.map((r) => r.value))} · writes: ${list(s.writes.map((w) => w.value))}`);
+  const writes = s.writes.map((w) => w.value);
+  const updates = s.reads.map((r) => r.value).filter((r) => writes.includes(r));
+  parts.push(`reads: ${list(s.reads.map((r) => r.value))} · writes: ${list(writes)}${updates.length ? ` · updates: ${list(updates)} (changed in place: read and written back)` : ''}`);
+  const setup = context ? promotedSetup(s, context) : [];
+  if (setup.length) parts.push(`setup carried from earlier cells, run first:\n${setup.map((l) => `- \`${l}\``).join('\n')}`);
   if (s.dependsOn.length) parts.push(`depends on: ${list(s.dependsOn.map((d) => d.value))}`);
   const preview = context && s.notebook ? cellPreview(s, context) : undefined;
   if (preview) parts.push(`\`\`\`python\n${preview}\n\`\`\``);
   return parts.join('\n\n');
+}
+
+/** The setup the lock records for the step's current version (what promotion carried into it). */
+function promotedSetup(s: StepModel, context: LintContext): string[] {
+  const text = context.lockText();
+  if (!text || !s.id) return [];
+  try {
+    const record = parseLock(text, 'lock').steps[s.id.value]?.versions.find((v) => v.version === s.version && v.hash === s.hash);
+    return record?.setup ?? [];
+  } catch {
+    return []; // a damaged lock is reported by lint
+  }
 }
 
 function cellPreview(s: StepModel, context: LintContext): string | undefined {
