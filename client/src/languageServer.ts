@@ -1,7 +1,7 @@
 import * as cp from 'node:child_process';
 import * as vscode from 'vscode';
 import { CloseAction, ErrorAction, LanguageClient, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { SERVER_NODE_FLAGS, ServerStatusRequest, type NotificationSpec, type RequestSpec, type ServerStatus } from '../../server/src/protocol';
+import { SERVER_NODE_FLAGS, ServerStatusRequest, type InitializationOptions, type NotificationSpec, type RequestSpec, type ServerStatus } from '../../server/src/protocol';
 import { resolveNodeRuntime, type NodeRuntime } from './serverRuntime';
 import type { ServerState, ServerStatusBar } from './statusBar';
 
@@ -84,6 +84,7 @@ export class LanguageServerController implements vscode.Disposable {
         ],
       },
       outputChannel: this.log,
+      initializationOptions: { inPlaceFunctions: vscode.workspace.getConfiguration('cellflow').get<string[]>('promote.inPlaceFunctions') ?? [] } satisfies InitializationOptions,
       middleware: {
         // The server names a notebook cell as a location in its .ipynb file whose line is the cell's index.
         provideDefinition: async (document, position, token, next) => toNotebookCells(await next(document, position, token)),

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { PromoteRequest, SuggestStepRequest, type PromoteResponse } from '../../server/src/protocol';
+import { PromoteRequest, SuggestStepRequest, type PromoteResponse, type RequestErrorData } from '../../server/src/protocol';
 import type { LanguageServerController } from './languageServer';
 import { selectedCellIndices, snapshotNotebook } from './notebookSnapshot';
 
@@ -62,8 +62,19 @@ export async function promoteFromEditor(server: Promise<LanguageServerController
 /** Sends the promotion and applies its files; also the re-promote action of a stale step. */
 export async function promoteAndApply(controller: LanguageServerController, target: PromoteTarget & { pipelinePath: string }): Promise<PromoteResponse | undefined> {
   let result: PromoteResponse;
+  const send = (move?: boolean) => controller.request(PromoteRequest, { notebook: snapshotNotebook(target.notebook), cells: target.cells, stepId: target.stepId, pipelinePath: target.pipelinePath, move });
   try {
-    result = await controller.request(PromoteRequest, { notebook: snapshotNotebook(target.notebook), cells: target.cells, stepId: target.stepId, pipelinePath: target.pipelinePath });
+    try {
+      result = await send();
+    } catch (err) {
+      // Cells that belong to another step move only when the user says so.
+      const taken = errorData(err);
+      if (taken?.kind !== 'cells-taken') throw err;
+      const owners = taken.holders.map((h) => `"${h.stepId}" (cell${h.cells.length > 1 ? 's' : ''} ${h.cells.join(', ')})`).join(', ');
+      const choice = await vscode.window.showWarningMessage(`Cellflow: these cells already belong to ${owners}. Move them to "${target.stepId ?? 'the new step'}"?`, { modal: true, detail: messageOf(err) }, 'Move');
+      if (choice !== 'Move') return undefined;
+      result = await send(true);
+    }
   } catch (err) {
     void vscode.window.showErrorMessage(`Cellflow: ${messageOf(err)}`);
     return undefined;
@@ -143,6 +154,12 @@ function isPreset(x: unknown): x is { pipelinePath?: string; stepId?: string } {
 
 function isNotebookCell(x: unknown): x is vscode.NotebookCell {
   return typeof x === 'object' && x !== null && 'notebook' in x && 'index' in x && 'document' in x;
+}
+
+/** What the server attached to a refusal (protocol RequestErrorData), when it did. */
+function errorData(err: unknown): RequestErrorData | undefined {
+  const data = (err as { data?: unknown } | undefined)?.data;
+  return data && typeof data === 'object' && 'kind' in data ? (data as RequestErrorData) : undefined;
 }
 
 function messageOf(err: unknown): string {

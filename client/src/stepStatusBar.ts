@@ -68,8 +68,16 @@ export class StepStatusBar implements vscode.NotebookCellStatusBarItemProvider, 
         item.command = { title: 'Re-promote', command: 'cellflow.repromoteStep', arguments: [{ notebookUri: cell.notebook.uri.toString(), pipelinePath: s.pipelinePath, stepId: s.stepId, cells: s.cells } satisfies RepromoteArgs] };
         return item;
       }
-      const item = new vscode.NotebookCellStatusBarItem(`$(layers) step ${s.stepId} v${s.version} · reads ${list(s.reads)} · writes ${list(s.writes)}`, vscode.NotebookCellStatusBarAlignment.Left);
-      item.tooltip = `Step ${s.stepId} v${s.version} of ${where}\nreads: ${s.reads.join(', ') || '-'}\nwrites: ${s.writes.join(', ') || '-'}`;
+      const updated = s.updates.length ? ` · updates ${list(s.updates)}` : '';
+      const setup = s.setup.length ? ` · setup from ${s.setup.length === 1 ? s.setup[0].split(':')[0] : `${s.setup.length} lines`}` : '';
+      const item = new vscode.NotebookCellStatusBarItem(`$(layers) step ${s.stepId} v${s.version} · reads ${list(s.reads)} · writes ${list(s.writes)}${updated}${setup}`, vscode.NotebookCellStatusBarAlignment.Left);
+      item.tooltip = [
+        `Step ${s.stepId} v${s.version} of ${where}`,
+        `reads: ${s.reads.join(', ') || '-'}`,
+        `writes: ${s.writes.join(', ') || '-'}`,
+        ...(s.updates.length ? [`updates (changes in place, so reads and writes): ${s.updates.join(', ')}`] : []),
+        ...(s.setup.length ? ['setup carried from earlier cells, run first:', ...s.setup.map((l) => `  ${l}`)] : []),
+      ].join('\n');
       item.command = { title: 'Open Pipeline', command: 'vscode.open', arguments: [vscode.Uri.file(s.pipelinePath)] };
       return item;
     });

@@ -63,7 +63,14 @@ export const SERVER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=32']
 export const SETTINGS = {
   'cellflow.server.nodePath': { type: 'string', default: '', scope: 'machine-overridable' },
   'cellflow.trace.server': { type: 'string', default: 'off', scope: 'window', enum: ['off', 'messages', 'verbose'] },
+  'cellflow.promote.inPlaceFunctions': { type: 'array', default: [], scope: 'resource' },
 } as const;
+
+/** What the client tells the server when it starts it (LSP initializationOptions). */
+export interface InitializationOptions {
+  /** `cellflow.promote.inPlaceFunctions`: functions that change their first argument in place. */
+  inPlaceFunctions?: string[];
+}
 
 export type SettingKey = keyof typeof SETTINGS;
 
@@ -100,7 +107,12 @@ export interface PromoteParams {
   stepId?: string;
   /** Absolute path of the pipeline file (created when missing). */
   pipelinePath: string;
+  /** Take cells that belong to other steps out of them; without it, such a promotion is refused with CellsTakenData. */
+  move?: boolean;
 }
+
+/** The `data` of a refused request, for the client to act on rather than only show. */
+export type RequestErrorData = { kind: 'cells-taken'; holders: Array<{ stepId: string; cells: number[] }> };
 
 export interface PromoteResponse {
   status: 'created' | 'new-version' | 'relocated' | 'restored' | 'unchanged';
@@ -134,6 +146,10 @@ export interface NotebookStep {
   version: number;
   reads: string[];
   writes: string[];
+  /** Names it changes in place that came from before it (`grid` for `grid.fit(X, y)`): read and written. */
+  updates: string[];
+  /** Setup carried from earlier cells, as `cell 1: np.random.seed(42)`. */
+  setup: string[];
   stale: boolean;
   staleReason?: string;
   /** Where the step's cells are in the snapshot (0-based indices). */

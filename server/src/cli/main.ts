@@ -9,14 +9,19 @@ import { modelsAlias, modelsList, runsList, runsShow } from './storeCommands';
 import { terminalSafe } from '../core/text/terminalSafe';
 import { MAX_RUNS_PER_PAGE } from '../core/store/search';
 
+const PROMOTE_USAGE = 'cellflow promote <notebook.ipynb> --cells <list> --pipeline <file.cellflow.yaml> [--step <id>] [--move] [--in-place <function>]... [--json]';
+
 const HELP = `cellflow ${CELLFLOW_VERSION}: notebook cells to versioned, linted, runnable ML pipelines
 
 Usage:
   cellflow lint [paths...] [--json]   Lint pipeline files (*.cellflow.yaml); directories are searched.
                                       Prints what the editor shows; exits 1 when any error is found.
-  cellflow promote <notebook.ipynb> --cells <list> --pipeline <file.cellflow.yaml> [--step <id>] [--json]
+  ${PROMOTE_USAGE}
                                       Promote cells to a pipeline step (a new version if they changed).
                                       <list>: 0-based indices among all cells, ranges (3-5) or cell ids.
+                                      --move takes cells that belong to another step out of it (else
+                                      refused); --in-place names a function that changes its first
+                                      argument (like random.shuffle), so a step calling it writes it.
   cellflow pipeline show <file.cellflow.yaml> [--json]
                                       The steps, their dependencies, and whether their cells changed.
   cellflow runs list [--filter <expr>] [--order-by <terms>] [--experiment <name>]
@@ -76,11 +81,18 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
     const { values, positionals } = parseArgs({
       args,
       allowPositionals: true,
-      options: { cells: { type: 'string' }, step: { type: 'string' }, pipeline: { type: 'string' }, json: { type: 'boolean', default: false } },
+      options: {
+        cells: { type: 'string' },
+        step: { type: 'string' },
+        pipeline: { type: 'string' },
+        move: { type: 'boolean', default: false },
+        'in-place': { type: 'string', multiple: true },
+        json: { type: 'boolean', default: false },
+      },
     });
-    if (positionals.length !== 1 || !values.cells || !values.pipeline) return usage('cellflow promote <notebook.ipynb> --cells <list> --pipeline <file.cellflow.yaml> [--step <id>] [--json]');
+    if (positionals.length !== 1 || !values.cells || !values.pipeline) return usage(PROMOTE_USAGE);
     const { cells, pipeline } = values;
-    return userErrors(() => runPromote({ notebook: positionals[0], cells, step: values.step, pipeline, json: values.json ?? false }));
+    return userErrors(() => runPromote({ notebook: positionals[0], cells, step: values.step, pipeline, json: values.json ?? false, move: values.move ?? false, inPlaceFunctions: values['in-place'] ?? [] }));
   },
   pipeline: ([sub, ...args]) => {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });

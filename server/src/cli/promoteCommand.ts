@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { InvalidInput } from '../core/errors';
 import { NotebookAnalyzer } from '../core/notebook/analysis';
+import { updateRules } from '../core/python/updates';
 import { pythonParser } from '../io/pythonParser';
 import { loadNotebookFile } from '../io/files';
 import { promoteOnDisk } from '../io/promoteOnDisk';
@@ -11,6 +12,9 @@ export interface PromoteArgs {
   step?: string;
   pipeline: string;
   json: boolean;
+  move?: boolean;
+  /** Functions that change their first argument in place, beyond the known ones. */
+  inPlaceFunctions?: string[];
 }
 
 /**
@@ -42,8 +46,8 @@ export async function runPromote(args: PromoteArgs): Promise<number> {
   const notebookPath = path.resolve(args.notebook);
   const pipelinePath = path.resolve(args.pipeline);
   const notebook = loadNotebookFile(notebookPath, args.notebook);
-  const analyzer = new NotebookAnalyzer(await pythonParser());
-  const result = promoteOnDisk({ notebook, notebookPath, cells: parseCellList(args.cells, notebook.cells.length), stepId: args.step, pipelinePath }, analyzer);
+  const analyzer = new NotebookAnalyzer(await pythonParser(), undefined, updateRules(args.inPlaceFunctions));
+  const result = promoteOnDisk({ notebook, notebookPath, cells: parseCellList(args.cells, notebook.cells.length), stepId: args.step, pipelinePath, move: args.move }, analyzer);
   const rel = (p: string) => path.relative(process.cwd(), p) || p;
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ status: result.status, step: result.step, files: result.files.map((f) => rel(f.path)), warnings: result.warnings }, null, 2)}\n`);

@@ -13,7 +13,7 @@ import { findWorkspaceRoot } from './storeLocation';
  * pipeline's folder.
  */
 export function promoteOnDisk(
-  request: { notebook: Notebook; notebookPath: string; cells: Array<number | string>; stepId?: string; pipelinePath: string; workspaceRoot?: string },
+  request: { notebook: Notebook; notebookPath: string; cells: Array<number | string>; stepId?: string; pipelinePath: string; workspaceRoot?: string; move?: boolean },
   analyzer: NotebookAnalyzer,
 ): PromoteResult {
   const root = request.workspaceRoot ?? findWorkspaceRoot(path.dirname(request.pipelinePath), {});

@@ -3,7 +3,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { CELLFLOW_VERSION } from '../core/version';
 import { URI } from 'vscode-uri';
 import { isPipelineFile } from '../core/pipeline/files';
-import { NotebookChangedNotification, NotebookClosedNotification, ServerStatusRequest } from '../protocol';
+import { NotebookChangedNotification, NotebookClosedNotification, ServerStatusRequest, type InitializationOptions } from '../protocol';
 import { DiagnosticsScheduler, PIPELINE_LANGUAGE } from './diagnostics';
 import { FEATURE_CAPABILITIES, registerFeatures } from './features';
 import { ServerFiles } from './lintContext';
@@ -41,6 +41,7 @@ const setFolders = (uris: string[]) => {
 connection.onShutdown(() => experiments.dispose());
 
 connection.onInitialize((params) => {
+  promotion.configure(params.initializationOptions as InitializationOptions | undefined);
   setFolders(params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []));
   folderChanges = params.capabilities.workspace?.workspaceFolders === true;
   return {
@@ -63,7 +64,7 @@ connection.onInitialized(() => {
 });
 
 onRequest(connection, ServerStatusRequest, () => serverStatus(documents.all().length));
-registerPromotion(connection, workspace);
+const promotion = registerPromotion(connection, workspace);
 registerFeatures(connection, documents, diagnostics, files, workspace);
 // Files pipelines name (notebooks, step code, lock files) changed on disk, or a pipeline came or went.
 connection.onDidChangeWatchedFiles(({ changes }) => {

@@ -1,24 +1,25 @@
 import * as path from 'node:path';
-import { ResponseError, ErrorCodes, type Connection } from 'vscode-languageserver/node';
+import type { Connection } from 'vscode-languageserver/node';
 import { NotebookAnalyzer } from '../core/notebook/analysis';
 import { suggestStepId } from '../core/notebook/headings';
-import { isUserError } from '../core/errors';
 import type { Notebook } from '../core/notebook/notebook';
 import { lockPathFor, parseLock } from '../core/pipeline/lockFile';
 import { PipelineDocument } from '../core/promote/pipelineDocument';
 import { promote } from '../core/promote/promote';
-import { lastSources, stepSourceStatus } from '../core/promote/status';
+import { lastVersion, stepSourceStatus } from '../core/promote/status';
 import { stepOfCells } from '../core/promote/stepOfCells';
 import { pythonParser } from '../io/pythonParser';
 import { loadNotebookFile, writeTargets } from '../io/files';
-import { NotebookStepsRequest, PromoteRequest, SuggestStepRequest, type NotebookSnapshot, type NotebookStep } from '../protocol';
-import { onRequest } from './requests';
+import { NotebookStepsRequest, PromoteRequest, SuggestStepRequest, type InitializationOptions, type NotebookSnapshot, type NotebookStep } from '../protocol';
+import { DEFAULT_UPDATE_RULES, updateRules } from '../core/python/updates';
+import { asResponseError, onRequest } from './requests';
 import type { Workspace } from './workspace';
 
 /** The promotion requests: thin handlers over core/promote, with texts from the workspace. */
-export function registerPromotion(connection: Connection, workspace: Workspace): void {
+export function registerPromotion(connection: Connection, workspace: Workspace): { configure(options: InitializationOptions | undefined): void } {
   let analyzer: Promise<NotebookAnalyzer> | undefined;
-  const getAnalyzer = () => (analyzer ??= pythonParser().then((p) => new NotebookAnalyzer(p)));
+  let rules = DEFAULT_UPDATE_RULES;
+  const getAnalyzer = () => (analyzer ??= pythonParser().then((p) => new NotebookAnalyzer(p, undefined, rules)));
 
   onRequest(connection, PromoteRequest, async (params) =>
     userErrors(async () => {
@@ -32,6 +33,7 @@ export function registerPromotion(connection: Connection, workspace: Workspace):
           pipelineText: workspace.read(params.pipelinePath),
           lockText: workspace.read(lockPathFor(params.pipelinePath)),
           readFile: (file) => workspace.read(file),
+          move: params.move,
         },
         await getAnalyzer(),
       );
@@ -74,12 +76,22 @@ export function registerPromotion(connection: Connection, workspace: Workspace):
       const dir = path.dirname(pipelinePath);
       for (const step of doc.steps()) {
         if (!step.source || path.resolve(dir, step.source.notebook) !== notebook.path) continue;
-        const status = stepSourceStatus(step, (ref) => (path.resolve(dir, ref) === notebook.path ? nb : tryLoad(path.resolve(dir, ref), workspace.rootFor(pipelinePath))), lastSources(lock, step));
-        steps.push({ pipelinePath, stepId: step.id, version: step.version, reads: step.reads, writes: step.writes, stale: status.stale, staleReason: status.staleReason, cells: status.currentCells });
+        const promoted = lastVersion(lock, step);
+        const status = stepSourceStatus(step, (ref) => (path.resolve(dir, ref) === notebook.path ? nb : tryLoad(path.resolve(dir, ref), workspace.rootFor(pipelinePath))), promoted);
+        const updates = step.reads.filter((r) => step.writes.includes(r));
+        steps.push({ pipelinePath, stepId: step.id, version: step.version, reads: step.reads, writes: step.writes, updates, setup: promoted?.setup ?? [], stale: status.stale, staleReason: status.staleReason, cells: status.currentCells });
       }
     }
     return { steps };
   });
+
+  return {
+    /** The client's settings, before any promotion: the analyzer is made once, with them. */
+    configure(options) {
+      const extra = Array.isArray(options?.inPlaceFunctions) ? options.inPlaceFunctions.filter((f): f is string => typeof f === 'string') : [];
+      rules = updateRules(extra);
+    },
+  };
 }
 
 export function fromSnapshot(s: NotebookSnapshot): Notebook {
@@ -113,7 +125,6 @@ async function userErrors<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {
-    if (isUserError(err)) throw new ResponseError(ErrorCodes.InvalidParams, err.message);
-    throw err;
+    throw asResponseError(err);
   }
 }

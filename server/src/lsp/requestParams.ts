@@ -39,7 +39,7 @@ const scope = { folder: text };
 const page = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
 spec(P.ServerStatusRequest, z.null().or(z.undefined()).transform(() => null));
-spec(P.PromoteRequest, z.object({ notebook: snapshot, cells: cellIndices, stepId: text.optional(), pipelinePath: text }));
+spec(P.PromoteRequest, z.object({ notebook: snapshot, cells: cellIndices, stepId: text.optional(), pipelinePath: text, move: z.boolean().optional() }));
 spec(P.SuggestStepRequest, z.object({ notebook: snapshot, cells: cellIndices, pipelinePath: text }));
 spec(P.NotebookStepsRequest, z.object({ notebook: snapshot }));
 spec(P.NotebookChangedNotification, z.object({ notebook: snapshot }));

@@ -1,6 +1,6 @@
 import { ErrorCodes, ResponseError, type Connection } from 'vscode-languageserver/node';
-import { isUserError } from '../core/errors';
-import type { NotificationSpec, RequestSpec } from '../protocol';
+import { CellsTaken, isUserError } from '../core/errors';
+import type { NotificationSpec, RequestErrorData, RequestSpec } from '../protocol';
 import { describeInvalid, paramsSchema } from './requestParams';
 
 /**
@@ -16,10 +16,16 @@ export function onRequest<P, R>(connection: Connection, spec: RequestSpec<P, R>,
     try {
       return await handler(parsed.data as P);
     } catch (err) {
-      if (isUserError(err)) throw new ResponseError(ErrorCodes.InvalidParams, err.message);
-      throw err;
+      throw asResponseError(err);
     }
   });
+}
+
+/** A user error as the InvalidParams answer that carries it, with data the client can act on; a bug as it is. */
+export function asResponseError(err: unknown): unknown {
+  if (err instanceof CellsTaken) return new ResponseError<RequestErrorData>(ErrorCodes.InvalidParams, err.message, { kind: 'cells-taken', holders: err.holders });
+  if (isUserError(err)) return new ResponseError(ErrorCodes.InvalidParams, err.message);
+  return err;
 }
 
 /** A custom notification's handler; one of the wrong shape is dropped with a line in the log (it has no answer to carry an error). */
