@@ -78,6 +78,25 @@ describe('promotion over LSP', () => {
     }
   });
 
+  it('refuses cells of another step with data the editor acts on, and moves them when asked', async () => {
+    const write = (files: Array<{ path: string; content: string }>) => {
+      for (const f of files) {
+        fs.mkdirSync(path.dirname(f.path), { recursive: true });
+        fs.writeFileSync(f.path, f.content);
+      }
+    };
+    write((await lsp.request(PromoteRequest, { notebook: nb, cells: [4], stepId: 'load_data', pipelinePath })).files);
+    const refused = await lsp.request(PromoteRequest, { notebook: nb, cells: [4], stepId: 'load', pipelinePath }).then(
+      () => assert.fail('promoting cells of another step must be refused without move'),
+      (err: { message: string; data?: unknown }) => err,
+    );
+    assert.match(refused.message, /cell 4 already belongs to step `load_data`/);
+    assert.deepEqual(refused.data, { kind: 'cells-taken', holders: [{ stepId: 'load_data', cells: [4] }] });
+    const moved = await lsp.request(PromoteRequest, { notebook: nb, cells: [4], stepId: 'load', pipelinePath, move: true });
+    assert.equal(moved.status, 'created');
+    assert.ok(moved.warnings.some((w) => w.startsWith('step `load_data` had no other cells and left the pipeline')), moved.warnings.join('\n'));
+  });
+
   it('answers bad input with an error naming the problem, and keeps serving', async () => {
     await assert.rejects(lsp.request(PromoteRequest, { notebook: nb, cells: [0], pipelinePath }), /holds no code cells/);
     await assert.rejects(lsp.request(PromoteRequest, { notebook: { ...nb, language: 'r' }, cells: [4], pipelinePath }), /Cellflow promotes Python cells only/);
