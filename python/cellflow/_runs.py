@@ -14,7 +14,7 @@ from ._files import artifact
 from ._git import git_commit
 from ._metrics import MetricBatch
 from ._schema import (
-    ARTIFACT_UPSERT, EXPERIMENT_ID, EXPERIMENT_INSERT, PARAM_UPSERT, RUN_END, RUN_INSERT, RUN_LINEAGE_INSERT, TAG_UPSERT, UNWRITTEN_METRICS_TAG,
+    ARTIFACT_UPSERT, EXPERIMENT_ID, EXPERIMENT_INSERT, PARAM_UPSERT, RUN_END, RUN_INSERT, RUN_LINEAGE_INSERT, RUN_RID, TAG_UPSERT, UNWRITTEN_METRICS_TAG,
 )
 
 
@@ -146,14 +146,44 @@ def _step_version(value, from_call):
     raise CellflowError(f"{source} is a step version, a whole number such as 3, not {describe(value)}")
 
 
+class StepRun(ActiveRun):
+    """The run Cellflow's pipeline runner made for the step this process runs (CELLFLOW_RUN_ID): what
+    the step logs goes to it, not to a run of its own. The runner ends it; ending here only writes."""
+
+    def end(self, status="FINISHED"):
+        if self._ended:
+            return
+        self.flush()
+        self._ended = True
+
+
+StepRun.__module__ = "cellflow"
+
+
+def _step_run():
+    run_id = os.environ.get("CELLFLOW_RUN_ID")
+    if not run_id:
+        return None
+    store = get_store()
+    rows = store.read(RUN_RID, (run_id,))
+    if not rows:
+        raise CellflowError(f"CELLFLOW_RUN_ID names run {run_id!r}, which is not in {store.path}")
+    run = StepRun(store, run_id, rows[0][0])
+    _active.append(run)
+    return run
+
+
 def active_run():
+    if not _active and os.environ.get("CELLFLOW_RUN_ID"):
+        _step_run()
     return _active[-1] if _active else None
 
 
 def _require_run():
-    if not _active:
+    run = active_run()
+    if run is None:
         raise CellflowError("no active run: call cellflow.start_run() first")
-    return _active[-1]
+    return run
 
 
 def _end(run, status):

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { cellflow } from '../support/cli';
+import { writeNotebook } from '../support/notebookFile';
 import { PYTHON } from '../support/store';
 
 /** A notebook written for the test: its code cells, and the names whose final values must agree. */
@@ -147,16 +148,6 @@ function python(script: string, cwd: string, env: NodeJS.ProcessEnv): Record<str
   const r = spawnSync(PYTHON, ['-c', script], { cwd, encoding: 'utf8', env: { ...cleanEnv(), ...env }, timeout: 120_000 });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
-}
-
-function writeNotebook(file: string, cells: string[]): void {
-  const nb = {
-    nbformat: 4,
-    nbformat_minor: 5,
-    metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' }, language_info: { name: 'python' } },
-    cells: cells.map((source, i) => ({ cell_type: 'code', id: `c${i}`, metadata: {}, execution_count: null, outputs: [], source })),
-  };
-  fs.writeFileSync(file, JSON.stringify(nb, null, 1));
 }
 
 /** Promotes `groups` of cells (indices), each a step, in order. */

@@ -3,16 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { cellflow } from '../support/cli';
-
-function writeNotebook(file: string, cells: Array<string | { source: string; tags: string[] }>): void {
-  const nb = {
-    nbformat: 4,
-    nbformat_minor: 5,
-    metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
-    cells: cells.map((c, i) => ({ cell_type: 'code', id: `c${i}`, metadata: typeof c === 'string' ? {} : { tags: c.tags }, execution_count: null, outputs: [], source: typeof c === 'string' ? c : c.source })),
-  };
-  fs.writeFileSync(file, JSON.stringify(nb));
-}
+import { writeNotebook } from '../support/notebookFile';
 
 interface Promoted {
   status: string;

@@ -13,6 +13,7 @@ const run = (over: Partial<RunSummary>): RunSummary => ({
   endTime: null,
   pipeline: null,
   stepId: null,
+  parentId: null,
   stepVersion: null,
   gitCommit: null,
   params: {},

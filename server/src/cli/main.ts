@@ -5,9 +5,12 @@ import { isUserError } from '../core/errors';
 import { runLint } from './lintCommand';
 import { runPipelineShow } from './pipelineCommand';
 import { runPromote } from './promoteCommand';
+import { runRun } from './runCommand';
 import { modelsAlias, modelsList, runsList, runsShow } from './storeCommands';
 import { terminalSafe } from '../core/text/terminalSafe';
 import { MAX_RUNS_PER_PAGE } from '../core/store/search';
+
+const RUN_USAGE = 'cellflow run <file.cellflow.yaml> [--step <id> | --from <id>] [--force] [--dry-run] [--keep-going] [--param K=V]... [--jobs N] [--python <exe>] [--json]';
 
 const PROMOTE_USAGE = 'cellflow promote <notebook.ipynb> --cells <list> --pipeline <file.cellflow.yaml> [--step <id>] [--move] [--in-place <function>]... [--json]';
 
@@ -22,6 +25,10 @@ Usage:
                                       --move takes cells that belong to another step out of it (else
                                       refused); --in-place names a function that changes its first
                                       argument (like random.shuffle), so a step calling it writes it.
+  ${RUN_USAGE}
+                                      Run the pipeline: each step in its own Python process, reused
+                                      when its code, modules, params, inputs and interpreter are
+                                      unchanged. Exit 1 when a step failed, 130 when cancelled.
   cellflow pipeline show <file.cellflow.yaml> [--json]
                                       The steps, their dependencies, and whether their cells changed.
   cellflow runs list [--filter <expr>] [--order-by <terms>] [--experiment <name>]
@@ -93,6 +100,45 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
     if (positionals.length !== 1 || !values.cells || !values.pipeline) return usage(PROMOTE_USAGE);
     const { cells, pipeline } = values;
     return userErrors(() => runPromote({ notebook: positionals[0], cells, step: values.step, pipeline, json: values.json ?? false, move: values.move ?? false, inPlaceFunctions: values['in-place'] ?? [] }));
+  },
+  run: (args) => {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        step: { type: 'string' },
+        from: { type: 'string' },
+        force: { type: 'boolean', default: false },
+        'dry-run': { type: 'boolean', default: false },
+        'keep-going': { type: 'boolean', default: false },
+        param: { type: 'string', multiple: true },
+        executor: { type: 'string', default: 'python' },
+        jobs: { type: 'string' },
+        python: { type: 'string' },
+        store: { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+    });
+    if (positionals.length !== 1) return usage(RUN_USAGE);
+    return userErrors(() =>
+      runRun(
+        {
+          pipeline: positionals[0],
+          step: values.step,
+          from: values.from,
+          force: values.force ?? false,
+          dryRun: values['dry-run'] ?? false,
+          keepGoing: values['keep-going'] ?? false,
+          params: values.param ?? [],
+          executor: values.executor ?? 'python',
+          jobs: values.jobs,
+          python: values.python,
+          store: values.store,
+          json: values.json ?? false,
+        },
+        path.resolve(__dirname, '..', 'python'),
+      ),
+    );
   },
   pipeline: ([sub, ...args]) => {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });

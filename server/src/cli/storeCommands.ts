@@ -147,8 +147,8 @@ export function modelsAlias(name: string, versionText: string, alias: string, op
 }
 
 function runJson(r: RunSummary) {
-  const { id, experiment, name, status, startTime, endTime, pipeline, stepId, stepVersion, gitCommit, params, metrics, tags } = r;
-  return { id, experiment, name, status, startTime, endTime, pipeline, stepId, stepVersion, gitCommit, params, metrics, tags };
+  const { id, experiment, name, status, startTime, endTime, pipeline, stepId, stepVersion, gitCommit, parentId, params, metrics, tags } = r;
+  return { id, experiment, name, status, startTime, endTime, pipeline, stepId, stepVersion, gitCommit, parentId, params, metrics, tags };
 }
 
 function modelText(m: ModelSummary): string {

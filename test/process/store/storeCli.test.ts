@@ -35,7 +35,7 @@ cellflow.register_model("model.pkl", "churn")
     assert.equal(r.code, 0, r.stderr);
     const runs = JSON.parse(r.stdout);
     assert.deepEqual(runs.map((x: { name: string }) => x.name), ['lr-0.01', 'lr-0.001']);
-    assert.deepEqual(Object.keys(runs[0]).sort(), ['endTime', 'experiment', 'gitCommit', 'id', 'metrics', 'name', 'params', 'pipeline', 'startTime', 'status', 'stepId', 'stepVersion', 'tags']);
+    assert.deepEqual(Object.keys(runs[0]).sort(), ['endTime', 'experiment', 'gitCommit', 'id', 'metrics', 'name', 'params', 'parentId', 'pipeline', 'startTime', 'status', 'stepId', 'stepVersion', 'tags']);
     assert.deepEqual([runs[0].id, runs[0].experiment, runs[0].status, runs[0].params, runs[0].metrics], [ids[0], 'churn', 'FINISHED', { lr: '0.01', model: 'logreg' }, { acc: 0.93 }]);
     const text = cellflow(['runs', 'list', '--limit', '2', '--order-by', 'name'], ws.dir);
     assert.equal(text.code, 0);

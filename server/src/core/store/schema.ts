@@ -147,6 +147,34 @@ ALTER TABLE run_inputs ADD COLUMN context TEXT;
     version: 3,
     sql: RULE_TRIGGERS,
   },
+  {
+    // Pipeline runs: a step's run is a child of its pipeline run; the runner's cache of step results
+    // (by cache key, with the parts it was made of, so a re-run can say what changed); and the digests
+    // of files, kept by path, size, mtime and inode so an unchanged file is not read again.
+    version: 4,
+    sql: `
+ALTER TABLE runs ADD COLUMN parent_id TEXT;
+CREATE INDEX runs_by_parent ON runs(parent_id);
+CREATE TABLE step_cache (
+  pipeline TEXT NOT NULL,
+  step_id TEXT NOT NULL,
+  cache_key TEXT NOT NULL,
+  parts TEXT NOT NULL,
+  outputs TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (pipeline, step_id, cache_key)
+) WITHOUT ROWID;
+CREATE INDEX step_cache_latest ON step_cache(pipeline, step_id, created_at);
+CREATE TABLE file_digests (
+  path TEXT PRIMARY KEY,
+  size INTEGER NOT NULL,
+  mtime_ns TEXT NOT NULL,
+  ino TEXT NOT NULL,
+  sha256 TEXT NOT NULL
+) WITHOUT ROWID;
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

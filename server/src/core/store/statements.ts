@@ -95,3 +95,22 @@ export const ALIAS_UPSERT = 'INSERT INTO model_aliases (model_name, alias, versi
 
 /** Any lineage edge (Node's Store.link): (from kind, from id, to kind, to id, relation, created at) */
 export const LINEAGE_INSERT = 'INSERT INTO lineage (from_kind, from_id, to_kind, to_id, relation, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING';
+
+// ---- Pipeline runs (migration 4) ----
+
+/** (parent id, run id): a step's run belongs to its pipeline run. */
+export const RUN_SET_PARENT = 'UPDATE runs SET parent_id = ? WHERE id = ?';
+/** (pipeline, step id, cache key, parts, outputs, run id, created at) */
+export const STEP_CACHE_UPSERT = `INSERT INTO step_cache (pipeline, step_id, cache_key, parts, outputs, run_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (pipeline, step_id, cache_key) DO UPDATE SET parts = excluded.parts, outputs = excluded.outputs, run_id = excluded.run_id, created_at = excluded.created_at`;
+/** (pipeline, step id, cache key) */
+export const STEP_CACHE_GET = 'SELECT parts, outputs, run_id AS runId, created_at AS createdAt FROM step_cache WHERE pipeline = ? AND step_id = ? AND cache_key = ?';
+/** (pipeline, step id): its latest successful result, to say what changed since. */
+export const STEP_CACHE_LATEST = 'SELECT parts, outputs, run_id AS runId, created_at AS createdAt FROM step_cache WHERE pipeline = ? AND step_id = ? ORDER BY created_at DESC LIMIT 1';
+/** Every artifact digest a cached result still refers to, for `cellflow gc`. */
+export const STEP_CACHE_OUTPUTS = 'SELECT outputs FROM step_cache';
+/** (path) */
+export const FILE_DIGEST_GET = 'SELECT size, mtime_ns AS mtimeNs, ino, sha256 FROM file_digests WHERE path = ?';
+/** (path, size, mtime_ns, ino, sha256) */
+export const FILE_DIGEST_UPSERT = `INSERT INTO file_digests (path, size, mtime_ns, ino, sha256) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, ino = excluded.ino, sha256 = excluded.sha256`;

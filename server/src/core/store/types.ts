@@ -15,6 +15,8 @@ export interface RunSummary {
   stepId: string | null;
   stepVersion: number | null;
   gitCommit: string | null;
+  /** The pipeline run a step's run belongs to. */
+  parentId: string | null;
   params: Record<string, string>;
   /** Latest value of each metric. */
   metrics: Record<string, number>;

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -14,6 +14,7 @@ import { describeKind, realRoot } from '../../io/workspaceFile';
 import { HistoryThinner } from '../../core/store/downsample';
 import { filterSql, MAX_RUNS_PER_PAGE, orderSql } from '../../core/store/search';
 import type { ExperimentSummary, LineageEdge, MetricPoint, ModelSummary, ModelVersion, RunDetail, RunOutputs, RunStatus, RunSummary } from '../../core/store/types';
+import { hashFd } from '../../io/hashFile';
 
 export type * from '../../core/store/types';
 
@@ -34,6 +35,16 @@ export interface StartRun {
   cellHash?: string;
   /** The run's process; a run whose process is gone is shown as killed. */
   pid?: number;
+  /** The pipeline run a step's run belongs to. */
+  parentId?: string;
+}
+
+/** A step result the runner may reuse: what it was made of and the artifacts it produced. */
+export interface CachedStep {
+  parts: unknown;
+  outputs: Record<string, { digest: string; format: string; size: number; file: string }>;
+  runId: string;
+  createdAt: number;
 }
 
 export interface MetricInput {
@@ -122,8 +133,50 @@ export class Store {
         this.stmt(sql.RUN_INSERT).run(id, experiment, name, now, input.pid ?? process.pid, HOST, input.pipeline ?? null, input.stepId ?? null, input.stepVersion ?? null, input.cellHash ?? null, commit),
       );
       this.stmt(sql.RUN_LINEAGE_INSERT).run(id, now, now);
+      if (input.parentId) this.stmt(sql.RUN_SET_PARENT).run(input.parentId, id);
     }).immediate();
     return id;
+  }
+
+  /** An artifact the runner wrote and hashed itself (content-addressed, inside the workspace): recorded as it is. */
+  recordArtifact(runId: string, relPath: string, sha256: string, size: number): void {
+    const rid = this.rid(runId);
+    this.checked({ path: relPath }, () => this.stmt(sql.ARTIFACT_UPSERT).run(rid, relPath, sha256, size));
+  }
+
+  cachedStep(pipeline: string, stepId: string, key: string): CachedStep | undefined {
+    return this.cacheRow(this.stmt(sql.STEP_CACHE_GET).get(pipeline, stepId, key));
+  }
+
+  latestCachedStep(pipeline: string, stepId: string): CachedStep | undefined {
+    return this.cacheRow(this.stmt(sql.STEP_CACHE_LATEST).get(pipeline, stepId));
+  }
+
+  cacheStep(pipeline: string, stepId: string, key: string, entry: Omit<CachedStep, 'createdAt'>): void {
+    this.stmt(sql.STEP_CACHE_UPSERT).run(pipeline, stepId, key, JSON.stringify(entry.parts), JSON.stringify(entry.outputs), entry.runId, Date.now());
+  }
+
+  /** Artifact files any cached result refers to, for `cellflow gc`. */
+  cachedArtifactFiles(): Set<string> {
+    const out = new Set<string>();
+    for (const row of this.stmt(sql.STEP_CACHE_OUTPUTS).all() as Array<{ outputs: string }>) {
+      for (const o of Object.values(JSON.parse(row.outputs) as CachedStep['outputs'])) out.add(o.file);
+    }
+    return out;
+  }
+
+  fileDigest(file: string): { size: number; mtimeNs: string; ino: string; sha256: string } | undefined {
+    return this.stmt(sql.FILE_DIGEST_GET).get(file) as { size: number; mtimeNs: string; ino: string; sha256: string } | undefined;
+  }
+
+  saveFileDigest(file: string, d: { size: number; mtimeNs: string; ino: string; sha256: string }): void {
+    this.stmt(sql.FILE_DIGEST_UPSERT).run(file, d.size, d.mtimeNs, d.ino, d.sha256);
+  }
+
+  private cacheRow(row: unknown): CachedStep | undefined {
+    if (!row) return undefined;
+    const r = row as { parts: string; outputs: string; runId: string; createdAt: number };
+    return { parts: JSON.parse(r.parts), outputs: JSON.parse(r.outputs), runId: r.runId, createdAt: r.createdAt };
   }
 
   endRun(runId: string, status: Exclude<RunStatus, 'RUNNING'> = 'FINISHED'): void {
@@ -196,7 +249,7 @@ export class Store {
   /** Records a file the run produced, by workspace-relative path, hash and size; refuses anything outside the workspace. */
   logArtifact(runId: string, file: string): { path: string; sha256: string; size: number } {
     const { rel, fd } = this.openWorkspaceFile(file);
-    const artifact = { path: rel, ...hashFile(fd) };
+    const artifact = { path: rel, ...hashFd(fd) };
     const rid = this.rid(runId);
     this.checked({ path: rel }, () => this.stmt(sql.ARTIFACT_UPSERT).run(rid, artifact.path, artifact.sha256, artifact.size));
     return artifact;
@@ -245,7 +298,7 @@ export class Store {
   /** A new version of a registered model (created when new) from a run's artifact; the schema checks the name. */
   registerModel(name: string, artifactPath: string, runId?: string): ModelVersion {
     const { rel, fd } = this.openWorkspaceFile(artifactPath);
-    const sha = hashFile(fd).sha256;
+    const sha = hashFd(fd).sha256;
     return this.db.transaction(() => {
       const rid = runId ? this.rid(runId) : null;
       this.checked({ name }, () => this.stmt(sql.MODEL_INSERT).run(name, Date.now()));
@@ -345,7 +398,7 @@ export class Store {
     if (!rids.length) return [];
     return this.db
       .prepare(
-        `SELECT r.rid, r.id, e.name AS experiment, r.name, r.status, r.start_time, r.end_time, r.pipeline, r.step_id, r.step_version, r.git_commit
+        `SELECT r.rid, r.id, e.name AS experiment, r.name, r.status, r.start_time, r.end_time, r.pipeline, r.step_id, r.step_version, r.git_commit, r.parent_id
          FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.rid IN (${rids.map(() => '?').join(', ')})`,
       )
       .all(...rids) as RunRow[];
@@ -514,6 +567,7 @@ interface RunRow {
   step_id: string | null;
   step_version: number | null;
   git_commit: string | null;
+  parent_id: string | null;
 }
 
 interface KV {
@@ -534,6 +588,7 @@ function toSummary(r: RunRow): RunSummary {
     stepId: r.step_id,
     stepVersion: r.step_version,
     gitCommit: r.git_commit,
+    parentId: r.parent_id,
     params: {},
     metrics: {},
     tags: {},
@@ -551,14 +606,3 @@ function alive(pid: number): boolean {
 }
 
 /** sha256 and size of an open file, read in chunks so that a model of any size can be hashed; closes it. */
-function hashFile(fd: number): { sha256: string; size: number } {
-  const hash = createHash('sha256');
-  const buffer = Buffer.allocUnsafe(1 << 20);
-  let size = 0;
-  try {
-    for (let n; (n = fs.readSync(fd, buffer, 0, buffer.length, null)) > 0; size += n) hash.update(buffer.subarray(0, n));
-  } finally {
-    fs.closeSync(fd);
-  }
-  return { sha256: hash.digest('hex'), size };
-}

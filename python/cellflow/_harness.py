@@ -1,0 +1,132 @@
+"""Runs one pipeline step for Cellflow's runner: loads its inputs from content-addressed artifacts, calls
+the step's run(), writes each output as an artifact named by the sha256 of its bytes, and reports on
+file descriptor 3 as JSON lines (the step's own stdout and stderr stay its log).
+
+    python -m cellflow._harness < request.json
+
+The request: {"code", "step", "inputs": {name: {"path", "format"}}, "params", "outputs": [names],
+"artifacts": folder}. Events: {"event": "started"}, then {"event": "finished", "outputs": {name:
+{"digest", "format", "size", "file"}}} or {"event": "failed", "error", "traceback"}.
+"""
+
+import hashlib
+import importlib.util
+import json
+import os
+import pickle
+import sys
+import traceback
+
+_PICKLE_PROTOCOL = 4
+
+
+def _events():
+    try:
+        return os.fdopen(3, "w", buffering=1, encoding="utf-8")
+    except OSError:
+        return sys.stderr  # run by hand: events go to stderr
+
+
+def _load_step(code, step):
+    folder = os.path.dirname(os.path.abspath(code))
+    if folder not in sys.path:
+        sys.path.insert(0, folder)  # shared definitions (cellflow_defs/) import from beside the step
+    spec = importlib.util.spec_from_file_location(f"cellflow_step_{step.replace('-', '_')}", code)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _load_input(spec):
+    if spec["format"] == "npy":
+        import numpy
+
+        return numpy.load(spec["path"], allow_pickle=False)
+    with open(spec["path"], "rb") as f:
+        return pickle.load(f)
+
+
+def _is_plain_array(value):
+    mod = type(value).__module__
+    if mod != "numpy" or type(value).__name__ != "ndarray":
+        return False
+    return value.dtype.kind != "O"
+
+
+def _save_output(value, folder):
+    """Writes a value as an artifact named by the sha256 of its bytes: a NumPy array as .npy, anything
+    else as a pickle. Returns its record."""
+    os.makedirs(folder, exist_ok=True)
+    fmt = "npy" if _is_plain_array(value) else "pickle"
+    tmp = os.path.join(folder, f".tmp-{os.getpid()}-{id(value)}")
+    with open(tmp, "wb") as f:
+        if fmt == "npy":
+            import numpy
+
+            numpy.save(f, value, allow_pickle=False)
+        else:
+            pickle.dump(value, f, protocol=_PICKLE_PROTOCOL)
+    digest = hashlib.sha256()
+    with open(tmp, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    name = f"{digest.hexdigest()}.{'npy' if fmt == 'npy' else 'pkl'}"
+    final = os.path.join(folder, name)
+    size = os.path.getsize(tmp)
+    if os.path.exists(final):
+        os.remove(tmp)  # the same bytes are already there
+    else:
+        os.replace(tmp, final)
+    return {"digest": f"sha256:{digest.hexdigest()}", "format": fmt, "size": size, "file": name}
+
+
+def _die_with_parent():
+    """The runner may be killed outright (SIGKILL): a step must not outlive it, writing artifacts nobody
+    records. Checked five times a second on a daemon thread."""
+    import threading
+    import time
+
+    parent = os.getppid()
+
+    def watch():
+        while True:
+            time.sleep(0.2)
+            if os.getppid() != parent:
+                os._exit(137)
+
+    threading.Thread(target=watch, daemon=True, name="cellflow-parent-watch").start()
+
+
+def main():
+    _die_with_parent()
+    events = _events()
+
+    def emit(**event):
+        events.write(json.dumps(event) + "\n")
+        events.flush()
+
+    try:
+        request = json.loads(sys.stdin.readline())
+        module = _load_step(request["code"], request["step"])
+        inputs = {name: _load_input(spec) for name, spec in request["inputs"].items()}
+        emit(event="started")
+        outputs = module.run(**inputs, **request.get("params", {}))
+        missing = [n for n in request["outputs"] if n not in outputs]
+        if missing:
+            raise RuntimeError(f"the step did not produce {', '.join(missing)}: its cells no longer bind {'it' if len(missing) == 1 else 'them'}")
+        saved = {n: _save_output(outputs[n], request["artifacts"]) for n in request["outputs"]}
+        sys.stdout.flush()
+        sys.stderr.flush()
+        emit(event="finished", outputs=saved)
+    except BaseException as err:  # noqa: BLE001 - everything the step raises is its failure, reported
+        trace = traceback.format_exc()
+        sys.stderr.write(trace)
+        sys.stderr.flush()
+        last = f"{type(err).__name__}: {err}".strip()
+        emit(event="failed", error=last.splitlines()[-1] if last else type(err).__name__, traceback=trace)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { InvalidInput } from '../core/errors';
+import { lintDocument } from '../core/pipeline/lint';
+import { analyzeCell } from '../core/python/analyze';
+import type { RunEvent } from '../core/runner/events';
+import type { Selection } from '../core/runner/selection';
+import { decodeUtf8 } from '../core/text/decode';
+import { terminalSafe as safe } from '../core/text/terminalSafe';
+import { diskContext } from '../io/diskContext';
+import { pythonParser } from '../io/pythonParser';
+import { findWorkspaceRoot, storePath } from '../io/storeLocation';
+import { runPipeline } from '../services/runner/runner';
+import { refuseLinkedOut } from '../services/store/db';
+import { Store } from '../services/store/store';
+
+export interface RunArgs {
+  pipeline: string;
+  step?: string;
+  from?: string;
+  force: boolean;
+  dryRun: boolean;
+  keepGoing: boolean;
+  params: string[];
+  executor: string;
+  jobs?: string;
+  python?: string;
+  store?: string;
+  json: boolean;
+}
+
+/** Exit codes: 0 succeeded, 1 a step or check failed, 2 bad usage or input, 130 cancelled. */
+export async function runRun(args: RunArgs, pythonPackages: string): Promise<number> {
+  if (args.step && args.from) throw new InvalidInput('--step and --from cannot be used together');
+  if (args.executor !== 'python') throw new InvalidInput(`--executor ${args.executor}: only the python executor is built so far (jupyter comes next)`);
+  const jobs = args.jobs === undefined ? os.availableParallelism() : Number(args.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw new InvalidInput(`--jobs takes a whole number from 1 to 256, not ${JSON.stringify(args.jobs)}`);
+  const pipelinePath = path.resolve(args.pipeline);
+  let text: string;
+  try {
+    text = decodeUtf8(fs.readFileSync(pipelinePath));
+  } catch {
+    throw new InvalidInput(`${args.pipeline}: no such file`);
+  }
+  const root = findWorkspaceRoot(path.dirname(pipelinePath));
+  const lint = lintDocument(text, { context: diskContext(pipelinePath, undefined, root) });
+  const errors = lint.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length || !lint.model) {
+    const first = errors.slice(0, 3).map((d) => `${args.pipeline}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.message}`);
+    throw new InvalidInput(`the pipeline has ${errors.length} error${errors.length === 1 ? '' : 's'}; fix ${errors.length === 1 ? 'it' : 'them'} first (cellflow lint):\n  ${first.join('\n  ')}`);
+  }
+  const model = lint.model;
+  const params = parseParams(args.params, [...model.params.keys()]);
+  const python = probePython(args.python ?? process.env.CELLFLOW_PYTHON ?? 'python3');
+  const file = args.store ? path.resolve(args.store) : storePath(root);
+  refuseLinkedOut(file, root);
+  const store = new Store(file, root);
+  const parser = await pythonParser();
+  const selection: Selection = args.step ? { kind: 'step', id: args.step } : args.from ? { kind: 'from', id: args.from } : { kind: 'all' };
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  try {
+    const result = await runPipeline({
+      pipelinePath,
+      model,
+      workspaceRoot: root,
+      store,
+      selection,
+      force: args.force,
+      dryRun: args.dryRun,
+      keepGoing: args.keepGoing,
+      params,
+      jobs,
+      python,
+      pythonPackages,
+      importsOf: (source) => analyzeCell(parser, source).imports.map((i) => i.module),
+      signal: controller.signal,
+      onEvent: (e) => print(e, args.json, root),
+    });
+    return result.status === 'succeeded' ? 0 : result.status === 'cancelled' ? 130 : 1;
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+    store.close();
+  }
+}
+
+/** `--param K=V`: K a param of the pipeline; V as JSON when it reads as JSON (0.3, true, [1, 2]), else text. */
+export function parseParams(pairs: string[], declared: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new InvalidInput(`--param takes KEY=VALUE, not ${JSON.stringify(pair)}`);
+    const key = pair.slice(0, eq);
+    if (!declared.includes(key)) throw new InvalidInput(`--param ${key}: not a param of the pipeline (params: ${declared.join(', ') || 'none'})`);
+    const raw = pair.slice(eq + 1);
+    try {
+      out[key] = JSON.parse(raw);
+    } catch {
+      out[key] = raw;
+    }
+  }
+  return out;
+}
+
+function probePython(python: string): { path: string; version: string } {
+  const r = spawnSync(python, ['-c', 'import sys; print(sys.version.split()[0])'], { encoding: 'utf8', timeout: 30_000 });
+  if (r.status !== 0) throw new InvalidInput(`the Python interpreter ${python} cannot be run${r.error ? ` (${r.error.message})` : ''}; pass --python or set CELLFLOW_PYTHON`);
+  return { path: python, version: r.stdout.trim() };
+}
+
+const MARK: Record<string, string> = { started: '▶', ran: '✔', reused: '↺', failed: '✘', skipped: '–', cancelled: '■', 'would-run': '▶' };
+
+function print(e: RunEvent, json: boolean, root: string): void {
+  if (json) {
+    if (e.event !== 'log') process.stdout.write(`${JSON.stringify(e)}\n`);
+    return;
+  }
+  if (e.event === 'log') return; // in the step's log file; a failure prints its tail
+  if (e.event === 'pipeline') {
+    const counts = Object.values(e.steps).reduce<Record<string, number>>((acc, s) => ({ ...acc, [s]: (acc[s] ?? 0) + 1 }), {});
+    process.stdout.write(`pipeline ${e.status} in ${e.seconds.toFixed(1)} s: ${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ') || 'no steps'}\n`);
+    return;
+  }
+  const seconds = 'seconds' in e && e.seconds !== undefined ? ` ${e.seconds.toFixed(1)} s` : '';
+  const dry = 'dryRun' in e ? (e.status === 'would-run' ? ' would run' : ' would be reused') : '';
+  const why = 'reason' in e && e.reason ? ` (${safe(e.reason)})` : '';
+  process.stdout.write(`${MARK[e.status] ?? ' '} ${safe(e.step)} v${e.version}${dry || (e.status === 'started' ? '' : ` ${e.status}`)}${seconds}${why}\n`);
+  if (e.status === 'failed' && 'error' in e && e.error) {
+    process.stdout.write(`  ${safe(e.error)}\n`);
+    if ('log' in e && e.log) {
+      const tail = fs.readFileSync(path.join(root, e.log), 'utf8').trimEnd().split('\n').slice(-15);
+      process.stdout.write(`${tail.map((l) => `  | ${safe(l)}`).join('\n')}\n  full log: ${e.log}\n`);
+    }
+  }
+}

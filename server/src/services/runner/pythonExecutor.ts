@@ -1,0 +1,98 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as readline from 'node:readline';
+
+/** What the harness (python/cellflow/_harness.py) needs to run one step. */
+export interface StepRequest {
+  code: string;
+  step: string;
+  inputs: Record<string, { path: string; format: string }>;
+  params: Record<string, unknown>;
+  outputs: string[];
+  artifacts: string;
+}
+
+export type OutputRecord = { digest: string; format: string; size: number; file: string };
+
+export type StepOutcome =
+  | { kind: 'finished'; outputs: Record<string, OutputRecord> }
+  | { kind: 'failed'; error: string; traceback?: string }
+  | { kind: 'cancelled' };
+
+export interface ExecuteOptions {
+  python: string;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** The step's stdout and stderr, as they come. */
+  onLog(stream: 'stdout' | 'stderr', text: string): void;
+  /** Written with everything the step printed. */
+  logFile: string;
+  signal: AbortSignal;
+}
+
+/** How long a cancelled step gets to end on SIGTERM before SIGKILL: cancel must take under 1 s. */
+const TERM_GRACE_MS = 300;
+
+/**
+ * The `python` executor: each step in a Python process of its own, in its own process group (so
+ * cancel stops whatever the step started too), through the harness, which reports on fd 3.
+ */
+export function executePythonStep(request: StepRequest, options: ExecuteOptions): Promise<StepOutcome> {
+  return new Promise((resolve) => {
+    const log = fs.openSync(options.logFile, 'w');
+    const child = spawn(options.python, ['-m', 'cellflow._harness'], {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let outcome: StepOutcome | undefined;
+    let cancelled = false;
+    const events = child.stdio[3] as NodeJS.ReadableStream | null;
+    if (events) {
+      readline.createInterface({ input: events }).on('line', (line) => {
+        try {
+          const e = JSON.parse(line) as { event: string; outputs?: Record<string, OutputRecord>; error?: string; traceback?: string };
+          if (e.event === 'finished') outcome = { kind: 'finished', outputs: e.outputs ?? {} };
+          else if (e.event === 'failed') outcome = { kind: 'failed', error: e.error ?? 'the step failed', traceback: e.traceback };
+        } catch {
+          // not an event: the harness writes only JSON lines on fd 3
+        }
+      });
+    }
+    const forward = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
+      fs.writeSync(log, chunk);
+      options.onLog(stream, chunk.toString('utf8'));
+    };
+    child.stdout?.on('data', forward('stdout'));
+    child.stderr?.on('data', forward('stderr'));
+    const kill = () => {
+      cancelled = true;
+      signalGroup(child.pid, 'SIGTERM');
+      setTimeout(() => signalGroup(child.pid, 'SIGKILL'), TERM_GRACE_MS).unref();
+    };
+    if (options.signal.aborted) kill();
+    else options.signal.addEventListener('abort', kill, { once: true });
+    child.on('error', (err) => {
+      outcome = { kind: 'failed', error: `could not start ${options.python}: ${err.message}` };
+    });
+    child.on('close', (code, sig) => {
+      options.signal.removeEventListener('abort', kill);
+      fs.closeSync(log);
+      if (cancelled) return resolve({ kind: 'cancelled' });
+      if (outcome?.kind === 'finished' && code === 0) return resolve(outcome);
+      if (outcome) return resolve(outcome);
+      resolve({ kind: 'failed', error: sig ? `the step's Python process was killed by ${sig}` : `the step's Python process exited with code ${code} before reporting` });
+    });
+    child.stdin?.end(`${JSON.stringify(request)}\n`);
+  });
+}
+
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}

@@ -1,0 +1,195 @@
+import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+import { CLI, cellflow } from '../support/cli';
+import { writeNotebook, type CellSpec } from '../support/notebookFile';
+import { PYTHON } from '../support/store';
+import { waitFor } from '../support/waitFor';
+
+type Event = { event: string; step?: string; status: string; reason?: string; runId?: string; error?: string; steps?: Record<string, string> };
+
+/**
+ * load → scale (param C) and other (independent) → result (waits for the file GATE names, so a test
+ * can hold it running). Each code cell after the imports and params is a step.
+ */
+const CELLS: CellSpec[] = [
+  'import os\nimport time\nimport numpy as np',
+  { source: 'C = 1\nGATE = "."', tags: ['parameters'] },
+  'base = np.arange(5)',
+  'scaled = base * C',
+  'other = base + 100',
+  'while not os.path.exists(GATE):\n    time.sleep(0.05)\nresult = int(scaled.sum())\nimport cellflow\ncellflow.log_metric("result", result)',
+];
+const STEPS: Array<[number, string]> = [[2, 'load'], [3, 'scale'], [4, 'other'], [5, 'result']];
+
+describe('cellflow run: the python executor, the cache and the store', function () {
+  this.timeout(180_000);
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cellflow-run-'));
+    fs.mkdirSync(path.join(dir, '.cellflow'));
+    writeNotebook(path.join(dir, 'nb.ipynb'), CELLS);
+    for (const [cell, id] of STEPS) promote(cell, id);
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  function promote(cell: number, id: string): void {
+    const r = cellflow(['promote', 'nb.ipynb', '--cells', String(cell), '--step', id, '--pipeline', 'p.cellflow.yaml'], dir);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  function run(...args: string[]): { code: number | null; events: Event[]; stdout: string; stderr: string } {
+    const r = cellflow(['run', 'p.cellflow.yaml', '--python', PYTHON, '--json', ...args], dir, { timeoutMs: 120_000 });
+    const events = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Event);
+    return { ...r, events };
+  }
+  /** Each step's last status, by step: independent steps end in any order. */
+  const final = (events: Event[]) => Object.fromEntries(events.filter((e) => e.event === 'step' && e.status !== 'started').map((e) => [e.step, e.status]));
+  const runsList = () => JSON.parse(cellflow(['runs', 'list', '--json', '--limit', '1000'], dir).stdout) as Array<{ id: string; name: string; status: string; parentId: string | null; metrics: Record<string, number>; stepId: string | null; tags: Record<string, string> }>;
+
+  it('runs every step, then reuses every step; runs, parents and metrics land in the store', () => {
+    const first = run();
+    assert.equal(first.code, 0, first.stderr);
+    assert.deepEqual(final(first.events), { load: 'ran', scale: 'ran', other: 'ran', result: 'ran' });
+    const pipeline = first.events.at(-1)!;
+    assert.deepEqual([pipeline.event, pipeline.status], ['pipeline', 'succeeded']);
+    const second = run();
+    assert.equal(second.code, 0, second.stderr);
+    assert.deepEqual(final(second.events), Object.fromEntries(STEPS.map(([, id]) => [id, 'reused'])));
+    const runs = runsList();
+    const steps = runs.filter((r) => r.tags['cellflow.kind'] === 'step');
+    assert.equal(steps.length, 4, 'one run per executed step, none for the reused ones');
+    assert.ok(steps.every((r) => r.parentId === pipeline.runId && r.status === 'FINISHED'));
+    assert.deepEqual(steps.find((r) => r.stepId === 'result')!.metrics, { result: 10 }, 'log_metric in a step goes to its run');
+    const reusedIn = runs.find((r) => r.id === second.events.at(-1)!.runId)!;
+    assert.equal(reusedIn.tags['cellflow.reused.result'], steps.find((r) => r.stepId === 'result')!.id, 'the pipeline run names the run a reused step comes from');
+  });
+
+  it('a cell changed and re-promoted re-runs that step and what depends on it, nothing else', () => {
+    assert.equal(run().code, 0);
+    const cells = [...CELLS];
+    cells[3] = 'scaled = base * C * 10';
+    writeNotebook(path.join(dir, 'nb.ipynb'), cells);
+    promote(3, 'scale');
+    const again = run();
+    assert.deepEqual(final(again.events), { load: 'reused', scale: 'ran', other: 'reused', result: 'ran' });
+    assert.equal(again.events.find((e) => e.step === 'scale' && e.status === 'ran')!.reason, 'code changed');
+    assert.equal(again.events.find((e) => e.step === 'result' && e.status === 'ran')!.reason, 'input scaled changed');
+  });
+
+  it('a changed param re-runs exactly the steps that use it; --dry-run says why without running', () => {
+    assert.equal(run().code, 0);
+    const dry = run('--param', 'C=2', '--dry-run');
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.deepEqual(
+      Object.fromEntries(dry.events.filter((e) => e.event === 'step').map((e) => [e.step, [e.status, e.reason]])),
+      { load: ['reused', 'unchanged since its last run'], scale: ['would-run', 'param C 1 → 2'], other: ['reused', 'unchanged since its last run'], result: ['would-run', 'upstream `scale` runs first'] },
+    );
+    const ran = run('--param', 'C=2');
+    assert.deepEqual(final(ran.events), { load: 'reused', scale: 'ran', other: 'reused', result: 'ran' });
+    assert.equal(runsList().find((r) => r.stepId === 'result' && r.metrics.result === 20)?.status, 'FINISHED');
+  });
+
+  it('a step that raises is FAILED with its traceback; --keep-going still runs the independent branch', () => {
+    const cells = [...CELLS];
+    cells[4] = 'other = base + 100\nraise ValueError("bad data in other")';
+    writeNotebook(path.join(dir, 'nb.ipynb'), cells);
+    promote(4, 'other');
+    const stop = run('--jobs', '1');
+    assert.equal(stop.code, 1);
+    const failed = stop.events.find((e) => e.status === 'failed')!;
+    assert.deepEqual([failed.step, failed.error], ['other', 'ValueError: bad data in other']);
+    assert.equal(final(stop.events).result, 'skipped', 'without --keep-going nothing new starts');
+    const human = cellflow(['run', 'p.cellflow.yaml', '--python', PYTHON, '--keep-going', '--jobs', '1'], dir, { timeoutMs: 120_000 });
+    assert.equal(human.code, 1);
+    assert.match(human.stdout, /✘ other v2 failed [\d.]+ s\n {2}ValueError: bad data in other\n(?: {2}\| .*\n)*? {2}\| +raise ValueError\("bad data in other"\)\n/);
+    assert.match(human.stdout, /✔ result v1 ran/, 'result does not depend on other');
+    assert.equal(runsList().filter((r) => r.stepId === 'other' && r.status === 'FAILED').length, 2);
+  });
+
+  it('runs independent steps at once with --jobs 2', () => {
+    const r = run('--jobs', '2');
+    const order = r.events.filter((e) => e.event === 'step' && (e.step === 'scale' || e.step === 'other')).map((e) => `${e.step}:${e.status}`);
+    assert.deepEqual(order.slice(0, 2).sort(), ['other:started', 'scale:started'], `both start before either ends: ${order.join(', ')}`);
+  });
+
+  it('stops a running step within a second of Ctrl+C, exits 130 and records it cancelled', async () => {
+    const { child, started, exited } = spawnRun(['--param', 'GATE=blocker'], 'result');
+    await started;
+    const t0 = Date.now();
+    child.kill('SIGINT');
+    const { code, events } = await exited;
+    const took = Date.now() - t0;
+    assert.equal(code, 130);
+    assert.ok(took < 1000, `cancelled in ${took} ms`);
+    assert.deepEqual(events.find((e) => e.step === 'result' && e.status !== 'started')?.status, 'cancelled');
+    assert.deepEqual(events.at(-1)?.status, 'cancelled');
+    const result = runsList().find((r) => r.stepId === 'result')!;
+    assert.equal(result.status, 'KILLED');
+  });
+
+  it('a killed runner leaves the store consistent; the next run takes over its lock and redoes only what did not finish', async () => {
+    const { child, started, exited } = spawnRun(['--param', 'GATE=blocker', '--jobs', '1'], 'result');
+    await started;
+    child.kill('SIGKILL');
+    await exited;
+    await waitForNoPython(dir);
+    const afterKill = runsList();
+    assert.ok(afterKill.every((r) => r.status !== 'RUNNING'), `no run left RUNNING: ${afterKill.map((r) => `${r.name}:${r.status}`).join(', ')}`);
+    assert.equal(afterKill.find((r) => r.stepId === 'result')!.status, 'KILLED');
+    fs.writeFileSync(path.join(dir, 'blocker'), '');
+    const next = run('--param', 'GATE=blocker');
+    assert.equal(next.code, 0, next.stderr);
+    assert.deepEqual(final(next.events), { load: 'reused', scale: 'reused', other: 'reused', result: 'ran' });
+  });
+
+  it('refuses a concurrent run, an unknown step and a bad --param; a step file that no longer compiles fails its step', async () => {
+    const { child, started, exited } = spawnRun(['--param', 'GATE=blocker'], 'result');
+    await started;
+    const concurrent = run();
+    assert.equal(concurrent.code, 2);
+    assert.match(concurrent.stderr, /^cellflow: p\.cellflow\.yaml is already running \(pid \d+, since .*\); wait for it, or cancel it first\n$/);
+    child.kill('SIGINT');
+    await exited;
+    const unknown = run('--step', 'scal');
+    assert.deepEqual([unknown.code, unknown.stderr], [2, 'cellflow: there is no step `scal` in the pipeline; did you mean `scale`? (steps: load, scale, other, result)\n']);
+    const badParam = run('--param', 'D=1');
+    assert.deepEqual([badParam.code, badParam.stderr], [2, 'cellflow: --param D: not a param of the pipeline (params: C, GATE)\n']);
+    fs.appendFileSync(path.join(dir, 'steps', 'load.py'), '\ndef broken(:\n');
+    const broken = run();
+    assert.equal(broken.code, 1);
+    assert.match(broken.events.find((e) => e.step === 'load' && e.status === 'failed')!.error!, /^SyntaxError: /);
+  });
+
+  /** `cellflow run --json` in the background, resolving `started` once `step` starts. */
+  function spawnRun(args: string[], step: string) {
+    const child = spawn(process.execPath, [CLI, 'run', 'p.cellflow.yaml', '--python', PYTHON, '--json', ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const events: Event[] = [];
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    let onStarted: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => (onStarted = resolve));
+    readline.createInterface({ input: child.stdout }).on('line', (line) => {
+      const e = JSON.parse(line) as Event;
+      events.push(e);
+      if (e.step === step && e.status === 'started') onStarted();
+    });
+    const exited = new Promise<{ code: number | null; events: Event[] }>((resolve) => child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : null), events })));
+    void exited.then(() => onStarted());
+    return { child, started, exited: exited.then((r) => (r.code === null ? assert.fail(stderr) : r)) };
+  }
+});
+
+/** The steps' Python processes end once their runner is gone (the harness watches its parent). */
+async function waitForNoPython(dir: string): Promise<void> {
+  const harnessIn = (p: string) => {
+    try {
+      return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('cellflow._harness') && fs.readlinkSync(`/proc/${p}/cwd`) === dir;
+    } catch {
+      return false;
+    }
+  };
+  await waitFor(() => !fs.readdirSync('/proc').some((p) => /^\d+$/.test(p) && harnessIn(p)), 'the step processes of the killed runner to end', 10_000);
+}
