@@ -115,7 +115,12 @@ def main():
         missing = [n for n in request["outputs"] if n not in outputs]
         if missing:
             raise RuntimeError(f"the step did not produce {', '.join(missing)}: its cells no longer bind {'it' if len(missing) == 1 else 'them'}")
-        saved = {n: _save_output(outputs[n], request["artifacts"]) for n in request["outputs"]}
+        saved = {}
+        for n in request["outputs"]:
+            try:
+                saved[n] = _save_output(outputs[n], request["artifacts"])
+            except Exception as err:  # noqa: BLE001 - which output could not be written is the message
+                raise RuntimeError(f"output {n!r} cannot be saved for the next steps: {type(err).__name__}: {err}") from err
         sys.stdout.flush()
         sys.stderr.flush()
         emit(event="finished", outputs=saved)

@@ -182,6 +182,40 @@ describe('cellflow run: the python executor, the cache and the store', function 
   }
 });
 
+describe('cellflow run: files a step reads', function () {
+  this.timeout(120_000);
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cellflow-files-'));
+    fs.mkdirSync(path.join(dir, '.cellflow'));
+    fs.writeFileSync(path.join(dir, 'data.csv'), 'a,b\n1,2\n3,4\n');
+    writeNotebook(path.join(dir, 'nb.ipynb'), ['import pandas as pd', 'df = pd.read_csv("data.csv")\nwith open("out.txt", "w") as fh:\n    fh.write("x")', 'n = len(df)']);
+    for (const [cell, id] of [[1, 'read'], [2, 'count']] as const) assert.equal(cellflow(['promote', 'nb.ipynb', '--cells', String(cell), '--step', id, '--pipeline', 'p.cellflow.yaml'], dir).code, 0);
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const run = () => {
+    const r = cellflow(['run', 'p.cellflow.yaml', '--python', PYTHON, '--json'], dir, { timeoutMs: 60_000 });
+    return { ...r, steps: Object.fromEntries(r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Event).filter((e) => e.event === 'step' && e.status !== 'started').map((e) => [e.step, [e.status, e.reason]])) };
+  };
+
+  it('promotion lists the literal paths a step reads; a changed file re-runs it and what depends on it', () => {
+    assert.match(fs.readFileSync(path.join(dir, 'p.cellflow.yaml'), 'utf8'), /^ {4}files: \[data\.csv\]$/m, 'data.csv, not out.txt, which it writes');
+    assert.deepEqual(run().steps, { read: ['ran', 'never ran'], count: ['ran', 'never ran'] });
+    assert.deepEqual(run().steps, { read: ['reused', 'unchanged since its last run'], count: ['reused', 'unchanged since its last run'] });
+    fs.appendFileSync(path.join(dir, 'data.csv'), '5,6\n');
+    assert.deepEqual(run().steps, { read: ['ran', 'file data.csv changed'], count: ['ran', 'input df changed'] });
+  });
+
+  it('a file that is gone is a lint error, and the run refuses before starting anything', () => {
+    fs.rmSync(path.join(dir, 'data.csv'));
+    const lint = cellflow(['lint', 'p.cellflow.yaml'], dir);
+    assert.match(lint.stdout, /error: `read` reads data\.csv, which does not exist; the step would fail when it runs\. \[missing-file\]/);
+    const r = run();
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /the pipeline has 1 error; fix it first \(cellflow lint\): p\.cellflow\.yaml:\d+:\d+: `read` reads data\.csv, which does not exist/);
+  });
+});
+
 /** The steps' Python processes end once their runner is gone (the harness watches its parent). */
 async function waitForNoPython(dir: string): Promise<void> {
   const harnessIn = (p: string) => {

@@ -58,7 +58,7 @@ const cases: Array<[string, string, Expect]> = [
   ['class body names are the class\'s', 'class Model(Base):\n    size = default_size\n    double = size * 2\n    def fit(self):\n        return self.size + offset', { reads: ['Base', 'default_size', 'offset'], writes: [], definitions: ['Model'] }],
   ['imports are bindings, not data', 'import numpy as np, os.path\nfrom sklearn.metrics import accuracy_score as acc, f1_score', { reads: [], writes: [], imports: ['import numpy as np', 'import os.path', 'from sklearn.metrics import accuracy_score as acc', 'from sklearn.metrics import f1_score'] }],
   ['star imports are noted', 'from pylab import *\nplot(x)', { reads: ['plot', 'x'], starImports: ['pylab'] }],
-  ['for and with targets are written', 'for i, row in enumerate(rows):\n    last = row\nwith open(path) as fh:\n    text = fh.read()', { reads: ['rows', 'path'], writes: ['i', 'row', 'last', 'fh', 'text'] }],
+  ['for targets are written; a with target is the block\'s resource, not data', 'for i, row in enumerate(rows):\n    last = row\nwith open(path) as fh:\n    text = fh.read()', { reads: ['rows', 'path'], writes: ['i', 'row', 'last', 'text'] }],
   ['an except alias is not data', 'try:\n    r = risky()\nexcept ValueError as err:\n    log(err)', { reads: ['risky', 'log'], writes: ['r'] }],
   ['a bare annotation binds nothing', 'x: int\ny: float = 1.0', { reads: [], writes: ['y'] }],
   ['match captures bind; classes and dotted values are read', 'match event:\n    case Click(x=px):\n        pos = px\n    case [first, *rest]:\n        pos = first\n    case Color.RED:\n        pos = None', { reads: ['event', 'Click', 'Color'], writes: ['px', 'pos', 'first', 'rest'] }],
@@ -143,6 +143,20 @@ describe('Python cell analysis (tree-sitter-python)', () => {
       ],
       'plt.show() is display, not setup; an attribute of data the cell made is not setup',
     );
+  });
+
+  it('finds the literal paths of files a cell reads, not those it writes or builds at run time', () => {
+    const a = analyzeCell(parser, [
+      'df = pd.read_csv("data/customers.csv", sep=";")',
+      'cfg = json.load(open("config.json"))',
+      'arr = np.load(path="ignored.npy")',
+      'x = np.load("x.npy")',
+      'with open("out.txt", "w") as f:\n    f.write("1")',
+      'remote = pd.read_csv("https://example.com/a.csv")',
+      'built = pd.read_csv(f"data/{name}.csv")',
+      'again = pd.read_csv("data/customers.csv")',
+    ].join('\n'));
+    assert.deepEqual(a.fileReads, ['data/customers.csv', 'config.json', 'x.npy']);
   });
 
   it('says what becomes of each magic in a step', () => {

@@ -49,7 +49,7 @@ export async function runRun(args: RunArgs, pythonPackages: string): Promise<num
   const errors = lint.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length || !lint.model) {
     const first = errors.slice(0, 3).map((d) => `${args.pipeline}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.message}`);
-    throw new InvalidInput(`the pipeline has ${errors.length} error${errors.length === 1 ? '' : 's'}; fix ${errors.length === 1 ? 'it' : 'them'} first (cellflow lint):\n  ${first.join('\n  ')}`);
+    throw new InvalidInput(`the pipeline has ${errors.length} error${errors.length === 1 ? '' : 's'}; fix ${errors.length === 1 ? 'it' : 'them'} first (cellflow lint): ${first.join('; ')}`);
   }
   const model = lint.model;
   const params = parseParams(args.params, [...model.params.keys()]);

@@ -41,6 +41,7 @@ export type DiagnosticCode =
   | 'missing-notebook'
   | 'unreadable-notebook'
   | 'missing-cell'
+  | 'missing-file'
   | 'refused-path'
   // versions
   | 'stale-step'

@@ -35,7 +35,7 @@ function readParams(parsed: ParsedPipeline, node: Extract<YNode, { kind: 'map' }
 }
 
 function stepModel(node: YNode, index: number, base: number, value: unknown, memo: StepMemo): StepModel {
-  const m: StepModel = { index, base, node, memo, version: 1, dependsOn: [], reads: [], writes: [], params: [], cells: [] };
+  const m: StepModel = { index, base, node, memo, version: 1, dependsOn: [], reads: [], writes: [], params: [], files: [], cells: [] };
   if (node.kind !== 'map') return m;
   const values = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
   for (const { key, value } of node.pairs) if (key.kind === 'scalar') readStepKey(m, key, value, values);
@@ -68,6 +68,9 @@ function readStepKey(m: StepModel, key: YScalar, value: YNode, values: Record<st
       break;
     case 'params':
       m.params = strings(value, values, 'params');
+      break;
+    case 'files':
+      m.files = strings(value, values, 'files');
       break;
     case 'source':
       if (value.kind === 'map') readSource(value, m);

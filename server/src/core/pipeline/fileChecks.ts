@@ -41,19 +41,11 @@ function checkStep(s: StepModel, context: LintContext, lock: LockIndex | undefin
   const add = (f: StepFinding) => (found === NONE ? (found = [f]) : found.push(f));
   const name = s.id?.value ?? `steps[${s.index}]`;
   const promoted = lockVersion(lock, s);
-  if (s.code) {
-    const file = resolve(s.code.value);
-    const refused = context.refused?.(file);
-    if (refused) {
-      add(refusedPath(s.code.node, `The code file of \`${name}\``, s.code.value, refused));
-    } else if (!context.exists(file)) {
-      add({ node: s.code.node, severity: 'error', code: 'missing-code-file', message: `The code file of \`${name}\`, ${s.code.value}, does not exist${s.notebook ? '; re-promote the step to write it again' : ''}.`, data: stepData(s) });
-    } else {
-      const hash = promoted ? context.fileHash(file) : undefined;
-      if (promoted && hash && hash !== promoted.codeHash) {
-        add({ node: s.code.node, severity: 'warning', code: 'code-edited', message: `${s.code.value} was edited by hand since \`${name}\` v${s.version} was promoted; put the change in the notebook and re-promote, or it will be lost on the next promotion.`, data: stepData(s) });
-      }
-    }
+  const code = s.code && codeFileProblem(s, s.code, name, resolve(s.code.value), context, promoted?.codeHash);
+  if (code) add(code);
+  for (const f of s.files) {
+    const problem = fileProblem(f, name, resolve(f.value), context);
+    if (problem) add(problem);
   }
   if (!s.notebook) return found;
   const notebookFile = resolve(s.notebook.value);
@@ -89,6 +81,26 @@ function checkStep(s: StepModel, context: LintContext, lock: LockIndex | undefin
       break;
   }
   return found;
+}
+
+/** The step's code file refused, missing, or edited by hand since promotion (per the lock), else undefined. */
+function codeFileProblem(s: StepModel, code: NonNullable<StepModel['code']>, name: string, file: string, context: LintContext, promotedHash: string | undefined): StepFinding | undefined {
+  const refused = context.refused?.(file);
+  if (refused) return refusedPath(code.node, `The code file of \`${name}\``, code.value, refused);
+  if (!context.exists(file)) {
+    return { node: code.node, severity: 'error', code: 'missing-code-file', message: `The code file of \`${name}\`, ${code.value}, does not exist${s.notebook ? '; re-promote the step to write it again' : ''}.`, data: stepData(s) };
+  }
+  const hash = promotedHash ? context.fileHash(file) : undefined;
+  if (!promotedHash || !hash || hash === promotedHash) return undefined;
+  return { node: code.node, severity: 'warning', code: 'code-edited', message: `${code.value} was edited by hand since \`${name}\` v${s.version} was promoted; put the change in the notebook and re-promote, or it will be lost on the next promotion.`, data: stepData(s) };
+}
+
+/** A file under `files:` that is refused or missing (a run would fail), else undefined. */
+function fileProblem(f: StepModel['files'][number], name: string, file: string, context: LintContext): StepFinding | undefined {
+  const refused = context.refused?.(file);
+  if (refused) return refusedPath(f.node, `A file \`${name}\` reads`, f.value, refused);
+  if (context.exists(file)) return undefined;
+  return { node: f.node, severity: 'error', code: 'missing-file', message: `\`${name}\` reads ${f.value}, which does not exist; the step would fail when it runs.` };
 }
 
 /** A path the step names that Cellflow will not read, with the rule that refused it (the value shown escaped: it may hold anything). */

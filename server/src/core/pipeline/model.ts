@@ -31,6 +31,8 @@ export interface StepModel {
   reads: Located[];
   writes: Located[];
   params: Located[];
+  /** Files it reads from disk (`files:`), relative to the pipeline file. */
+  files: Located[];
   notebook?: Located;
   cells: Array<{ ref: CellRef; node: YNode }>;
   hash?: string;

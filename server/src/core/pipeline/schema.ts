@@ -60,6 +60,10 @@ export const Step = z
     reads: z.array(pythonName).optional().describe('Names the step reads from upstream steps.'),
     writes: z.array(pythonName).optional().describe('Names the step defines for downstream steps.'),
     params: z.array(identifier('a param name')).optional().describe('Pipeline params the step uses.'),
+    files: z
+      .array(relativePath('a file the step reads'))
+      .optional()
+      .describe('Files the step reads from disk, relative to the pipeline file; a change in one re-runs the step. Promotion finds literal paths (pd.read_csv("data/x.csv"), open(...), np.load(...)); add others by hand.'),
   })
   .describe('One step of the pipeline.');
 

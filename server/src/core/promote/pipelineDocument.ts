@@ -12,6 +12,8 @@ export interface StepEntry {
   reads: string[];
   writes: string[];
   params: string[];
+  /** Files it reads from disk, relative to the pipeline file. */
+  files?: string[];
 }
 
 /** A problem with a pipeline or lock file that stops an edit of it. */
@@ -144,6 +146,7 @@ export class PipelineDocument {
       const list = key === 'reads' ? e.reads : key === 'writes' ? e.writes : e.params;
       if (list.length || node.has(key)) node.set(key, flowSeq(list));
     }
+    if (e.files?.length || node.has('files')) node.set('files', flowSeq(e.files ?? []));
   }
 
   private stepsSeq(): YAMLSeq {
@@ -206,5 +209,6 @@ function toEntry(j: Record<string, unknown>): StepEntry {
     reads: strings(j.reads),
     writes: strings(j.writes),
     params: strings(j.params),
+    ...(Array.isArray(j.files) ? { files: strings(j.files) } : {}),
   };
 }

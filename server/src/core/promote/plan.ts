@@ -50,6 +50,8 @@ export interface StepPlan {
   updates: string[];
   /** The earlier cells the step carries code from (imports, definitions, setup), for staleness. */
   carriedCells: number[];
+  /** Literal paths of files its cells read, relative to the notebook's folder. */
+  fileReads: string[];
   /** Things worth telling the user: unresolved names, star imports, IPython lines left out. */
   warnings: string[];
 }
@@ -139,6 +141,7 @@ export function planStep(nb: Notebook, indices: number[], analyzer: NotebookAnal
     setup,
     updates,
     carriedCells: resolver.carriedCells(setup),
+    fileReads: [...new Set(analyses.flatMap((a) => a.fileReads))],
     warnings,
   };
 }

@@ -140,6 +140,7 @@ export function promote(input: PromoteInput, analyzer: NotebookAnalyzer): Promot
     reads: plan.reads,
     writes: plan.writes,
     params: plan.params,
+    ...filesOf(plan, existing, path.dirname(input.notebookPath), pipelineDir),
   };
   const order = existing ? steps.map((s) => (s.id === stepId ? entry : s)) : insertInNotebookOrder(steps, entry);
   const at = order.findIndex((s) => s.id === stepId);
@@ -272,6 +273,16 @@ function insertInNotebookOrder(steps: StepEntry[], entry: StepEntry): StepEntry[
   const after = sameNotebook.find(({ s }) => s.source!.cells[0].index > first);
   const at = after ? after.i : sameNotebook.length ? sameNotebook[sameNotebook.length - 1].i + 1 : steps.length;
   return [...steps.slice(0, at), entry, ...steps.slice(at)];
+}
+
+/**
+ * The files a step reads, relative to the pipeline: the literal paths its cells read (relative to the
+ * notebook's folder, where they run), and those the user added by hand to its previous version.
+ */
+function filesOf(plan: StepPlan, existing: StepEntry | undefined, notebookDir: string, pipelineDir: string): { files?: string[] } {
+  const inferred = plan.fileReads.filter((f) => !path.isAbsolute(f)).map((f) => posix(path.relative(pipelineDir, path.resolve(notebookDir, f))));
+  const files = [...new Set([...inferred, ...(existing?.files ?? [])])];
+  return files.length ? { files } : {};
 }
 
 /** Promoting cells whose content is unchanged: files written again, cells that moved, or nothing. */

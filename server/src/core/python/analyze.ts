@@ -4,7 +4,7 @@ import { maskIPython } from './ipython';
 import { parse } from './parser';
 import { ModuleScope } from './scopes';
 import { setupStatement } from './setup';
-import { hasTopLevelAwait, moduleLiterals, multiLineStringLines, syntaxProblems } from './treeFacts';
+import { hasTopLevelAwait, literalFileReads, moduleLiterals, multiLineStringLines, syntaxProblems } from './treeFacts';
 import { DEFAULT_UPDATE_RULES, type UpdateRules } from './updates';
 import { Walker } from './walker';
 
@@ -20,6 +20,7 @@ export function analyzeCell(parser: Parser, source: string, rules: UpdateRules =
     writes: [],
     updates: [],
     setup: [],
+    fileReads: [],
     deletes: [],
     imports: [],
     definitions: [],
@@ -57,6 +58,7 @@ export function analyzeCell(parser: Parser, source: string, rules: UpdateRules =
       syntaxErrors: tree.rootNode.hasError ? syntaxProblems(tree.rootNode, masked.python) : [],
       stringLines: multiLineStringLines(tree.rootNode),
       literals: moduleLiterals(tree.rootNode),
+      fileReads: literalFileReads(tree.rootNode),
       topLevelAwait: hasTopLevelAwait(tree.rootNode),
     };
   } finally {

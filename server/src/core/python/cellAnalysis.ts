@@ -64,6 +64,8 @@ export interface CellAnalysis {
   updates: string[];
   /** Module-level statements that may be setup (see SetupStatement). */
   setup: SetupStatement[];
+  /** Literal paths of files it reads (`pd.read_csv("data/x.csv")`), as written: relative to the notebook's folder. */
+  fileReads: string[];
   /** Names from before the cell that it deletes. */
   deletes: string[];
   imports: ImportBinding[];

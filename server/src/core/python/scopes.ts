@@ -37,6 +37,8 @@ export class ModuleScope implements Scope {
   readonly starImports: string[] = [];
   private readonly bound = new Set<string>();
   private readonly nonData = new Set<string>();
+  /** Names bound for a block only (`with … as fh`, `except … as err`): using them writes nothing. */
+  private readonly temporary = new Set<string>();
   private readonly deferred: string[] = [];
 
   constructor(private readonly text: string) {}
@@ -47,14 +49,16 @@ export class ModuleScope implements Scope {
   bind(name: string): void {
     this.bound.add(name);
     this.nonData.delete(name);
+    this.temporary.delete(name);
     this.writes.add(name);
   }
   bindTemporary(name: string): void {
     this.bound.add(name);
+    this.temporary.add(name);
   }
   mutate(name: string): void {
     this.read(name);
-    if (this.nonData.has(name)) return;
+    if (this.nonData.has(name) || this.temporary.has(name)) return;
     if (this.bound.has(name)) this.writes.add(name);
     else this.updates.add(name);
   }

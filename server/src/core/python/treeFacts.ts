@@ -91,3 +91,33 @@ export function hasTopLevelAwait(root: Node): boolean {
   }
   return false;
 }
+
+/** Functions whose first argument, a literal path, is a file the cell reads. */
+const FILE_READERS = new Set(['open', 'read_csv', 'read_parquet', 'read_excel', 'read_json', 'read_feather', 'read_pickle', 'read_table', 'read_fwf', 'read_hdf', 'read_sql', 'load', 'loadtxt', 'genfromtxt', 'fromfile', 'imread', 'read_text', 'read_bytes']);
+
+/**
+ * Literal paths the cell reads: `pd.read_csv("data/customers.csv")`, `open("config.json")`,
+ * `np.load("x.npy")`. Not URLs, not `open(…, "w")` and not paths built at run time, which cannot be
+ * known here (the user lists those under `files:` by hand).
+ */
+export function literalFileReads(root: Node): string[] {
+  const out: string[] = [];
+  for (const call of root.descendantsOfType('call')) {
+    const fn = call?.childForFieldName('function');
+    const name = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : fn?.type === 'identifier' ? fn.text : undefined;
+    if (!call || !name || !FILE_READERS.has(name)) continue;
+    const args = call.childForFieldName('arguments')?.namedChildren.filter((a): a is Node => !!a && a.type !== 'comment') ?? [];
+    const first = args[0];
+    const value = first && first.type !== 'keyword_argument' ? literalValue(first) : NOT_LITERAL;
+    if (typeof value !== 'string' || !value || /^[a-z][a-z0-9+.-]*:\/\//i.test(value)) continue;
+    if (name === 'open' && writesMode(args)) continue;
+    if (!out.includes(value)) out.push(value);
+  }
+  return out;
+}
+
+function writesMode(args: Node[]): boolean {
+  const mode = args[1] && args[1].type !== 'keyword_argument' ? args[1] : args.find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'mode')?.childForFieldName('value');
+  const value = mode ? literalValue(mode) : 'r';
+  return typeof value !== 'string' || /[wax+]/.test(value);
+}

@@ -186,12 +186,16 @@ export class Walker {
     }
   }
 
+  /**
+   * `with open(p) as fh:` binds a resource for the block (a file, a lock, a session), closed after it:
+   * not data a later step could take, and often nothing pickle can write. Temporary, like `except … as`.
+   */
   private withItem(node: Node, scope: Scope): void {
     const value = node.childForFieldName('value');
     if (value?.type === 'as_pattern') {
       const [expr] = value.namedChildren;
       if (expr) this.visit(expr, scope);
-      this.target(value.childForFieldName('alias'), scope);
+      for (const id of value.childForFieldName('alias')?.descendantsOfType('identifier') ?? []) if (id) scope.bindTemporary(id.text);
     } else if (value) {
       this.visit(value, scope);
     }

@@ -195,14 +195,15 @@ class PipelineRun {
 
   private async step(s: StepInfo): Promise<void> {
     let inputs: Record<string, OutputRecord | undefined>;
+    let parts: KeyParts | undefined;
     try {
       inputs = this.inputsOf(s);
+      parts = this.partsOf(s, inputs);
     } catch (err) {
       this.finish(s, { status: 'failed' }, { error: (err as Error).message });
       return;
     }
     const unknownInput = Object.entries(inputs).find(([, v]) => v === undefined);
-    const parts = this.partsOf(s, inputs);
     const key = parts && cacheKey(parts);
     const cached = key ? this.o.store.cachedStep(this.pipelineRel, s.id, key) : undefined;
     const forced = this.plan.forced.has(s.id);
@@ -328,7 +329,13 @@ class PipelineRun {
       if (!r) return undefined;
       inputDigests[n] = r.digest;
     }
-    return { code: this.digests.digest(s.code), modules, params, inputs: inputDigests, files: {}, interpreter: `${this.o.python.path} ${this.o.python.version}` };
+    const files: Record<string, string> = {};
+    for (const f of s.model.files) {
+      const file = path.resolve(path.dirname(this.o.pipelinePath), f.value);
+      if (!fs.existsSync(file)) throw new InvalidInput(`\`${s.id}\` reads ${f.value}, which does not exist`);
+      files[f.value] = this.digests.digest(file);
+    }
+    return { code: this.digests.digest(s.code), modules, params, inputs: inputDigests, files, interpreter: `${this.o.python.path} ${this.o.python.version}` };
   }
 
   private envFor(s: StepInfo, runId: string): NodeJS.ProcessEnv {
