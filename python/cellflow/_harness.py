@@ -5,8 +5,9 @@ file descriptor 3 as JSON lines (the step's own stdout and stderr stay its log).
     python -m cellflow._harness < request.json
 
 The request: {"code", "step", "inputs": {name: {"path", "format"}}, "params", "outputs": [names],
-"artifacts": folder}. Events: {"event": "started"}, then {"event": "finished", "outputs": {name:
-{"digest", "format", "size", "file"}}} or {"event": "failed", "error", "traceback"}.
+"artifacts": folder, "checks": {output: spec}}. Events: {"event": "started"}, {"event": "checks",
+"results"} when it has checks, then {"event": "finished", "outputs": {name: {"digest", "format",
+"size", "file"}}} or {"event": "failed", "error", "traceback"}.
 """
 
 import hashlib
@@ -81,6 +82,10 @@ def _save_output(value, folder):
     return {"digest": f"sha256:{digest.hexdigest()}", "format": fmt, "size": size, "file": name}
 
 
+class _ChecksFailed(Exception):
+    """A validation gate failed: the step ran, its output is not what the pipeline requires."""
+
+
 def _die_with_parent():
     """The runner may be killed outright (SIGKILL): a step must not outlive it, writing artifacts nobody
     records. Checked five times a second on a daemon thread."""
@@ -115,6 +120,15 @@ def main():
         missing = [n for n in request["outputs"] if n not in outputs]
         if missing:
             raise RuntimeError(f"the step did not produce {', '.join(missing)}: its cells no longer bind {'it' if len(missing) == 1 else 'them'}")
+        checks = request.get("checks") or {}
+        if checks:
+            from ._checks import evaluate
+
+            results = [r for name, spec in checks.items() if name in outputs for r in evaluate(name, outputs[name], spec)]
+            emit(event="checks", results=results)
+            failed = [r["message"] for r in results if not r["ok"]]
+            if failed:
+                raise _ChecksFailed(f"check failed: {'; '.join(failed)}")
         saved = {}
         for n in request["outputs"]:
             try:
@@ -124,6 +138,11 @@ def main():
         sys.stdout.flush()
         sys.stderr.flush()
         emit(event="finished", outputs=saved)
+    except _ChecksFailed as err:
+        sys.stderr.write(f"{err}\n")
+        sys.stderr.flush()
+        emit(event="failed", error=str(err))
+        sys.exit(1)
     except BaseException as err:  # noqa: BLE001 - everything the step raises is its failure, reported
         trace = traceback.format_exc()
         sys.stderr.write(trace)

@@ -216,6 +216,59 @@ describe('cellflow run: files a step reads', function () {
   });
 });
 
+describe('cellflow run: validation checks on outputs', function () {
+  this.timeout(120_000);
+  let dir: string;
+  const CHECKS = ['    checks:', '      customers:', '        rows: {min: 2}', '        columns:', '          tenure: {type: float, nulls: 0, min: 0}', '          plan: {values: [basic, pro, max]}', '          id: {unique: true}'].join('\n');
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cellflow-checks-'));
+    fs.mkdirSync(path.join(dir, '.cellflow'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  function setUp(data: string, checks = CHECKS): void {
+    writeNotebook(path.join(dir, 'nb.ipynb'), ['import pandas as pd', `customers = pd.DataFrame(${data})`, 'n = len(customers)']);
+    for (const [cell, id] of [[1, 'load'], [2, 'count']] as const) assert.equal(cellflow(['promote', 'nb.ipynb', '--cells', String(cell), '--step', id, '--pipeline', 'p.cellflow.yaml'], dir).code, 0);
+    const file = path.join(dir, 'p.cellflow.yaml');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('    writes: [customers]\n', `    writes: [customers]\n${checks}\n`));
+  }
+  const run = () => {
+    const r = cellflow(['run', 'p.cellflow.yaml', '--python', PYTHON, '--json'], dir, { timeoutMs: 60_000 });
+    return { ...r, events: r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Event) };
+  };
+
+  it('a failing check fails its step with the output, column and numbers, stops what depends on it, and is stored', () => {
+    setUp('{"tenure": [1.0, None, 3.0], "plan": ["basic", "pro", "gold"], "id": [1, 2, 2]}');
+    assert.equal(cellflow(['lint', 'p.cellflow.yaml'], dir).code, 0, 'the checks are valid pipeline YAML');
+    const r = run();
+    assert.equal(r.code, 1);
+    const failed = r.events.find((e) => e.step === 'load' && e.status === 'failed')!;
+    assert.equal(failed.error, "check failed: customers: tenure: 1 nulls (33.3%), allowed 0; customers: plan: values outside ['basic', 'max', 'pro']: gold; customers: id: 1 repeated values, none allowed");
+    assert.equal(r.events.find((e) => e.step === 'count' && e.status !== 'started')!.status, 'skipped');
+    const runs = JSON.parse(cellflow(['runs', 'list', '--json'], dir).stdout) as Array<{ stepId: string; status: string; tags: Record<string, string>; metrics: Record<string, number> }>;
+    const load = runs.find((x) => x.stepId === 'load')!;
+    assert.equal(load.status, 'FAILED');
+    assert.deepEqual(load.metrics, { 'checks.passed': 3, 'checks.failed': 3 });
+    const stored = JSON.parse(load.tags['cellflow.checks']) as Array<{ check: string; ok: boolean }>;
+    assert.deepEqual(stored.filter((c) => !c.ok).map((c) => c.check), ['customers.tenure.nulls', 'customers.plan.values', 'customers.id.unique']);
+  });
+
+  it('passing checks let the step and what depends on it run', () => {
+    setUp('{"tenure": [1.0, 2.0, 3.0], "plan": ["basic", "pro", "max"], "id": [1, 2, 3]}');
+    const r = run();
+    assert.equal(r.code, 0, r.stdout);
+    assert.deepEqual(r.events.filter((e) => e.event === 'step' && e.status !== 'started').map((e) => [e.step, e.status]), [['load', 'ran'], ['count', 'ran']]);
+  });
+
+  it('lint reports checks of an output the step does not write, and a malformed check', () => {
+    setUp('{"tenure": [1.0]}', ['    checks:', '      custmers:', '        rows: {min: two}'].join('\n'));
+    const lint = cellflow(['lint', '--json', 'p.cellflow.yaml'], dir);
+    const found = (JSON.parse(lint.stdout) as { files: Array<{ diagnostics: Array<{ code: string; message: string }> }> }).files[0].diagnostics.map((d) => [d.code, d.message]);
+    assert.ok(found.some(([c, m]) => c === 'unknown-output' && m === '`checks` names `custmers`, which `load` does not write; did you mean `customers`?'), JSON.stringify(found));
+    assert.ok(found.some(([c]) => c === 'wrong-type'), JSON.stringify(found));
+  });
+});
+
 /** The steps' Python processes end once their runner is gone (the harness watches its parent). */
 async function waitForNoPython(dir: string): Promise<void> {
   const harnessIn = (p: string) => {

@@ -36,6 +36,7 @@ export type DiagnosticCode =
   | 'conflicting-writes'
   | 'unknown-param'
   | 'unused-param'
+  | 'unknown-output'
   // files the pipeline names
   | 'missing-code-file'
   | 'missing-notebook'

@@ -35,7 +35,7 @@ function readParams(parsed: ParsedPipeline, node: Extract<YNode, { kind: 'map' }
 }
 
 function stepModel(node: YNode, index: number, base: number, value: unknown, memo: StepMemo): StepModel {
-  const m: StepModel = { index, base, node, memo, version: 1, dependsOn: [], reads: [], writes: [], params: [], files: [], cells: [] };
+  const m: StepModel = { index, base, node, memo, version: 1, dependsOn: [], reads: [], writes: [], params: [], files: [], checks: [], cells: [] };
   if (node.kind !== 'map') return m;
   const values = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
   for (const { key, value } of node.pairs) if (key.kind === 'scalar') readStepKey(m, key, value, values);
@@ -72,6 +72,11 @@ function readStepKey(m: StepModel, key: YScalar, value: YNode, values: Record<st
     case 'files':
       m.files = strings(value, values, 'files');
       break;
+    case 'checks': {
+      const specs = (values.checks ?? {}) as Record<string, unknown>;
+      if (value.kind === 'map') for (const p of value.pairs) if (p.key.kind === 'scalar') m.checks.push({ output: { value: p.key.text, node: p.key }, spec: specs[p.key.text] });
+      break;
+    }
     case 'source':
       if (value.kind === 'map') readSource(value, m);
       break;

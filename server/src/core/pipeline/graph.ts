@@ -47,6 +47,7 @@ export function graphDiagnostics(model: PipelineModel, lines: Lines, cache?: Gra
   checkReads(model, writers, upstream, emit);
   checkConflictingWrites(writers, upstream, emit);
   checkParams(model, emit);
+  checkCheckedOutputs(model, emit);
   return out;
 }
 
@@ -126,6 +127,17 @@ function checkConflictingWrites(writers: Map<string, StepModel[]>, upstream: Ups
 }
 
 /** Params referenced but not defined, or defined but unused. */
+/** A check names an output of its step: one it does not write would never be checked. */
+function checkCheckedOutputs(model: PipelineModel, emit: Emit): void {
+  for (const s of model.steps) {
+    for (const { output } of s.checks) {
+      if (s.writes.some((w) => w.value === output.value)) continue;
+      const near = closest(output.value, s.writes.map((w) => w.value));
+      emit(s, output.node, 'error', 'unknown-output', `\`checks\` names \`${output.value}\`, which \`${s.id?.value ?? '?'}\` does not write${near ? `; did you mean \`${near}\`?` : '.'}`);
+    }
+  }
+}
+
 function checkParams(model: PipelineModel, emit: Emit): void {
   const used = new Set<string>();
   for (const s of model.steps) {

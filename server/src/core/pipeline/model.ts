@@ -33,6 +33,8 @@ export interface StepModel {
   params: Located[];
   /** Files it reads from disk (`files:`), relative to the pipeline file. */
   files: Located[];
+  /** The outputs `checks:` names, and each one's checks as the schema took them (plain values). */
+  checks: Array<{ output: Located; spec: unknown }>;
   notebook?: Located;
   cells: Array<{ ref: CellRef; node: YNode }>;
   hash?: string;

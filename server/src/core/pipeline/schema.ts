@@ -49,6 +49,32 @@ export const ParamValue = z
   })
   .describe('A pipeline parameter value.');
 
+const bound = z.number();
+export const ColumnCheck = z
+  .strictObject({
+    type: z.enum(['int', 'float', 'number', 'str', 'bool', 'datetime', 'category']).optional().describe('The column\'s type: int, float, number (either), str, bool, datetime or category.'),
+    nulls: z.union([z.int().min(0), z.string().regex(/^\d+(\.\d+)?%$/, { error: 'nulls is a count (0) or a share ("1%")' })]).optional().describe('The most missing values allowed (NaN, None, NaT), as a count or a share ("1%").'),
+    min: bound.optional().describe('The smallest value allowed.'),
+    max: bound.optional().describe('The largest value allowed.'),
+    values: z.array(z.union([z.string(), z.number(), z.boolean()])).optional().describe('The only values allowed.'),
+    unique: z.boolean().optional().describe('No value may appear twice.'),
+  })
+  .describe('Checks of one column of a table output.');
+
+export const OutputChecks = z
+  .strictObject({
+    rows: z.strictObject({ min: z.int().min(0).optional(), max: z.int().min(0).optional() }).optional().describe('How many rows the output may have.'),
+    columns: z.record(z.string(), ColumnCheck).optional().describe('Checks per column, by name.'),
+    fresh: z
+      .strictObject({
+        column: z.string().describe('A datetime column.'),
+        max_age: z.string().regex(/^\d+(s|m|h|d)$/, { error: 'max_age is a number and a unit: 30d, 12h, 15m, 90s' }).describe('How old its newest value may be: 30d, 12h, 15m or 90s.'),
+      })
+      .optional()
+      .describe('The newest value of a datetime column is recent.'),
+  })
+  .describe('Validation checks of one output; a failing one fails the step and stops what depends on it.');
+
 export const Step = z
   .strictObject({
     id: identifier('a step id').describe('Unique id of the step within the pipeline.'),
@@ -64,6 +90,7 @@ export const Step = z
       .array(relativePath('a file the step reads'))
       .optional()
       .describe('Files the step reads from disk, relative to the pipeline file; a change in one re-runs the step. Promotion finds literal paths (pd.read_csv("data/x.csv"), open(...), np.load(...)); add others by hand.'),
+    checks: z.record(pythonName, OutputChecks).optional().describe('Validation gates on the step\'s outputs, by output name: rows, columns (type, nulls, min, max, values, unique) and freshness.'),
   })
   .describe('One step of the pipeline.');
 

@@ -10,13 +10,22 @@ export interface StepRequest {
   params: Record<string, unknown>;
   outputs: string[];
   artifacts: string;
+  /** Validation gates by output name, as the pipeline declares them. */
+  checks: Record<string, unknown>;
+}
+
+export interface CheckResult {
+  output: string;
+  check: string;
+  ok: boolean;
+  message: string;
 }
 
 export type OutputRecord = { digest: string; format: string; size: number; file: string };
 
 export type StepOutcome =
-  | { kind: 'finished'; outputs: Record<string, OutputRecord> }
-  | { kind: 'failed'; error: string; traceback?: string }
+  | { kind: 'finished'; outputs: Record<string, OutputRecord>; checks: CheckResult[] }
+  | { kind: 'failed'; error: string; traceback?: string; checks: CheckResult[] }
   | { kind: 'cancelled' };
 
 export interface ExecuteOptions {
@@ -47,14 +56,16 @@ export function executePythonStep(request: StepRequest, options: ExecuteOptions)
       detached: true,
     });
     let outcome: StepOutcome | undefined;
+    let checks: CheckResult[] = [];
     let cancelled = false;
     const events = child.stdio[3] as NodeJS.ReadableStream | null;
     if (events) {
       readline.createInterface({ input: events }).on('line', (line) => {
         try {
-          const e = JSON.parse(line) as { event: string; outputs?: Record<string, OutputRecord>; error?: string; traceback?: string };
-          if (e.event === 'finished') outcome = { kind: 'finished', outputs: e.outputs ?? {} };
-          else if (e.event === 'failed') outcome = { kind: 'failed', error: e.error ?? 'the step failed', traceback: e.traceback };
+          const e = JSON.parse(line) as { event: string; outputs?: Record<string, OutputRecord>; error?: string; traceback?: string; results?: CheckResult[] };
+          if (e.event === 'checks') checks = e.results ?? [];
+          else if (e.event === 'finished') outcome = { kind: 'finished', outputs: e.outputs ?? {}, checks };
+          else if (e.event === 'failed') outcome = { kind: 'failed', error: e.error ?? 'the step failed', traceback: e.traceback, checks };
         } catch {
           // not an event: the harness writes only JSON lines on fd 3
         }
@@ -74,7 +85,7 @@ export function executePythonStep(request: StepRequest, options: ExecuteOptions)
     if (options.signal.aborted) kill();
     else options.signal.addEventListener('abort', kill, { once: true });
     child.on('error', (err) => {
-      outcome = { kind: 'failed', error: `could not start ${options.python}: ${err.message}` };
+      outcome = { kind: 'failed', error: `could not start ${options.python}: ${err.message}`, checks: [] };
     });
     child.on('close', (code, sig) => {
       options.signal.removeEventListener('abort', kill);
@@ -82,7 +93,7 @@ export function executePythonStep(request: StepRequest, options: ExecuteOptions)
       if (cancelled) return resolve({ kind: 'cancelled' });
       if (outcome?.kind === 'finished' && code === 0) return resolve(outcome);
       if (outcome) return resolve(outcome);
-      resolve({ kind: 'failed', error: sig ? `the step's Python process was killed by ${sig}` : `the step's Python process exited with code ${code} before reporting` });
+      resolve({ kind: 'failed', error: sig ? `the step's Python process was killed by ${sig}` : `the step's Python process exited with code ${code} before reporting`, checks });
     });
     child.stdin?.end(`${JSON.stringify(request)}\n`);
   });

@@ -9,7 +9,8 @@ import { selectSteps, type Selection } from '../../core/runner/selection';
 import type { Store } from '../store/store';
 import { FileDigests } from './fileDigests';
 import { localModules } from './localModules';
-import { executePythonStep, type OutputRecord, type StepOutcome } from './pythonExecutor';
+import { executePythonStep, type CheckResult, type OutputRecord, type StepOutcome } from './pythonExecutor';
+import { TAG_VALUE_MAX } from '../../core/store/rules';
 import { RunLock } from './runLock';
 
 export interface RunOptions {
@@ -100,6 +101,15 @@ function planSteps(options: RunOptions): { order: StepInfo[]; take: Set<string>;
   });
   const { take, targets } = selectSteps(steps, options.selection);
   return { order: steps.filter((s) => take.has(s.id)), take, forced: options.force ? targets : new Set() };
+}
+
+/** Every check result as JSON for the run's tag; past the tag limit, the failed ones only. */
+function checksTag(checks: CheckResult[]): string {
+  const row = (c: CheckResult) => ({ check: `${c.output}.${c.check}`, ok: c.ok, message: c.message.slice(0, 300) });
+  const all = JSON.stringify(checks.map(row));
+  if (all.length <= TAG_VALUE_MAX) return all;
+  const failed = JSON.stringify(checks.filter((c) => !c.ok).slice(0, 20).map(row));
+  return failed.length <= TAG_VALUE_MAX ? failed : '[]';
 }
 
 function overall(statuses: Array<StepStatus | 'would-run'>, aborted: boolean): RunResult['status'] {
@@ -240,6 +250,7 @@ class PipelineRun {
         params: parts.params,
         outputs: s.writes,
         artifacts: this.artifacts,
+        checks: Object.fromEntries(s.model.checks.map((c) => [c.output.value, c.spec])),
       },
       {
         python: this.o.python.path,
@@ -251,6 +262,12 @@ class PipelineRun {
       },
     );
     const seconds = (Date.now() - t0) / 1000;
+    // Check results are stored with the run, passed or not: "tenure: 137 nulls (2.7%), allowed 0".
+    if (outcome.kind !== 'cancelled' && outcome.checks.length) {
+      store.setTags(runId, { 'cellflow.checks': checksTag(outcome.checks) });
+      const passed = outcome.checks.filter((c) => c.ok).length;
+      store.logMetrics(runId, [{ key: 'checks.passed', value: passed }, { key: 'checks.failed', value: outcome.checks.length - passed }]);
+    }
     if (outcome.kind === 'finished') {
       for (const [name, o] of Object.entries(outcome.outputs)) {
         store.recordArtifact(runId, `.cellflow/artifacts/${o.file}`, o.digest.replace(/^sha256:/, ''), o.size);
