@@ -163,6 +163,19 @@ describe('cellflow run: the python executor, the cache and the store', function 
     assert.match(broken.events.find((e) => e.step === 'load' && e.status === 'failed')!.error!, /^SyntaxError: /);
   });
 
+  it('cellflow gc removes artifacts no run refers to, and keeps those the cache uses', () => {
+    assert.equal(run().code, 0);
+    const artifacts = path.join(dir, '.cellflow', 'artifacts');
+    const used = fs.readdirSync(artifacts).sort();
+    fs.writeFileSync(path.join(artifacts, `${'0'.repeat(64)}.pkl`), 'left by a run that was never recorded');
+    const dry = cellflow(['gc', '--dry-run', '--json'], dir);
+    assert.deepEqual(JSON.parse(dry.stdout), { removed: [`${'0'.repeat(64)}.pkl`], kept: used.length, bytes: 37 });
+    assert.ok(fs.existsSync(path.join(artifacts, `${'0'.repeat(64)}.pkl`)), 'a dry run removes nothing');
+    assert.match(cellflow(['gc'], dir).stdout, /^Removed 1 artifact \(0\.0 MB\); kept \d+ that runs refer to\.\n$/);
+    assert.deepEqual(fs.readdirSync(artifacts).sort(), used);
+    assert.deepEqual(final(run().events), Object.fromEntries(STEPS.map(([, id]) => [id, 'reused'])), 'the cache still has what it needs');
+  });
+
   /** `cellflow run --json` in the background, resolving `started` once `step` starts. */
   function spawnRun(args: string[], step: string) {
     const child = spawn(process.execPath, [CLI, 'run', 'p.cellflow.yaml', '--python', PYTHON, '--json', ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -5,7 +5,7 @@ import { isUserError } from '../core/errors';
 import { runLint } from './lintCommand';
 import { runPipelineShow } from './pipelineCommand';
 import { runPromote } from './promoteCommand';
-import { runRun } from './runCommand';
+import { runGc, runRun } from './runCommand';
 import { modelsAlias, modelsList, runsList, runsShow } from './storeCommands';
 import { terminalSafe } from '../core/text/terminalSafe';
 import { MAX_RUNS_PER_PAGE } from '../core/store/search';
@@ -29,6 +29,8 @@ Usage:
                                       Run the pipeline: each step in its own Python process, reused
                                       when its code, modules, params, inputs and interpreter are
                                       unchanged. Exit 1 when a step failed, 130 when cancelled.
+  cellflow gc [--dry-run] [--json]    Remove run artifacts (.cellflow/artifacts/) that no cached step
+                                      result and no recorded run refers to.
   cellflow pipeline show <file.cellflow.yaml> [--json]
                                       The steps, their dependencies, and whether their cells changed.
   cellflow runs list [--filter <expr>] [--order-by <terms>] [--experiment <name>]
@@ -139,6 +141,11 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
         path.resolve(__dirname, '..', 'python'),
       ),
     );
+  },
+  gc: (args) => {
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'dry-run': { type: 'boolean', default: false }, store: { type: 'string' }, json: { type: 'boolean', default: false } } });
+    if (positionals.length) return usage('cellflow gc [--dry-run] [--store <file>] [--json]');
+    return userErrors(async () => runGc({ dryRun: values['dry-run'] ?? false, json: values.json ?? false, store: values.store }));
   },
   pipeline: ([sub, ...args]) => {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });

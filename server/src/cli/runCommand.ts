@@ -12,6 +12,7 @@ import { terminalSafe as safe } from '../core/text/terminalSafe';
 import { diskContext } from '../io/diskContext';
 import { pythonParser } from '../io/pythonParser';
 import { findWorkspaceRoot, storePath } from '../io/storeLocation';
+import { collectGarbage } from '../services/runner/gc';
 import { runPipeline } from '../services/runner/runner';
 import { refuseLinkedOut } from '../services/store/db';
 import { Store } from '../services/store/store';
@@ -136,5 +137,25 @@ function print(e: RunEvent, json: boolean, root: string): void {
       const tail = fs.readFileSync(path.join(root, e.log), 'utf8').trimEnd().split('\n').slice(-15);
       process.stdout.write(`${tail.map((l) => `  | ${safe(l)}`).join('\n')}\n  full log: ${e.log}\n`);
     }
+  }
+}
+
+/** `cellflow gc [--dry-run] [--json]`: artifacts no cached result or recorded run refers to, removed. */
+export function runGc(options: { dryRun: boolean; json: boolean; store?: string }): number {
+  const root = findWorkspaceRoot(process.cwd());
+  const file = options.store ? path.resolve(options.store) : storePath(root);
+  refuseLinkedOut(file, root);
+  if (!fs.existsSync(file)) {
+    process.stdout.write(options.json ? `${JSON.stringify({ removed: [], kept: 0, bytes: 0 })}\n` : 'Nothing to collect: nothing has run in this workspace.\n');
+    return 0;
+  }
+  const store = new Store(file, root);
+  try {
+    const r = collectGarbage(root, store, { dryRun: options.dryRun });
+    if (options.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+    else process.stdout.write(`${options.dryRun ? 'Would remove' : 'Removed'} ${r.removed.length} artifact${r.removed.length === 1 ? '' : 's'} (${(r.bytes / 1024 / 1024).toFixed(1)} MB); kept ${r.kept} that runs refer to.\n`);
+    return 0;
+  } finally {
+    store.close();
   }
 }

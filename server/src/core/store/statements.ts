@@ -109,6 +109,8 @@ export const STEP_CACHE_GET = 'SELECT parts, outputs, run_id AS runId, created_a
 export const STEP_CACHE_LATEST = 'SELECT parts, outputs, run_id AS runId, created_at AS createdAt FROM step_cache WHERE pipeline = ? AND step_id = ? ORDER BY created_at DESC LIMIT 1';
 /** Every artifact digest a cached result still refers to, for `cellflow gc`. */
 export const STEP_CACHE_OUTPUTS = 'SELECT outputs FROM step_cache';
+/** Artifacts runs recorded under the runner's folder, for `cellflow gc`. */
+export const RUNNER_ARTIFACT_PATHS = "SELECT DISTINCT path FROM artifacts WHERE path GLOB '.cellflow/artifacts/*'";
 /** (path) */
 export const FILE_DIGEST_GET = 'SELECT size, mtime_ns AS mtimeNs, ino, sha256 FROM file_digests WHERE path = ?';
 /** (path, size, mtime_ns, ino, sha256) */

@@ -34,6 +34,18 @@ export class RunLock {
   }
 }
 
+/** The pipelines whose run lock in `dir` is held by a live process, as `name (pid N)`. */
+export function liveRunLocks(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.lock'))
+    .flatMap((f) => {
+      const holder = readHolder(path.join(dir, f));
+      return holder && holder.host === os.hostname() && alive(holder.pid) ? [`${f.replace(/\.lock$/, '')} (pid ${holder.pid})`] : [];
+    });
+}
+
 function readHolder(file: string): { pid: number; host: string; startedAt: string } | undefined {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as { pid: number; host: string; startedAt: string };

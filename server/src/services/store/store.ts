@@ -156,12 +156,13 @@ export class Store {
     this.stmt(sql.STEP_CACHE_UPSERT).run(pipeline, stepId, key, JSON.stringify(entry.parts), JSON.stringify(entry.outputs), entry.runId, Date.now());
   }
 
-  /** Artifact files any cached result refers to, for `cellflow gc`. */
-  cachedArtifactFiles(): Set<string> {
+  /** Files in .cellflow/artifacts/ that a cached result or a recorded run refers to, for `cellflow gc`. */
+  referencedArtifactFiles(): Set<string> {
     const out = new Set<string>();
     for (const row of this.stmt(sql.STEP_CACHE_OUTPUTS).all() as Array<{ outputs: string }>) {
       for (const o of Object.values(JSON.parse(row.outputs) as CachedStep['outputs'])) out.add(o.file);
     }
+    for (const row of this.stmt(sql.RUNNER_ARTIFACT_PATHS).all() as Array<{ path: string }>) out.add(row.path.slice('.cellflow/artifacts/'.length));
     return out;
   }
 
