@@ -6,6 +6,7 @@ import { runEditorSuite } from '../harness/runSuite';
 import { DIST, ROOT } from '../support/paths';
 import { benchNotebookAnalysis } from './notebookAnalysis';
 import { benchPipelineLint } from './pipelineLint';
+import { benchRunner } from './runner';
 import { benchStore } from './store';
 import { median } from './stats';
 
@@ -52,7 +53,7 @@ async function activation(): Promise<ActivationSample[]> {
   return samples;
 }
 
-/** `npm run bench -- --only lint` runs one section: notebook, lint, store, bundles, activation. */
+/** `npm run bench -- --only lint` runs one section: notebook, lint, store, run, bundles, activation. */
 async function main(): Promise<void> {
   const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
   const want = (section: string) => !only || only === section;
@@ -60,6 +61,7 @@ async function main(): Promise<void> {
   if (want('lint')) results.pipelineLint = await benchPipelineLint();
   if (want('notebook')) results.notebookAnalysis = await benchNotebookAnalysis();
   if (want('store')) results.store = benchStore();
+  if (want('run')) results.run = await benchRunner();
   if (want('bundles') || want('activation')) await editorBench(results, want);
   fs.mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
   fs.writeFileSync(path.join(ROOT, 'test-results', 'bench.json'), `${JSON.stringify(results, null, 2)}\n`);

@@ -286,7 +286,7 @@ describe('cellflow run: validation checks on outputs', function () {
 async function waitForNoPython(dir: string): Promise<void> {
   const harnessIn = (p: string) => {
     try {
-      return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('cellflow._harness') && fs.readlinkSync(`/proc/${p}/cwd`) === dir;
+      return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('_harness.py') && fs.readlinkSync(`/proc/${p}/cwd`) === dir;
     } catch {
       return false;
     }

@@ -14,7 +14,6 @@ interface FileFacts {
   /** The workspace folder the file was read for: the rule depends on it. */
   root: string;
   exists: boolean;
-  refusal?: PathRefusal;
   hash?: string;
   text?: string;
   notebook?: Notebook | Error;
@@ -29,8 +28,8 @@ interface FileFacts {
  */
 export class ServerFiles {
   private readonly facts = new Map<string, FileFacts>();
-  /** Path checks of files open in an editor, whose text comes from the editor, not the disk. */
-  private readonly openRefusals = new Map<string, { root: string; refusal: PathRefusal | undefined }>();
+  /** Path checks (real path and kind, no content), kept until the watcher reports a change. */
+  private readonly statuses = new Map<string, { root: string; status: ReturnType<typeof workspaceFileStatus> }>();
   private readonly openNotebooks = new Map<string, Notebook>();
   /** Document URIs by path: a lint asks about each file a pipeline names, and building a URI is not free. */
   private readonly uris = new Map<string, string>();
@@ -41,11 +40,13 @@ export class ServerFiles {
 
   contextFor(pipelinePath: string): LintContext {
     const root = this.workspace.rootFor(pipelinePath);
-    const refused = (file: string) => (this.isOpen(file) ? this.openRefusal(file, root) : this.disk(file, root).refusal);
+    // Whether a file is there, or refused, costs a stat: a step's `files:` may hold gigabytes. Contents
+    // are read only when asked for (a code file's hash, a notebook, the lock).
+    const refused = (file: string) => this.pathRefusal(file, root);
     return {
       pipelinePath,
       refused,
-      exists: (file) => !refused(file) && (this.isOpen(file) || this.disk(file, root).exists),
+      exists: (file) => !refused(file) && (this.isOpen(file) || this.statusOf(file, root).kind === 'file'),
       fileHash: (file) => {
         if (refused(file)) return undefined;
         const open = this.openText(file);
@@ -65,10 +66,10 @@ export class ServerFiles {
   /** A file changed, appeared or went away on disk; for a folder, everything under it. */
   invalidate(file: string): void {
     this.facts.delete(file);
-    this.openRefusals.delete(file);
+    this.statuses.delete(file);
     const folder = file.endsWith(path.sep) ? file : file + path.sep;
     for (const known of this.facts.keys()) if (known.startsWith(folder)) this.facts.delete(known);
-    for (const known of this.openRefusals.keys()) if (known.startsWith(folder)) this.openRefusals.delete(known);
+    for (const known of this.statuses.keys()) if (known.startsWith(folder)) this.statuses.delete(known);
     this.generation++;
   }
 
@@ -91,15 +92,19 @@ export class ServerFiles {
     return this.openNotebooks.has(file) || this.openText(file) !== undefined;
   }
 
-  /** The path rule for an open file: its real path and kind, no content read (the editor has it). */
-  private openRefusal(file: string, root: string): PathRefusal | undefined {
-    let known = this.openRefusals.get(file);
+  /** The path rule for a file, open or not: its real path and kind, no content read. */
+  private pathRefusal(file: string, root: string): PathRefusal | undefined {
+    const status = this.statusOf(file, root);
+    return status.kind === 'refused' ? status.refusal : undefined;
+  }
+
+  private statusOf(file: string, root: string): ReturnType<typeof workspaceFileStatus> {
+    let known = this.statuses.get(file);
     if (known?.root !== root) {
-      const status = workspaceFileStatus(file, root);
-      known = { root, refusal: status.kind === 'refused' ? status.refusal : undefined };
-      this.openRefusals.set(file, known);
+      known = { root, status: workspaceFileStatus(file, root) };
+      this.statuses.set(file, known);
     }
-    return known.refusal;
+    return known.status;
   }
 
   private openText(file: string): string | undefined {
@@ -126,7 +131,7 @@ export class ServerFiles {
         read = { kind: 'missing' } as const; // unreadable (permissions, I/O): as good as missing to lint
       }
       if (read.kind === 'text') f = { root, exists: true, hash: sha256(normalizeEol(read.text)), ...(keepText ? { text: read.text } : {}) };
-      else f = { root, exists: false, ...(read.kind === 'refused' ? { refusal: read.refusal } : {}) };
+      else f = { root, exists: false };
       this.facts.set(file, f);
     }
     return f;

@@ -30,6 +30,8 @@ export type StepOutcome =
 
 export interface ExecuteOptions {
   python: string;
+  /** python/cellflow/_harness.py as built (dist/python/cellflow). */
+  harness: string;
   env: NodeJS.ProcessEnv;
   cwd: string;
   /** The step's stdout and stderr, as they come. */
@@ -49,7 +51,7 @@ const TERM_GRACE_MS = 300;
 export function executePythonStep(request: StepRequest, options: ExecuteOptions): Promise<StepOutcome> {
   return new Promise((resolve) => {
     const log = fs.openSync(options.logFile, 'w');
-    const child = spawn(options.python, ['-m', 'cellflow._harness'], {
+    const child = spawn(options.python, [options.harness], {
       cwd: options.cwd,
       env: options.env,
       stdio: ['pipe', 'pipe', 'pipe', 'pipe'],

@@ -254,6 +254,7 @@ class PipelineRun {
       },
       {
         python: this.o.python.path,
+        harness: path.join(this.o.pythonPackages, 'cellflow', '_harness.py'),
         cwd: path.dirname(this.o.pipelinePath),
         env: this.envFor(s, runId),
         logFile,
