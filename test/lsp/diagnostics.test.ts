@@ -17,16 +17,19 @@ interface Case {
   severity: 1 | 2;
 }
 
-/** One fixture per diagnostic code of the pipeline-level checks, on a real promoted workspace. */
+/**
+ * One fixture per diagnostic code of the pipeline-level checks, on a real promoted workspace. Its
+ * load_data step also lists `files: [data/customers.csv]`: the n-th `customers` counts that one too.
+ */
 const cases: Case[] = [
-  { code: 'yaml-syntax', edit: (t) => t.replace('writes: [customers]', 'writes: [customers'), at: ['  - id: clean', 0], message: /^YAML syntax error: /, severity: 1 },
+  { code: 'yaml-syntax', edit: (t) => t.replace('writes: [customers]', 'writes: [customers'), at: ['files: [data/customers.csv]', 0], message: /^YAML syntax error: /, severity: 1 },
   { code: 'unknown-key', edit: (t) => t.replace('    reads: [customers]', '    raeds: [customers]'), at: ['raeds', 0], message: /did you mean `reads`\?/, severity: 1 },
   { code: 'wrong-type', edit: (t) => t.replace('version: 1\n    code: steps/clean.py', 'version: one\n    code: steps/clean.py'), at: ['one', 0], message: /must be an integer, not the string "one"/, severity: 1 },
   { code: 'duplicate-step-id', edit: (t) => t.replace('- id: clean', '- id: load_data'), at: ['load_data', 2], message: /^Step id `load_data` is already used by the step on line \d+/, severity: 1 },
   { code: 'unknown-step', edit: (t) => t.replace('depends-on: [load_data]', 'depends-on: [load_dta]'), at: ['load_dta', 0], message: /names `load_dta`, which is not a step of this pipeline; did you mean `load_data`\?/, severity: 1 },
   { code: 'dependency-cycle', edit: (t) => t.replace('depends-on: []', 'depends-on: [train]'), at: ['train', 0], message: /^Dependency cycle: load_data → train → clean → load_data\./, severity: 1 },
-  { code: 'unresolved-read', edit: (t) => t.replace('depends-on: [load_data]', 'depends-on: []'), at: ['customers', 2], message: /`clean` reads `customers`, but no step it depends on writes it/, severity: 2 },
-  { code: 'conflicting-writes', edit: (t) => t.replace('depends-on: [load_data]', 'depends-on: []'), at: ['customers', 3], message: /`clean` and `load_data` both write `customers` and neither depends on the other/, severity: 2 },
+  { code: 'unresolved-read', edit: (t) => t.replace('depends-on: [load_data]', 'depends-on: []'), at: ['customers', 3], message: /`clean` reads `customers`, but no step it depends on writes it/, severity: 2 },
+  { code: 'conflicting-writes', edit: (t) => t.replace('depends-on: [load_data]', 'depends-on: []'), at: ['customers', 4], message: /`clean` and `load_data` both write `customers` and neither depends on the other/, severity: 2 },
   { code: 'unknown-param', edit: (t) => t.replace('params: [TEST_SIZE, SEED, C]', 'params: [TEST_SIZE, SEEDS, C]'), at: ['SEEDS', 0], message: /`SEEDS` is not a param of this pipeline; did you mean `SEED`\?/, severity: 1 },
   { code: 'unused-param', edit: (t) => t.replace('  C: 1\n', '  C: 1\n  unused: 3\n'), at: ['unused', 0], message: /Param `unused` is defined but no step uses it/, severity: 2 },
   { code: 'missing-code-file', files: ({ dir }) => rm(path.join(dir, 'steps', 'clean.py')), at: ['steps/clean.py', 0], message: /The code file of `clean`, steps\/clean\.py, does not exist; re-promote/, severity: 1 },

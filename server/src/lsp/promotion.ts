@@ -12,7 +12,7 @@ import { pythonParser } from '../io/pythonParser';
 import { loadNotebookFile, writeTargets } from '../io/files';
 import { NotebookStepsRequest, PromoteRequest, SuggestStepRequest, type InitializationOptions, type NotebookSnapshot, type NotebookStep } from '../protocol';
 import { DEFAULT_UPDATE_RULES, updateRules } from '../core/python/updates';
-import { asResponseError, onRequest } from './requests';
+import { onRequest } from './requests';
 import type { Workspace } from './workspace';
 
 /** The promotion requests: thin handlers over core/promote, with texts from the workspace. */
@@ -21,44 +21,40 @@ export function registerPromotion(connection: Connection, workspace: Workspace):
   let rules = DEFAULT_UPDATE_RULES;
   const getAnalyzer = () => (analyzer ??= pythonParser().then((p) => new NotebookAnalyzer(p, undefined, rules)));
 
-  onRequest(connection, PromoteRequest, async (params) =>
-    userErrors(async () => {
-      const result = promote(
-        {
-          notebook: fromSnapshot(params.notebook),
-          notebookPath: params.notebook.path,
-          cells: params.cells,
-          stepId: params.stepId,
-          pipelinePath: params.pipelinePath,
-          pipelineText: workspace.read(params.pipelinePath),
-          lockText: workspace.read(lockPathFor(params.pipelinePath)),
-          readFile: (file) => workspace.read(file),
-          move: params.move,
-        },
-        await getAnalyzer(),
-      );
+  onRequest(connection, PromoteRequest, async (params) => {
+    const result = promote(
+      {
+        notebook: fromSnapshot(params.notebook),
+        notebookPath: params.notebook.path,
+        cells: params.cells,
+        stepId: params.stepId,
+        pipelinePath: params.pipelinePath,
+        pipelineText: workspace.read(params.pipelinePath),
+        lockText: workspace.read(lockPathFor(params.pipelinePath)),
+        readFile: (file) => workspace.read(file),
+        move: params.move,
+      },
+      await getAnalyzer(),
+    );
       // The client writes the files; what would land outside the workspace (a `steps` folder linked out
       // of it, say) is refused here, before anything is written.
-      writeTargets(result.files, workspace.rootFor(params.pipelinePath));
-      if (result.files.length) workspace.notePipeline(params.pipelinePath);
-      return result;
-    }),
-  );
+    writeTargets(result.files, workspace.rootFor(params.pipelinePath));
+    if (result.files.length) workspace.notePipeline(params.pipelinePath);
+    return result;
+  });
 
-  onRequest(connection, SuggestStepRequest, async (params) =>
-    userErrors(async () => {
-      const nb = fromSnapshot(params.notebook);
-      const text = workspace.read(params.pipelinePath);
-      const doc = text === undefined ? undefined : PipelineDocument.parse(text, path.basename(params.pipelinePath));
-      const steps = doc?.steps() ?? [];
-      const notebookRef = path.relative(path.dirname(params.pipelinePath), params.notebook.path).split(path.sep).join('/');
-      const lock = safeLock(workspace.read(lockPathFor(params.pipelinePath)));
-      const existing = stepOfCells(steps, nb, notebookRef, params.cells, lock);
-      const sorted = [...params.cells].sort((a, b) => a - b);
-      const firstCode = sorted.find((i) => nb.cells[i]?.kind === 'code') ?? sorted[0] ?? 0;
-      return existing ? { stepId: existing.id, existing: true } : { stepId: suggestStepId(nb, firstCode, steps.map((s) => s.id)), existing: false };
-    }),
-  );
+  onRequest(connection, SuggestStepRequest, async (params) => {
+    const nb = fromSnapshot(params.notebook);
+    const text = workspace.read(params.pipelinePath);
+    const doc = text === undefined ? undefined : PipelineDocument.parse(text, path.basename(params.pipelinePath));
+    const steps = doc?.steps() ?? [];
+    const notebookRef = path.relative(path.dirname(params.pipelinePath), params.notebook.path).split(path.sep).join('/');
+    const lock = safeLock(workspace.read(lockPathFor(params.pipelinePath)));
+    const existing = stepOfCells(steps, nb, notebookRef, params.cells, lock);
+    const sorted = [...params.cells].sort((a, b) => a - b);
+    const firstCode = sorted.find((i) => nb.cells[i]?.kind === 'code') ?? sorted[0] ?? 0;
+    return existing ? { stepId: existing.id, existing: true } : { stepId: suggestStepId(nb, firstCode, steps.map((s) => s.id)), existing: false };
+  });
 
   onRequest(connection, NotebookStepsRequest, async ({ notebook }) => {
     const nb = fromSnapshot(notebook);
@@ -117,14 +113,5 @@ function safeLock(text: string | undefined) {
     return parseLock(text, 'lock');
   } catch {
     return undefined;
-  }
-}
-
-/** A problem with the user's files becomes an error response with its message, not a server failure. */
-async function userErrors<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    throw asResponseError(err);
   }
 }
