@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts the product: builds and packages the extension, installs the .vsix into a code-server
-# (VS Code 1.100.3) kept under .cellflow-dev/, logs the example runs once, and serves the examples/
-# workspace on 127.0.0.1.
+# (VS Code 1.100.3) kept under .cellflow-dev/, logs the example runs once, runs the example pipeline,
+# and serves the examples/ workspace on 127.0.0.1.
 # PORT picks the port (default 8080; 0 for any free one). Ctrl+C stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,4 +14,8 @@ if [ ! -e examples/.cellflow/cellflow.db ]; then
   echo "Logging the example runs (examples/train.py)…"
   (cd examples && PYTHONDONTWRITEBYTECODE=1 CELLFLOW_WORKSPACE="$PWD" PYTHONPATH="$(node ../dist/cli/cellflow.js python-path)" /usr/bin/python3 train.py) || echo "The example runs could not be logged; the views start empty." >&2
 fi
+# The example pipeline (churn.cellflow.yaml, promoted from the notebook), run: the first start runs its
+# five steps (a few seconds), later ones reuse them, so the Runs view always has a pipeline run.
+echo "Running the example pipeline (cellflow run examples/churn.cellflow.yaml)…"
+(cd examples && CELLFLOW_WORKSPACE="$PWD" node ../dist/cli/cellflow.js run churn.cellflow.yaml --python /usr/bin/python3) || echo "The example pipeline did not run; see above." >&2
 exec node out/test/harness/serve.js --vsix dist/cellflow.vsix --folder examples --port "${PORT:-8080}" --data "${CELLFLOW_DEV_DIR:-.cellflow-dev}/code-server"

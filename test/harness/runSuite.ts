@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { EXAMPLES, ROOT } from '../support/paths';
 import { startCodeServer, type CodeServer } from './codeServer';
 import { openWorkbench } from './workbench';
+import { unpromoteExample } from '../support/workspace';
 
 export interface SuiteResult {
   exitCode: number;
@@ -60,5 +61,6 @@ export function copyExamples(): string {
   // Without what `npm start` adds there (the example runs' store and models): each test logs its own.
   const local = new Set(['.cellflow', 'models'].map((f) => path.join(EXAMPLES, f)));
   fs.cpSync(EXAMPLES, dir, { recursive: true, filter: (src) => !local.has(src) });
+  unpromoteExample(dir);
   return dir;
 }

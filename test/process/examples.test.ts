@@ -1,8 +1,9 @@
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { CLI } from '../support/cli';
 import { EXAMPLES } from '../support/paths';
 
 const PYTHON = '/usr/bin/python3';
@@ -32,6 +33,26 @@ describe('examples workspace', () => {
       fs.copyFileSync(path.join(EXAMPLES, 'data', 'make_customers.py'), path.join(scratch, 'make_customers.py'));
       execFileSync(PYTHON, [path.join(scratch, 'make_customers.py')], { encoding: 'utf8' });
       assert.equal(fs.readFileSync(path.join(scratch, 'customers.csv'), 'utf8'), shipped);
+    } finally {
+      fs.rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it('ships a promoted pipeline that runs end to end, its checks passing, and is reused the second time', function () {
+    this.timeout(180_000);
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cellflow-example-run-'));
+    try {
+      fs.cpSync(EXAMPLES, scratch, { recursive: true, filter: (src) => path.basename(src) !== '.cellflow' && path.basename(src) !== 'models' });
+      fs.mkdirSync(path.join(scratch, '.cellflow'));
+      const run = () => {
+        const r = spawnSync(process.execPath, [CLI, 'run', 'churn.cellflow.yaml', '--python', PYTHON, '--json'], { cwd: scratch, encoding: 'utf8', timeout: 150_000 });
+        assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+        return JSON.parse(r.stdout.trim().split('\n').pop()!) as { status: string; steps: Record<string, string> };
+      };
+      const first = run();
+      assert.deepEqual([first.status, first.steps], ['succeeded', { load: 'ran', clean: 'ran', split: 'ran', train: 'ran', evaluate: 'ran' }]);
+      const second = run();
+      assert.deepEqual([second.status, second.steps], ['succeeded', { load: 'reused', clean: 'reused', split: 'reused', train: 'reused', evaluate: 'reused' }]);
     } finally {
       fs.rmSync(scratch, { recursive: true, force: true });
     }

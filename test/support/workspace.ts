@@ -1,12 +1,23 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { EXAMPLES } from './paths';
+import { EXAMPLES, ROOT } from './paths';
 
-/** A scratch copy of examples/ for a test to change; removed by the returned cleanup. */
+/**
+ * Makes a copy of examples/ unpromoted: the pipeline as it was before its steps were promoted, without
+ * them, their lock and their shared definitions. Tests of promotion start from the notebook alone.
+ */
+export function unpromoteExample(dir: string): void {
+  fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'churn-unpromoted.cellflow.yaml'), path.join(dir, 'churn.cellflow.yaml'));
+  fs.rmSync(path.join(dir, 'churn.cellflow.lock'), { force: true });
+  fs.rmSync(path.join(dir, 'steps'), { recursive: true, force: true });
+}
+
+/** A scratch copy of examples/ for a test to change, unpromoted; removed by the returned cleanup. */
 export function scratchExamples(): { dir: string; cleanup: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cellflow-test-'));
-  fs.cpSync(EXAMPLES, dir, { recursive: true });
+  fs.cpSync(EXAMPLES, dir, { recursive: true, filter: (src) => path.basename(src) !== '.cellflow' && path.basename(src) !== 'models' });
+  unpromoteExample(dir);
   return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 

@@ -57,6 +57,8 @@ describe('npm start (the README command)', () => {
 
     // The example's runs, logged by examples/train.py through the Python client the .vsix carries.
     assert.ok(fs.existsSync(path.join(ROOT, 'examples', '.cellflow', 'cellflow.db')), `the example runs were logged:\n${output.slice(-2000)}`);
+    // And the example pipeline ran: its five steps, run or reused from an earlier start.
+    assert.match(output, /pipeline succeeded in [\d.]+ s: (\d+ (ran|reused)(, )?)+\n/, `the example pipeline ran:\n${output.slice(-2000)}`);
     await page.locator('.activitybar .action-item a[aria-label^="Cellflow"]').click();
     const experiment = page.locator('.pane:has(.pane-header[aria-label^="Runs"]) .monaco-list-row', { hasText: 'churn' }).first();
     await experiment.waitFor({ timeout: 60_000 });

@@ -1,0 +1,60 @@
+"""Step `load` of pipeline `churn`, version 1.
+
+Promoted by Cellflow from notebooks/churn.ipynb, cell 4 (id e5b4a7c6).
+Change the notebook and re-promote rather than editing this file: Cellflow notices hand edits.
+Run on its own (`python <this file>`), it reads each input from and writes each output to
+<name>.pkl in $CELLFLOW_DATA_DIR (default .cellflow/data/<pipeline> beside the pipeline file);
+$CELLFLOW_PARAMS (JSON) overrides params.
+"""
+import json as _cellflow_json
+import os as _cellflow_os
+import pickle as _cellflow_pickle
+
+import pandas as pd
+
+PIPELINE = "churn"
+STEP = "load"
+VERSION = 1
+INPUTS = []
+OUTPUTS = ["customers"]
+PARAMS = {}
+_HERE = _cellflow_os.path.dirname(_cellflow_os.path.abspath(__file__))
+NOTEBOOK_DIR = _cellflow_os.path.normpath(_cellflow_os.path.join(_HERE, "../notebooks"))
+PIPELINE_DIR = _cellflow_os.path.normpath(_cellflow_os.path.join(_HERE, ".."))
+
+
+def run():
+    """Runs the step on its inputs and params; returns its outputs by name."""
+    _cellflow_cwd = _cellflow_os.getcwd()
+    _cellflow_os.chdir(NOTEBOOK_DIR)
+    try:
+        # ---- cell 4 (id e5b4a7c6) ----
+        customers = pd.read_csv("../data/customers.csv")
+        customers.head()
+        return _cellflow_outputs(locals())
+    finally:
+        _cellflow_os.chdir(_cellflow_cwd)
+
+
+def _cellflow_outputs(scope):
+    return {name: scope[name] for name in OUTPUTS if name in scope}
+
+
+def main():
+    data = _cellflow_os.environ.get("CELLFLOW_DATA_DIR") or _cellflow_os.path.join(PIPELINE_DIR, ".cellflow", "data", PIPELINE)
+    inputs = {}
+    for name in INPUTS:
+        with open(_cellflow_os.path.join(data, name + ".pkl"), "rb") as f:
+            inputs[name] = _cellflow_pickle.load(f)
+    params = dict(PARAMS)
+    params.update({k: v for k, v in _cellflow_json.loads(_cellflow_os.environ.get("CELLFLOW_PARAMS") or "{}").items() if k in PARAMS})
+    outputs = run(**inputs, **params)
+    _cellflow_os.makedirs(data, exist_ok=True)
+    for name, value in outputs.items():
+        with open(_cellflow_os.path.join(data, name + ".pkl"), "wb") as f:
+            _cellflow_pickle.dump(value, f)
+    print(_cellflow_json.dumps({"step": STEP, "version": VERSION, "outputs": sorted(outputs)}))
+
+
+if __name__ == "__main__":
+    main()
