@@ -82,7 +82,12 @@ def _save_output(value, folder):
         os.remove(tmp)  # the same bytes are already there
     else:
         os.replace(tmp, final)
-    return {"digest": f"sha256:{digest.hexdigest()}", "format": fmt, "size": size, "file": name}
+    record = {"digest": f"sha256:{digest.hexdigest()}", "format": fmt, "size": size, "file": name}
+    columns = getattr(value, "columns", None) if type(value).__name__ == "DataFrame" else None
+    if columns is not None:
+        # The table's columns and types, for completing column names under `checks:` in the editor.
+        record["columns"] = [[str(c), str(t)] for c, t in list(value.dtypes.items())[:500]]
+    return record
 
 
 def _sibling(name):

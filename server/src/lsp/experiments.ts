@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import type { Connection } from 'vscode-languageserver/node';
 import { URI } from 'vscode-uri';
 import { runsToCsv } from '../core/store/csv';
@@ -25,7 +26,14 @@ const MAX_RUNS = MAX_RUNS_PER_PAGE;
  * The experiment store over LSP: the Runs and Model Registry views, the compare webview and the
  * store commands ask here; the server owns the only native SQLite binding in the editor.
  */
-export function registerExperiments(connection: Connection): { setFolders(uris: string[]): void; dispose(): void } {
+export interface Experiments {
+  setFolders(uris: string[]): void;
+  /** The columns the last run of a step recorded for one of its outputs; none without a store or a run. */
+  columnsOf(pipelinePath: string, stepId: string, output: string): Array<[string, string]>;
+  dispose(): void;
+}
+
+export function registerExperiments(connection: Connection): Experiments {
   const stores = new StoreRegistry((folder) => void connection.sendNotification(StoreChangedNotification.method, { folder }));
   const handle = <P extends { folder: string }, R>(spec: Parameters<typeof onRequest<P, R>>[1], fn: (p: P) => R) =>
     onRequest(connection, spec, (params: P) => jsonSafe(fn({ ...params, folder: folderKey(params.folder) })));
@@ -59,6 +67,17 @@ export function registerExperiments(connection: Connection): { setFolders(uris: 
 
   return {
     setFolders: (uris) => stores.setFolders(uris.map((u) => folderKey(URI.parse(u).fsPath))),
+    columnsOf: (pipelinePath, stepId, output) => {
+      const folder = stores.folders().find((f) => pipelinePath.startsWith(f + path.sep));
+      if (!folder) return [];
+      try {
+        const { state, store } = stores.open(folder);
+        const rel = path.relative(state.root, pipelinePath).split(path.sep).join('/');
+        return store?.latestCachedStep(rel, stepId)?.outputs[output]?.columns ?? [];
+      } catch {
+        return []; // a store that cannot be read offers nothing; the Runs view says why
+      }
+    },
     dispose: () => stores.dispose(),
   };
 }

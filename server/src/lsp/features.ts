@@ -28,7 +28,10 @@ import type { ServerFiles } from './lintContext';
 import type { Workspace } from './workspace';
 
 /** The editing features, each a thin layer over core/pipeline/features on the document's current lint. */
-export function registerFeatures(connection: Connection, documents: TextDocuments<TextDocument>, lint: DiagnosticsScheduler, files: ServerFiles, workspace: Workspace): void {
+/** The columns the last run recorded for a step's output (from the store), for completion under `checks:`. */
+export type ColumnsOf = (pipelinePath: string, stepId: string, output: string) => Array<[string, string]>;
+
+export function registerFeatures(connection: Connection, documents: TextDocuments<TextDocument>, lint: DiagnosticsScheduler, files: ServerFiles, workspace: Workspace, columnsOf?: ColumnsOf): void {
   const open = (uri: string): { doc: TextDocument; result: Required<Pick<LintResult, 'parsed' | 'model'>>; fsPath?: string } | undefined => {
     const doc = documents.get(uri);
     if (!doc || doc.languageId !== PIPELINE_LANGUAGE) return undefined;
@@ -43,7 +46,9 @@ export function registerFeatures(connection: Connection, documents: TextDocument
     const o = open(textDocument.uri);
     if (!o) return [];
     const { parsed, model } = o.result;
-    return completions(parsed.text, parsed.lines, model, parsed.lines.offsetAt(position)).map((c) => ({
+    const fsPath = o.fsPath;
+    const facts = fsPath && columnsOf ? { columns: (stepId: string, output: string) => columnsOf(fsPath, stepId, output) } : undefined;
+    return completions(parsed.text, parsed.lines, model, parsed.lines.offsetAt(position), facts).map((c) => ({
       label: c.label,
       kind: { key: CompletionItemKind.Property, step: CompletionItemKind.Function, param: CompletionItemKind.Constant, name: CompletionItemKind.Variable }[c.kind],
       detail: c.detail,

@@ -65,7 +65,7 @@ connection.onInitialized(() => {
 
 onRequest(connection, ServerStatusRequest, () => serverStatus(documents.all().length));
 const promotion = registerPromotion(connection, workspace);
-registerFeatures(connection, documents, diagnostics, files, workspace);
+registerFeatures(connection, documents, diagnostics, files, workspace, experiments.columnsOf);
 // Files pipelines name (notebooks, step code, lock files) changed on disk, or a pipeline came or went.
 connection.onDidChangeWatchedFiles(({ changes }) => {
   for (const c of changes) {

@@ -21,7 +21,8 @@ export interface CheckResult {
   message: string;
 }
 
-export type OutputRecord = { digest: string; format: string; size: number; file: string };
+/** An output as the harness wrote it; a table also says its columns and their types. */
+export type OutputRecord = { digest: string; format: string; size: number; file: string; columns?: Array<[string, string]> };
 
 export type StepOutcome =
   | { kind: 'finished'; outputs: Record<string, OutputRecord>; checks: CheckResult[] }

@@ -42,7 +42,7 @@ export interface StartRun {
 /** A step result the runner may reuse: what it was made of and the artifacts it produced. */
 export interface CachedStep {
   parts: unknown;
-  outputs: Record<string, { digest: string; format: string; size: number; file: string }>;
+  outputs: Record<string, { digest: string; format: string; size: number; file: string; columns?: Array<[string, string]> }>;
   runId: string;
   createdAt: number;
 }

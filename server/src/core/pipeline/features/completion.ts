@@ -17,7 +17,12 @@ export interface CompletionItem {
  * schema allows at the cursor's place (found by indentation), step ids in depends-on, param names in a
  * step's params, and names upstream steps write in reads.
  */
-export function completions(text: string, lines: Lines, model: PipelineModel, offset: number): CompletionItem[] {
+/** What the editor knows beyond the text: the columns the last run recorded for a step's output. */
+export interface CompletionFacts {
+  columns(stepId: string, output: string): Array<[name: string, type: string]>;
+}
+
+export function completions(text: string, lines: Lines, model: PipelineModel, offset: number, facts?: CompletionFacts): CompletionItem[] {
   const pos = lines.positionAt(offset);
   const before = text.slice(offset - pos.character, offset);
   const step = stepAt(model, offset) ?? stepAbove(model, offset);
@@ -42,6 +47,13 @@ export function completions(text: string, lines: Lines, model: PipelineModel, of
     const path = key[2] ? [...containerPath(text, lines, pos.line, key[1].length), '#'] : containerPath(text, lines, pos.line, indent);
     const schemaPath = path.map((p) => (p === '#' ? 0 : p));
     const present = siblingKeys(text, lines, pos.line, indent);
+    const output = checkedOutput(path);
+    if (output && step?.id && facts) {
+      return facts
+        .columns(step.id.value, output)
+        .filter(([name]) => !present.has(name))
+        .map(([name, type]) => ({ label: name, kind: 'name', detail: `column of ${output} (${type}), as the last run recorded it`, insertText: `${name}: ` }));
+    }
     return objectKeysAt(schemaPath)
       .filter((k) => !present.has(k))
       .map((k) => ({ label: k, kind: 'key', detail: 'Cellflow pipeline key', documentation: fieldDescription([...schemaPath, k]), insertText: `${k}: ` }));
@@ -63,6 +75,12 @@ function valuesFor(key: string | undefined, parent: string[], model: PipelineMod
     return [...names].map(([name, by]) => ({ label: name, kind: 'name', detail: `written by ${by}` }));
   }
   return undefined;
+}
+
+/** The output whose `columns:` the path is in (`steps.#.checks.<output>.columns`), if it is. */
+function checkedOutput(path: string[]): string | undefined {
+  const at = path.indexOf('checks');
+  return path[0] === 'steps' && at > 0 && path.length === at + 3 && path[at + 2] === 'columns' ? path[at + 1] : undefined;
 }
 
 /** The step whose block the cursor is in when the cursor is past the step's last parsed node. */
