@@ -57,7 +57,11 @@ def evaluate(output, value, spec):
         if column not in frame.columns:
             record(f"columns.{column}", False, f"has no column {column!r} (columns: {', '.join(map(str, frame.columns))})")
             continue
-        _column(record, frame[column], column, checks, n)
+        try:
+            _column(record, frame[column], column, checks, n)
+        except (TypeError, ValueError) as err:
+            # Values that cannot be compared (mixed types, text against a number): a failed check, named.
+            record(f"columns.{column}", False, f"{column}: cannot be checked as declared ({type(err).__name__}: {err}; type {frame[column].dtype})")
     fresh = spec.get("fresh")
     if fresh:
         _fresh(record, frame, fresh)

@@ -83,10 +83,12 @@ def _save_output(value, folder):
     else:
         os.replace(tmp, final)
     record = {"digest": f"sha256:{digest.hexdigest()}", "format": fmt, "size": size, "file": name}
-    columns = getattr(value, "columns", None) if type(value).__name__ == "DataFrame" else None
-    if columns is not None:
+    if type(value).__name__ == "DataFrame" and type(value).__module__.startswith("pandas"):
         # The table's columns and types, for completing column names under `checks:` in the editor.
-        record["columns"] = [[str(c), str(t)] for c, t in list(value.dtypes.items())[:500]]
+        try:
+            record["columns"] = [[str(c), str(t)] for c, t in list(value.dtypes.items())[:500]]
+        except Exception:  # noqa: BLE001 - a hint for the editor; the output itself is written
+            pass
     return record
 
 

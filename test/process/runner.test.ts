@@ -219,6 +219,17 @@ describe('cellflow run: files a step reads', function () {
     assert.deepEqual(run().steps, { read: ['ran', 'file data.csv changed'], count: ['ran', 'input df changed'] });
   });
 
+  it('a workspace module a step imports inside its cells is part of its key', () => {
+    // Beside the step files, where a step finds it (one beside the notebook is not on a step's path yet).
+    fs.mkdirSync(path.join(dir, 'steps'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'steps', 'helpers.py'), 'def double(x):\n    return 2 * x\n');
+    writeNotebook(path.join(dir, 'nb.ipynb'), ['import pandas as pd', 'df = pd.read_csv("data.csv")', 'from helpers import double\nn = double(len(df))']);
+    assert.equal(cellflow(['promote', 'nb.ipynb', '--cells', '2', '--step', 'count', '--pipeline', 'p.cellflow.yaml'], dir).code, 0);
+    assert.equal(run().code, 0);
+    fs.writeFileSync(path.join(dir, 'steps', 'helpers.py'), 'def double(x):\n    return x + x\n');
+    assert.deepEqual(run().steps, { read: ['reused', 'unchanged since its last run'], count: ['ran', 'module steps/helpers.py changed'] });
+  });
+
   it('a file that is gone is a lint error, and the run refuses before starting anything', () => {
     fs.rmSync(path.join(dir, 'data.csv'));
     const lint = cellflow(['lint', 'p.cellflow.yaml'], dir);
@@ -266,11 +277,16 @@ describe('cellflow run: validation checks on outputs', function () {
     assert.deepEqual(stored.filter((c) => !c.ok).map((c) => c.check), ['customers.tenure.nulls', 'customers.plan.values', 'customers.id.unique']);
   });
 
-  it('passing checks let the step and what depends on it run', () => {
+  it('passing checks let the step and what depends on it run; changed checks run it again', () => {
     setUp('{"tenure": [1.0, 2.0, 3.0], "plan": ["basic", "pro", "max"], "id": [1, 2, 3]}');
     const r = run();
     assert.equal(r.code, 0, r.stdout);
     assert.deepEqual(r.events.filter((e) => e.event === 'step' && e.status !== 'started').map((e) => [e.step, e.status]), [['load', 'ran'], ['count', 'ran']]);
+    const file = path.join(dir, 'p.cellflow.yaml');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('rows: {min: 2}', 'rows: {min: 5}'));
+    const again = run();
+    assert.equal(again.code, 1, 'the tighter check is evaluated, not skipped by the cache');
+    assert.deepEqual([again.events.find((e) => e.step === 'load' && e.status === 'started')?.reason, again.events.find((e) => e.status === 'failed')?.error], ['checks changed', 'check failed: customers: 3 rows, at least 5 expected']);
   });
 
   it('lint reports checks of an output the step does not write, and a malformed check', () => {

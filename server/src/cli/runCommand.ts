@@ -4,15 +4,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { InvalidInput } from '../core/errors';
 import { lintDocument } from '../core/pipeline/lint';
-import { analyzeCell } from '../core/python/analyze';
 import type { RunEvent } from '../core/runner/events';
 import type { Selection } from '../core/runner/selection';
 import { decodeUtf8 } from '../core/text/decode';
 import { terminalSafe as safe } from '../core/text/terminalSafe';
 import { diskContext } from '../io/diskContext';
-import { pythonParser } from '../io/pythonParser';
 import { findWorkspaceRoot, storePath } from '../io/storeLocation';
 import { collectGarbage } from '../services/runner/gc';
+import { importedModules } from '../services/runner/localModules';
 import { runPipeline } from '../services/runner/runner';
 import { refuseLinkedOut } from '../services/store/db';
 import { Store } from '../services/store/store';
@@ -58,7 +57,6 @@ export async function runRun(args: RunArgs, pythonPackages: string): Promise<num
   const file = args.store ? path.resolve(args.store) : storePath(root);
   refuseLinkedOut(file, root);
   const store = new Store(file, root);
-  const parser = await pythonParser();
   const selection: Selection = args.step ? { kind: 'step', id: args.step } : args.from ? { kind: 'from', id: args.from } : { kind: 'all' };
   const controller = new AbortController();
   const onSigint = () => controller.abort();
@@ -78,7 +76,7 @@ export async function runRun(args: RunArgs, pythonPackages: string): Promise<num
       jobs,
       python,
       pythonPackages,
-      importsOf: (source) => analyzeCell(parser, source).imports.map((i) => i.module),
+      importsOf: importedModules,
       signal: controller.signal,
       onEvent: (e) => print(e, args.json, root),
     });
@@ -109,7 +107,8 @@ export function parseParams(pairs: string[], declared: string[]): Record<string,
 }
 
 function probePython(python: string): { path: string; version: string } {
-  const r = spawnSync(python, ['-c', 'import sys; print(sys.version.split()[0])'], { encoding: 'utf8', timeout: 30_000 });
+  // Keyed by its version and prefix too: two virtual environments both called `python3` differ there.
+  const r = spawnSync(python, ['-c', 'import sys; print(sys.version.split()[0], sys.prefix)'], { encoding: 'utf8', timeout: 30_000 });
   if (r.status !== 0) throw new InvalidInput(`the Python interpreter ${python} cannot be run${r.error ? ` (${r.error.message})` : ''}; pass --python or set CELLFLOW_PYTHON`);
   return { path: python, version: r.stdout.trim() };
 }

@@ -321,7 +321,8 @@ class Resolver {
       const def = this.definitions.get(name)!;
       const moduleImports: Array<{ statement: string; cell: number }> = [];
       const uses: string[] = [];
-      let verdict: string = 'shared';
+      // Imported at module level, a name the step binds again would be local to run() throughout.
+      let verdict: string = this.internal.has(name) ? 'the step binds the name again' : 'shared';
       for (const free of def.freeNames) {
         if (free === name) continue;
         // The module imports what the function finds at module level when the step starts.
@@ -367,10 +368,13 @@ class Resolver {
     const imported = new Map<string, { statement: string; cell: number }>();
     const data = new Set<string>();
     const own = new Map<string, CarriedDefinition>();
+    // A name the step's cells bind more than once (two defs, or a def and data) keeps its definitions in place.
+    const bindings = new Map<string, number>();
+    for (const a of analyses) for (const n of [...a.definitions.map((d) => d.name), ...a.writes]) bindings.set(n, (bindings.get(n) ?? 0) + 1);
     analyses.forEach((a, k) => {
       for (const i of a.imports) imported.set(i.name, { statement: i.statement, cell: cells[k].index });
       for (const d of a.definitions) {
-        if (!d.topLevel || this.definitions.has(d.name) || own.has(d.name)) continue;
+        if (!d.topLevel || this.definitions.has(d.name) || own.has(d.name) || (bindings.get(d.name) ?? 0) > 1) continue;
         const moduleImports: Array<{ statement: string; cell: number }> = [];
         const uses: string[] = [];
         let shareable = true;

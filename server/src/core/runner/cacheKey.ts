@@ -17,6 +17,9 @@ export interface KeyParts {
   files: Record<string, string>;
   /** The interpreter: its path and version. */
   interpreter: string;
+  /** The names it writes, and the checks on them: either changed means the last result may not do. */
+  outputs?: string[];
+  checks?: unknown;
 }
 
 /** The cache key of a step: sha256 of its parts in a canonical form (sorted keys). */
@@ -50,6 +53,8 @@ export function whyRun(previous: KeyParts | undefined, current: KeyParts, option
   for (const i of changedKeys(previous.inputs, current.inputs)) reasons.push(`input ${i} changed`);
   for (const f of changedKeys(previous.files, current.files)) reasons.push(current.files[f] === undefined ? `file ${f} no longer read` : previous.files[f] === undefined ? `file ${f} added` : `file ${f} changed`);
   if (previous.interpreter !== current.interpreter) reasons.push(`interpreter ${previous.interpreter} → ${current.interpreter}`);
+  if (canonical(previous.outputs ?? null) !== canonical(current.outputs ?? null)) reasons.push('outputs changed');
+  if (canonical(previous.checks ?? null) !== canonical(current.checks ?? null)) reasons.push('checks changed');
   return reasons.length ? reasons.join(', ') : undefined;
 }
 

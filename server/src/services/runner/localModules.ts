@@ -31,6 +31,40 @@ export function localModules(code: string, dirs: string[], importsOf: (source: s
         if (hit) break;
       }
     }
+    // `from pkg import mod` may name a module of the package rather than a name in its __init__.
+    for (const [pkg, names] of fromImports(source)) {
+      for (const n of names) {
+        for (const dir of dirs) {
+          const hit = path.join(dir, ...pkg.split('.'), `${n}.py`);
+          if (fs.existsSync(hit) && !seen.has(hit)) {
+            seen.add(hit);
+            found.push(hit);
+            queue.push(hit);
+          }
+        }
+      }
+    }
   }
   return found.sort();
+}
+
+/** `from a.b import c, d as e` lines at any depth: [['a.b', ['c', 'd']]]. */
+function fromImports(source: string): Array<[string, string[]]> {
+  const out: Array<[string, string[]]> = [];
+  for (const m of source.matchAll(/^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]+\(?([\w \t,]+)/gm)) {
+    out.push([m[1], m[2].split(',').map((x) => x.trim().split(/\s+/)[0]).filter(Boolean)]);
+  }
+  return out;
+}
+
+/**
+ * The modules a Python file imports at any depth (a step's own cells live inside its run()), by the
+ * import statements' text: `import a.b`, `import a as b`, `from a.b import c`.
+ */
+export function importedModules(source: string): string[] {
+  const out = new Set<string>();
+  for (const m of source.matchAll(/^[ \t]*import[ \t]+([\w., \t]+)/gm)) for (const part of m[1].split(',')) out.add(part.trim().split(/\s+/)[0]);
+  for (const [pkg] of fromImports(source)) out.add(pkg);
+  out.delete('');
+  return [...out];
 }

@@ -44,6 +44,8 @@ export interface ExecuteOptions {
 
 /** How long a cancelled step gets to end on SIGTERM before SIGKILL: cancel must take under 1 s. */
 const TERM_GRACE_MS = 300;
+/** How long a finished step's leftover processes may hold its output pipes. */
+const LINGER_MS = 500;
 
 /**
  * The `python` executor: each step in a Python process of its own, in its own process group (so
@@ -90,7 +92,21 @@ export function executePythonStep(request: StepRequest, options: ExecuteOptions)
     child.on('error', (err) => {
       outcome = { kind: 'failed', error: `could not start ${options.python}: ${err.message}`, checks: [] };
     });
+    // A step may leave a process behind (a server it started) holding the pipes: once the harness has
+    // exited, its group gets a moment, then is killed, so the step ends instead of waiting on them.
+    let closed = false;
+    child.on('exit', () => {
+      setTimeout(() => {
+        if (closed) return; // everything ended with it; the group id may belong to someone else by now
+        signalGroup(child.pid, 'SIGKILL');
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        (child.stdio[3] as NodeJS.ReadableStream & { destroy?: () => void } | null)?.destroy?.();
+      }, LINGER_MS).unref();
+    });
+    child.stdin?.on('error', () => undefined); // a harness that exits before reading its request: reported on close
     child.on('close', (code, sig) => {
+      closed = true;
       options.signal.removeEventListener('abort', kill);
       fs.closeSync(log);
       if (cancelled) return resolve({ kind: 'cancelled' });

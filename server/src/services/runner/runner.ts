@@ -10,7 +10,7 @@ import type { Store } from '../store/store';
 import { FileDigests } from './fileDigests';
 import { localModules } from './localModules';
 import { executePythonStep, type CheckResult, type OutputRecord, type StepOutcome } from './pythonExecutor';
-import { TAG_VALUE_MAX } from '../../core/store/rules';
+import { PARAM_VALUE_MAX, TAG_VALUE_MAX } from '../../core/store/rules';
 import { RunLock } from './runLock';
 
 export interface RunOptions {
@@ -231,15 +231,33 @@ class PipelineRun {
     await this.execute(s, inputs as Record<string, OutputRecord>, parts!, key!, reason);
   }
 
+  /** Runs a step, recording it; a failure of the store or the executor fails the step, not the whole run. */
   private async execute(s: StepInfo, inputs: Record<string, OutputRecord>, parts: KeyParts, key: string, reason: string): Promise<void> {
+    let runId: string | undefined;
+    try {
+      runId = this.o.store.startRun({ experiment: this.name, name: s.id, pipeline: this.pipelineRel, stepId: s.id, stepVersion: s.version, cellHash: s.model.hash, parentId: this.runId });
+      await this.executeRecorded(s, runId, inputs, parts, key, reason);
+    } catch (err) {
+      const error = (err as Error).message;
+      if (runId) {
+        try {
+          this.o.store.endRun(runId, 'FAILED');
+        } catch {
+          // the store itself failed: the step is reported failed all the same
+        }
+      }
+      if (!this.done.has(s.id)) this.finish(s, { status: 'failed' }, { ...(runId ? { runId } : {}), error });
+    }
+  }
+
+  private async executeRecorded(s: StepInfo, runId: string, inputs: Record<string, OutputRecord>, parts: KeyParts, key: string, reason: string): Promise<void> {
     const store = this.o.store;
-    const runId = store.startRun({ experiment: this.name, name: s.id, pipeline: this.pipelineRel, stepId: s.id, stepVersion: s.version, cellHash: s.model.hash, parentId: this.runId });
-    store.logParams(runId, parts.params);
+    store.logParams(runId, Object.fromEntries(Object.entries(parts.params).map(([k, v]) => [k, (typeof v === 'string' ? v : JSON.stringify(v)).slice(0, PARAM_VALUE_MAX)])));
     const logs = path.join(this.o.workspaceRoot, '.cellflow', 'logs');
     fs.mkdirSync(logs, { recursive: true });
     const logFile = path.join(logs, `${runId}.log`);
     const logRel = path.relative(this.o.workspaceRoot, logFile).split(path.sep).join('/');
-    store.setTags(runId, { 'cellflow.kind': 'step', 'cellflow.log': logRel, 'cellflow.reason': reason });
+    store.setTags(runId, { 'cellflow.kind': 'step', 'cellflow.log': logRel, 'cellflow.reason': reason.slice(0, 1000) });
     this.o.onEvent({ event: 'step', step: s.id, status: 'started', version: s.version, runId, reason });
     const t0 = Date.now();
     const outcome: StepOutcome = await executePythonStep(
@@ -353,7 +371,8 @@ class PipelineRun {
       if (!fs.existsSync(file)) throw new InvalidInput(`\`${s.id}\` reads ${f.value}, which does not exist`);
       files[f.value] = this.digests.digest(file);
     }
-    return { code: this.digests.digest(s.code), modules, params, inputs: inputDigests, files, interpreter: `${this.o.python.path} ${this.o.python.version}` };
+    const checks = Object.fromEntries(s.model.checks.map((c) => [c.output.value, c.spec]));
+    return { code: this.digests.digest(s.code), modules, params, inputs: inputDigests, files, interpreter: `${this.o.python.path} ${this.o.python.version}`, outputs: [...s.writes].sort(), checks };
   }
 
   private envFor(s: StepInfo, runId: string): NodeJS.ProcessEnv {
