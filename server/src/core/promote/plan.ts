@@ -337,12 +337,8 @@ class Resolver {
           const dep = place(free);
           if (dep !== 'shared') verdict = `it uses \`${free}\`, which stays inside run() too`;
           else uses.push(free);
-        } else if (this.params.includes(free)) {
-          verdict = `it reads the param \`${free}\``;
-        } else if (this.internal.has(free) || this.reads.includes(free)) {
-          verdict = `it reads \`${free}\`, which is data`;
         } else {
-          verdict = `it reads \`${free}\`, which no earlier cell defines`;
+          verdict = this.whyInline(free);
         }
         if (verdict !== 'shared') break;
       }
@@ -400,6 +396,13 @@ class Resolver {
   private importBefore(name: string): { statement: string; cell: number } | undefined {
     const b = this.lookup(name, this.before);
     return b.kind === 'import' ? b : undefined;
+  }
+
+  /** Why a definition reading `free` (not an import, not a shared definition) stays inside run(). */
+  private whyInline(free: string): string {
+    if (this.params.includes(free)) return `it reads the param \`${free}\``;
+    if (this.internal.has(free) || this.reads.includes(free)) return `it reads \`${free}\`, which is data`;
+    return `it reads \`${free}\`, which no earlier cell defines`;
   }
 
   /** The cells the step carries code from, for the staleness check. */

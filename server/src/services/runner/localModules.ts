@@ -11,41 +11,34 @@ export function localModules(code: string, dirs: string[], importsOf: (source: s
   const found: string[] = [];
   const seen = new Set<string>([path.resolve(code)]);
   const queue = [path.resolve(code)];
+  const add = (file: string | undefined) => {
+    if (!file || seen.has(file)) return;
+    seen.add(file);
+    found.push(file);
+    queue.push(file);
+  };
   while (queue.length) {
-    const file = queue.shift()!;
     let source: string;
     try {
-      source = fs.readFileSync(file, 'utf8');
+      source = fs.readFileSync(queue.shift()!, 'utf8');
     } catch {
       continue;
     }
-    for (const name of importsOf(source)) {
-      const rel = name.split('.').join(path.sep);
-      for (const dir of dirs) {
-        const hit = [path.join(dir, `${rel}.py`), path.join(dir, rel, '__init__.py')].find((f) => fs.existsSync(f));
-        if (hit && !seen.has(hit)) {
-          seen.add(hit);
-          found.push(hit);
-          queue.push(hit);
-        }
-        if (hit) break;
-      }
-    }
+    for (const name of importsOf(source)) add(firstExisting(dirs.flatMap((dir) => moduleFiles(dir, name))));
     // `from pkg import mod` may name a module of the package rather than a name in its __init__.
-    for (const [pkg, names] of fromImports(source)) {
-      for (const n of names) {
-        for (const dir of dirs) {
-          const hit = path.join(dir, ...pkg.split('.'), `${n}.py`);
-          if (fs.existsSync(hit) && !seen.has(hit)) {
-            seen.add(hit);
-            found.push(hit);
-            queue.push(hit);
-          }
-        }
-      }
-    }
+    for (const [pkg, names] of fromImports(source)) for (const n of names) for (const dir of dirs) add(firstExisting([path.join(dir, ...pkg.split('.'), `${n}.py`)]));
   }
   return found.sort();
+}
+
+/** Where module `name` would be in `dir`: `a/b.py` or `a/b/__init__.py`. */
+function moduleFiles(dir: string, name: string): string[] {
+  const rel = name.split('.').join(path.sep);
+  return [path.join(dir, `${rel}.py`), path.join(dir, rel, '__init__.py')];
+}
+
+function firstExisting(files: string[]): string | undefined {
+  return files.find((f) => fs.existsSync(f));
 }
 
 /** `from a.b import c, d as e` lines at any depth: [['a.b', ['c', 'd']]]. */
