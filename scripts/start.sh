@@ -11,11 +11,11 @@ npm run --silent package >/dev/null
 # The example's runs, once: examples/train.py trains the churn model three ways and logs each run, so
 # the Runs and Model Registry views have something to show. Delete examples/.cellflow to log afresh.
 if [ ! -e examples/.cellflow/cellflow.db ]; then
+  # The example pipeline (churn.cellflow.yaml, promoted from the notebook) runs first, so the training
+  # runs below are the newest in the Runs view.
+  echo "Running the example pipeline (cellflow run examples/churn.cellflow.yaml)…"
+  (cd examples && mkdir -p .cellflow && CELLFLOW_WORKSPACE="$PWD" node ../dist/cli/cellflow.js run churn.cellflow.yaml --python /usr/bin/python3) || echo "The example pipeline did not run; see above." >&2
   echo "Logging the example runs (examples/train.py)…"
   (cd examples && PYTHONDONTWRITEBYTECODE=1 CELLFLOW_WORKSPACE="$PWD" PYTHONPATH="$(node ../dist/cli/cellflow.js python-path)" /usr/bin/python3 train.py) || echo "The example runs could not be logged; the views start empty." >&2
 fi
-# The example pipeline (churn.cellflow.yaml, promoted from the notebook), run: the first start runs its
-# five steps (a few seconds), later ones reuse them, so the Runs view always has a pipeline run.
-echo "Running the example pipeline (cellflow run examples/churn.cellflow.yaml)…"
-(cd examples && CELLFLOW_WORKSPACE="$PWD" node ../dist/cli/cellflow.js run churn.cellflow.yaml --python /usr/bin/python3) || echo "The example pipeline did not run; see above." >&2
 exec node out/test/harness/serve.js --vsix dist/cellflow.vsix --folder examples --port "${PORT:-8080}" --data "${CELLFLOW_DEV_DIR:-.cellflow-dev}/code-server"
