@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { InvalidInput } from '../../core/errors';
+import { processAlive } from '../processAlive';
 
 /**
  * One run of a pipeline at a time: a lock file created exclusively, holding the runner's pid and host.
@@ -21,7 +22,7 @@ export class RunLock {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
       const holder = readHolder(file);
-      if (holder && holder.host === os.hostname() && alive(holder.pid)) {
+      if (holder && holder.host === os.hostname() && processAlive(holder.pid)) {
         throw new InvalidInput(`${pipeline} is already running (pid ${holder.pid}, since ${holder.startedAt}); wait for it, or cancel it first`);
       }
       fs.rmSync(file, { force: true }); // left by a runner that is gone: take it over
@@ -42,7 +43,7 @@ export function liveRunLocks(dir: string): string[] {
     .filter((f) => f.endsWith('.lock'))
     .flatMap((f) => {
       const holder = readHolder(path.join(dir, f));
-      return holder && holder.host === os.hostname() && alive(holder.pid) ? [`${f.replace(/\.lock$/, '')} (pid ${holder.pid})`] : [];
+      return holder && holder.host === os.hostname() && processAlive(holder.pid) ? [`${f.replace(/\.lock$/, '')} (pid ${holder.pid})`] : [];
     });
 }
 
@@ -51,14 +52,5 @@ function readHolder(file: string): { pid: number; host: string; startedAt: strin
     return JSON.parse(fs.readFileSync(file, 'utf8')) as { pid: number; host: string; startedAt: string };
   } catch {
     return undefined;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -120,6 +120,8 @@ function overall(statuses: Array<StepStatus | 'would-run'>, aborted: boolean): R
 class PipelineRun {
   private readonly done = new Map<string, Done>();
   private readonly digests: FileDigests;
+  /** The planned steps by id, for finding which upstream step provides an input. */
+  private readonly byId: Map<string, StepInfo>;
   private readonly artifacts: string;
   private runId: string | undefined;
   private failed = false;
@@ -131,6 +133,7 @@ class PipelineRun {
     private readonly name: string,
   ) {
     this.digests = new FileDigests(o.store);
+    this.byId = new Map(plan.order.map((x) => [x.id, x]));
     this.artifacts = path.join(o.workspaceRoot, '.cellflow', 'artifacts');
   }
 
@@ -325,7 +328,7 @@ class PipelineRun {
 
   /** The nearest upstream step (in depends-on, then theirs) that writes `name`. */
   private providerOf(s: StepInfo, name: string): string | undefined {
-    const byId = new Map(this.allSteps().map((x) => [x.id, x]));
+    const byId = this.byId;
     const seen = new Set<string>();
     let frontier = [...s.dependsOn].reverse();
     while (frontier.length) {
@@ -341,10 +344,6 @@ class PipelineRun {
       frontier = next;
     }
     return undefined;
-  }
-
-  private allSteps(): StepInfo[] {
-    return this.plan.order;
   }
 
   /** A step outside the selection: its latest cached result stands for it. */

@@ -15,6 +15,7 @@ import { HistoryThinner } from '../../core/store/downsample';
 import { filterSql, MAX_RUNS_PER_PAGE, orderSql } from '../../core/store/search';
 import type { ExperimentSummary, LineageEdge, MetricPoint, ModelSummary, ModelVersion, RunDetail, RunOutputs, RunStatus, RunSummary } from '../../core/store/types';
 import { hashFd } from '../../io/hashFile';
+import { processAlive } from '../processAlive';
 
 export type * from '../../core/store/types';
 
@@ -353,7 +354,7 @@ export class Store {
 
   private deadRuns(): Array<{ id: string }> {
     const running = this.stmt("SELECT id, pid FROM runs WHERE status = 'RUNNING' AND host = ?").all(HOST) as Array<{ id: string; pid: number | null }>;
-    return running.filter((r) => r.pid !== null && !alive(r.pid));
+    return running.filter((r) => r.pid !== null && !processAlive(r.pid));
   }
 
   /** Killed runs written back as KILLED; read only, where nothing may be written, only shown so. */
@@ -595,15 +596,3 @@ function toSummary(r: RunRow): RunSummary {
     tags: {},
   };
 }
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists, it is just not ours to signal.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** sha256 and size of an open file, read in chunks so that a model of any size can be hashed; closes it. */
