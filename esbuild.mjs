@@ -8,6 +8,8 @@ import { createRequire } from 'node:module';
 
 const watch = process.argv.includes('--watch');
 const native = ['better-sqlite3', 'onnxruntime-node'];
+// ws tries these optional native speed-ups in a try/catch; they are not installed, and must not be bundled.
+const optionalNative = ['bufferutil', 'utf-8-validate'];
 const common = {
   bundle: true,
   platform: 'node',
@@ -32,8 +34,8 @@ const bundles = [
   // Client bundles: activation loads only the small first one; the language client and the experiment
   // views come right after.
   { entryPoints: { extension: 'client/src/extension.ts', languageServer: 'client/src/languageServer.ts', experiments: 'client/src/experiments/experimentCommands.ts' }, outdir: 'dist/client', external: ['vscode', ...native] },
-  { entryPoints: { server: 'server/src/lsp/main.ts' }, outdir: 'dist/server', external: native },
-  { entryPoints: { cellflow: 'server/src/cli/main.ts' }, outdir: 'dist/cli', external: native, banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: { server: 'server/src/lsp/main.ts' }, outdir: 'dist/server', external: [...native, ...optionalNative] },
+  { entryPoints: { cellflow: 'server/src/cli/main.ts' }, outdir: 'dist/cli', external: [...native, ...optionalNative], banner: { js: '#!/usr/bin/env node' } },
   { ...webview, entryPoints: { compare: 'media/compare/main.ts' }, outdir: 'dist/media' },
 ];
 

@@ -11,6 +11,9 @@ The request: {"code", "step", "inputs": {name: {"path", "format"}}, "params", "o
 "artifacts": folder, "checks": {output: spec}}. Events: {"event": "started"}, {"event": "checks",
 "results"} when it has checks, then {"event": "finished", "outputs": {name: {"digest", "format",
 "size", "file"}}} or {"event": "failed", "error", "traceback"}.
+
+The jupyter executor loads this file in a kernel once per pipeline run and calls run_in_kernel() for
+each step; there the request also carries "env", "cwd" and "workspace", and events are display data.
 """
 
 import hashlib
@@ -122,21 +125,18 @@ def _die_with_parent():
     threading.Thread(target=watch, daemon=True, name="cellflow-parent-watch").start()
 
 
-def main():
-    # Run as a script, Python put this file's folder first on sys.path: the step must not import the
-    # client's private modules (_files, _git, ...) by those names.
-    here = os.path.dirname(os.path.abspath(__file__))
-    if sys.path and os.path.abspath(sys.path[0] or ".") == here:
-        sys.path.pop(0)
-    _die_with_parent()
-    events = _events()
-
+def _emitter(events):
     def emit(**event):
         events.write(json.dumps(event) + "\n")
         events.flush()
 
+    return emit
+
+
+def run_step(request, emit):
+    """Runs the step a request names, reporting through emit; True when it finished and its outputs are
+    written. Whatever the step raises is its failure, reported, never raised."""
     try:
-        request = json.loads(sys.stdin.readline())
         module = _load_step(request["code"], request["step"])
         inputs = {name: _load_input(spec) for name, spec in request["inputs"].items()}
         emit(event="started")
@@ -162,18 +162,84 @@ def main():
         sys.stdout.flush()
         sys.stderr.flush()
         emit(event="finished", outputs=saved)
+        return True
     except _ChecksFailed as err:
         sys.stderr.write(f"{err}\n")
         sys.stderr.flush()
         emit(event="failed", error=str(err))
-        sys.exit(1)
+        return False
     except BaseException as err:  # noqa: BLE001 - everything the step raises is its failure, reported
         trace = traceback.format_exc()
         sys.stderr.write(trace)
         sys.stderr.flush()
         last = f"{type(err).__name__}: {err}".strip()
         emit(event="failed", error=last.splitlines()[-1] if last else type(err).__name__, traceback=trace)
+        return False
+
+
+# Events from a kernel travel as display data of this type on IOPub (a kernel has no fd 3).
+KERNEL_EVENT_MIME = "application/vnd.cellflow.event+json"
+
+
+def _inside(path, folder):
+    try:
+        return os.path.commonpath([os.path.abspath(path), folder]) == folder
+    except ValueError:
+        return False
+
+
+def run_in_kernel(request):
+    """Runs one step in a Jupyter kernel that outlives it: the kernel's imports stay warm, but the step
+    gets a fresh module, its own environment, working folder and sys.path, and the workspace modules it
+    imported are forgotten after it, so nothing one step leaves behind reaches the next."""
+    from IPython.display import publish_display_data
+
+    def emit(**event):
+        publish_display_data({KERNEL_EVENT_MIME: event})
+
+    env = request.get("env", {})
+    saved_env = {k: os.environ.get(k) for k in env}
+    saved_cwd = os.getcwd()
+    saved_path = list(sys.path)
+    before = set(sys.modules)
+    os.environ.update(env)
+    os.chdir(request["cwd"])
+    if request.get("pythonPath") and request["pythonPath"] not in sys.path:
+        sys.path.insert(0, request["pythonPath"])  # `import cellflow` in a step, on a server the user started
+    try:
+        return run_step(request, emit)
+    finally:
+        runs = sys.modules.get("cellflow._runs")
+        if runs is not None:
+            runs._finish()  # the step's run gets its metrics now, as a process of its own would at exit
+        for k, v in saved_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        os.chdir(saved_cwd)
+        sys.path[:] = saved_path
+        workspace = os.path.abspath(request.get("workspace") or request["cwd"])
+        for name in set(sys.modules) - before:
+            file = getattr(sys.modules.get(name), "__file__", None)
+            if name.startswith("cellflow_step_") or (file and _inside(file, workspace)):
+                del sys.modules[name]
+
+
+def main():
+    # Run as a script, Python put this file's folder first on sys.path: the step must not import the
+    # client's private modules (_files, _git, ...) by those names.
+    here = os.path.dirname(os.path.abspath(__file__))
+    if sys.path and os.path.abspath(sys.path[0] or ".") == here:
+        sys.path.pop(0)
+    _die_with_parent()
+    emit = _emitter(_events())
+    try:
+        request = json.loads(sys.stdin.readline())
+    except ValueError as err:
+        emit(event="failed", error=f"the runner sent a request that is not JSON: {err}")
         sys.exit(1)
+    sys.exit(0 if run_step(request, emit) else 1)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CLI } from '../support/cli';
 import { EXAMPLES } from '../support/paths';
+import { scratchExamples } from '../support/workspace';
 
 const PYTHON = '/usr/bin/python3';
 
@@ -40,10 +41,8 @@ describe('examples workspace', () => {
 
   it('ships a promoted pipeline that runs end to end, its checks passing, and is reused the second time', function () {
     this.timeout(180_000);
-    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cellflow-example-run-'));
+    const { dir: scratch, cleanup } = scratchExamples({ promoted: true });
     try {
-      fs.cpSync(EXAMPLES, scratch, { recursive: true, filter: (src) => path.basename(src) !== '.cellflow' && path.basename(src) !== 'models' });
-      fs.mkdirSync(path.join(scratch, '.cellflow'));
       const run = () => {
         const r = spawnSync(process.execPath, [CLI, 'run', 'churn.cellflow.yaml', '--python', PYTHON, '--json'], { cwd: scratch, encoding: 'utf8', timeout: 150_000 });
         assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
@@ -54,7 +53,7 @@ describe('examples workspace', () => {
       const second = run();
       assert.deepEqual([second.status, second.steps], ['succeeded', { load: 'reused', clean: 'reused', split: 'reused', train: 'reused', evaluate: 'reused' }]);
     } finally {
-      fs.rmSync(scratch, { recursive: true, force: true });
+      cleanup();
     }
   });
 });

@@ -1,15 +1,13 @@
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as readline from 'node:readline';
-import { CLI, cellflow } from '../support/cli';
+import { cellflow } from '../support/cli';
 import { writeNotebook, type CellSpec } from '../support/notebookFile';
 import { PYTHON } from '../support/store';
-import { waitFor } from '../support/waitFor';
+import { finalStatuses, runJson, spawnRun as spawnRunIn, waitForNoProcess, type RunEvent } from '../support/runCli';
 
-type Event = { event: string; step?: string; status: string; reason?: string; runId?: string; error?: string; steps?: Record<string, string> };
+type Event = RunEvent;
 
 /**
  * load → scale (param C) and other (independent) → result (waits for the file GATE names, so a test
@@ -40,13 +38,9 @@ describe('cellflow run: the python executor, the cache and the store', function 
     const r = cellflow(['promote', 'nb.ipynb', '--cells', String(cell), '--step', id, '--pipeline', 'p.cellflow.yaml'], dir);
     assert.equal(r.code, 0, r.stderr);
   }
-  function run(...args: string[]): { code: number | null; events: Event[]; stdout: string; stderr: string } {
-    const r = cellflow(['run', 'p.cellflow.yaml', '--python', PYTHON, '--json', ...args], dir, { timeoutMs: 120_000 });
-    const events = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Event);
-    return { ...r, events };
-  }
-  /** Each step's last status, by step: independent steps end in any order. */
-  const final = (events: Event[]) => Object.fromEntries(events.filter((e) => e.event === 'step' && e.status !== 'started').map((e) => [e.step, e.status]));
+  const run = (...args: string[]) => runJson(dir, 'p.cellflow.yaml', args);
+  const final = finalStatuses;
+  const spawnRun = (args: string[], step: string) => spawnRunIn(dir, 'p.cellflow.yaml', args, step);
   const runsList = () => JSON.parse(cellflow(['runs', 'list', '--json', '--limit', '1000'], dir).stdout) as Array<{ id: string; name: string; status: string; parentId: string | null; metrics: Record<string, number>; stepId: string | null; tags: Record<string, string> }>;
 
   it('runs every step, then reuses every step; runs, parents and metrics land in the store', () => {
@@ -135,7 +129,7 @@ describe('cellflow run: the python executor, the cache and the store', function 
     await started;
     child.kill('SIGKILL');
     await exited;
-    await waitForNoPython(dir);
+    await waitForNoProcess(dir, '_harness.py', 'the step processes of the killed runner to end');
     const afterKill = runsList();
     assert.ok(afterKill.every((r) => r.status !== 'RUNNING'), `no run left RUNNING: ${afterKill.map((r) => `${r.name}:${r.status}`).join(', ')}`);
     assert.equal(afterKill.find((r) => r.stepId === 'result')!.status, 'KILLED');
@@ -175,24 +169,6 @@ describe('cellflow run: the python executor, the cache and the store', function 
     assert.deepEqual(fs.readdirSync(artifacts).sort(), used);
     assert.deepEqual(final(run().events), Object.fromEntries(STEPS.map(([, id]) => [id, 'reused'])), 'the cache still has what it needs');
   });
-
-  /** `cellflow run --json` in the background, resolving `started` once `step` starts. */
-  function spawnRun(args: string[], step: string) {
-    const child = spawn(process.execPath, [CLI, 'run', 'p.cellflow.yaml', '--python', PYTHON, '--json', ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    const events: Event[] = [];
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    let onStarted: () => void = () => undefined;
-    const started = new Promise<void>((resolve) => (onStarted = resolve));
-    readline.createInterface({ input: child.stdout }).on('line', (line) => {
-      const e = JSON.parse(line) as Event;
-      events.push(e);
-      if (e.step === step && e.status === 'started') onStarted();
-    });
-    const exited = new Promise<{ code: number | null; events: Event[] }>((resolve) => child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : null), events })));
-    void exited.then(() => onStarted());
-    return { child, started, exited: exited.then((r) => (r.code === null ? assert.fail(stderr) : r)) };
-  }
 });
 
 describe('cellflow run: files a step reads', function () {
@@ -297,15 +273,3 @@ describe('cellflow run: validation checks on outputs', function () {
     assert.ok(found.some(([c]) => c === 'wrong-type'), JSON.stringify(found));
   });
 });
-
-/** The steps' Python processes end once their runner is gone (the harness watches its parent). */
-async function waitForNoPython(dir: string): Promise<void> {
-  const harnessIn = (p: string) => {
-    try {
-      return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('_harness.py') && fs.readlinkSync(`/proc/${p}/cwd`) === dir;
-    } catch {
-      return false;
-    }
-  };
-  await waitFor(() => !fs.readdirSync('/proc').some((p) => /^\d+$/.test(p) && harnessIn(p)), 'the step processes of the killed runner to end', 10_000);
-}

@@ -13,11 +13,12 @@ export function unpromoteExample(dir: string): void {
   fs.rmSync(path.join(dir, 'steps'), { recursive: true, force: true });
 }
 
-/** A scratch copy of examples/ for a test to change, unpromoted; removed by the returned cleanup. */
-export function scratchExamples(): { dir: string; cleanup: () => void } {
+/** A scratch copy of examples/ for a test to change, unpromoted unless asked, with no store; removed by the returned cleanup. */
+export function scratchExamples(options: { promoted?: boolean } = {}): { dir: string; cleanup: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cellflow-test-'));
   fs.cpSync(EXAMPLES, dir, { recursive: true, filter: (src) => path.basename(src) !== '.cellflow' && path.basename(src) !== 'models' });
-  unpromoteExample(dir);
+  if (options.promoted) fs.mkdirSync(path.join(dir, '.cellflow'));
+  else unpromoteExample(dir);
   return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 

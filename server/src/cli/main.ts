@@ -10,7 +10,7 @@ import { modelsAlias, modelsList, runsList, runsShow } from './storeCommands';
 import { terminalSafe } from '../core/text/terminalSafe';
 import { MAX_RUNS_PER_PAGE } from '../core/store/search';
 
-const RUN_USAGE = 'cellflow run <file.cellflow.yaml> [--step <id> | --from <id>] [--force] [--dry-run] [--keep-going] [--param K=V]... [--jobs N] [--python <exe>] [--json]';
+const RUN_USAGE = 'cellflow run <file.cellflow.yaml> [--step <id> | --from <id>] [--force] [--dry-run] [--keep-going] [--param K=V]... [--executor python|jupyter] [--jupyter-url <url>] [--jobs N] [--python <exe>] [--json]';
 
 const PROMOTE_USAGE = 'cellflow promote <notebook.ipynb> --cells <list> --pipeline <file.cellflow.yaml> [--step <id>] [--move] [--in-place <function>]... [--json]';
 
@@ -115,6 +115,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
         'keep-going': { type: 'boolean', default: false },
         param: { type: 'string', multiple: true },
         executor: { type: 'string', default: 'python' },
+        'jupyter-url': { type: 'string' },
         jobs: { type: 'string' },
         python: { type: 'string' },
         store: { type: 'string' },
@@ -133,6 +134,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
           keepGoing: values['keep-going'] ?? false,
           params: values.param ?? [],
           executor: values.executor ?? 'python',
+          jupyterUrl: values['jupyter-url'],
           jobs: values.jobs,
           python: values.python,
           store: values.store,

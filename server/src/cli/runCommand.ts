@@ -12,6 +12,8 @@ import { diskContext } from '../io/diskContext';
 import { findWorkspaceRoot, storePath } from '../io/storeLocation';
 import { collectGarbage } from '../services/runner/gc';
 import { importedModules } from '../services/runner/localModules';
+import type { StepExecutor } from '../services/runner/executor';
+import { PythonExecutor } from '../services/runner/pythonExecutor';
 import { runPipeline } from '../services/runner/runner';
 import { refuseLinkedOut } from '../services/store/db';
 import { Store } from '../services/store/store';
@@ -25,6 +27,8 @@ export interface RunArgs {
   keepGoing: boolean;
   params: string[];
   executor: string;
+  /** The user's Jupyter server; its token comes from CELLFLOW_JUPYTER_TOKEN (the editor passes it from SecretStorage). */
+  jupyterUrl?: string;
   jobs?: string;
   python?: string;
   store?: string;
@@ -34,7 +38,9 @@ export interface RunArgs {
 /** Exit codes: 0 succeeded, 1 a step or check failed, 2 bad usage or input, 130 cancelled. */
 export async function runRun(args: RunArgs, pythonPackages: string): Promise<number> {
   if (args.step && args.from) throw new InvalidInput('--step and --from cannot be used together');
-  if (args.executor !== 'python') throw new InvalidInput(`--executor ${args.executor}: only the python executor is built so far (jupyter comes next)`);
+  if (args.executor !== 'python' && args.executor !== 'jupyter') throw new InvalidInput(`--executor takes python or jupyter, not ${JSON.stringify(args.executor)}`);
+  if (args.jupyterUrl && args.executor !== 'jupyter') throw new InvalidInput('--jupyter-url goes with --executor jupyter');
+  if (args.jupyterUrl && !/^https?:\/\/[^/]/.test(args.jupyterUrl)) throw new InvalidInput(`--jupyter-url takes an http(s) URL, not ${JSON.stringify(args.jupyterUrl)}`);
   const jobs = args.jobs === undefined ? os.availableParallelism() : Number(args.jobs);
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw new InvalidInput(`--jobs takes a whole number from 1 to 256, not ${JSON.stringify(args.jobs)}`);
   const pipelinePath = path.resolve(args.pipeline);
@@ -58,6 +64,7 @@ export async function runRun(args: RunArgs, pythonPackages: string): Promise<num
   refuseLinkedOut(file, root);
   const store = new Store(file, root);
   const selection: Selection = args.step ? { kind: 'step', id: args.step } : args.from ? { kind: 'from', id: args.from } : { kind: 'all' };
+  const executor = await makeExecutor(args, python.path, pythonPackages, root);
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   process.on('SIGINT', onSigint);
@@ -75,7 +82,7 @@ export async function runRun(args: RunArgs, pythonPackages: string): Promise<num
       params,
       jobs,
       python,
-      pythonPackages,
+      executor,
       importsOf: importedModules,
       signal: controller.signal,
       onEvent: (e) => print(e, args.json, root),
@@ -84,8 +91,17 @@ export async function runRun(args: RunArgs, pythonPackages: string): Promise<num
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
+    await executor.dispose();
     store.close();
   }
+}
+
+/** The python executor, or a jupyter one (loaded only then: @jupyterlab/services is not small). */
+async function makeExecutor(args: RunArgs, python: string, pythonPackages: string, root: string): Promise<StepExecutor> {
+  if (args.executor === 'python') return new PythonExecutor(python, pythonPackages);
+  const { JupyterExecutor } = await import('../services/runner/jupyterExecutor');
+  const server = args.jupyterUrl ? { url: args.jupyterUrl, token: process.env.CELLFLOW_JUPYTER_TOKEN ?? '' } : undefined;
+  return new JupyterExecutor({ python, pythonPackages, workspace: root, server });
 }
 
 /** `--param K=V`: K a param of the pipeline; V as JSON when it reads as JSON (0.3, true, [1, 2]), else text. */

@@ -9,7 +9,7 @@ import { selectSteps, type Selection } from '../../core/runner/selection';
 import type { Store } from '../store/store';
 import { FileDigests } from './fileDigests';
 import { localModules } from './localModules';
-import { executePythonStep, type CheckResult, type OutputRecord, type StepOutcome } from './pythonExecutor';
+import type { CheckResult, OutputRecord, StepExecutor, StepOutcome } from './executor';
 import { PARAM_VALUE_MAX, TAG_VALUE_MAX } from '../../core/store/rules';
 import { RunLock } from './runLock';
 
@@ -28,8 +28,8 @@ export interface RunOptions {
   jobs: number;
   /** The interpreter, and what `python --version` says of it. */
   python: { path: string; version: string };
-  /** The folder holding the `cellflow` Python package (the harness, the client). */
-  pythonPackages: string;
+  /** Runs the steps; the caller makes it and disposes of it. */
+  executor: StepExecutor;
   /** Module names a step imports, for finding the workspace-local ones (the Python analysis). */
   importsOf(source: string): string[];
   signal: AbortSignal;
@@ -165,7 +165,7 @@ class PipelineRun {
    */
   private launchReady(pending: StepInfo[], running: Map<string, Promise<void>>): boolean {
     let launched = false;
-    for (let i = 0; i < pending.length && running.size < Math.max(1, this.o.jobs); ) {
+    for (let i = 0; i < pending.length && running.size < Math.max(1, Math.min(this.o.jobs, this.o.executor.concurrency)); ) {
       const s = pending[i];
       const blocker = s.dependsOn.find((d) => this.blocks(d));
       if (blocker || (this.failed && !this.o.keepGoing)) {
@@ -263,7 +263,7 @@ class PipelineRun {
     store.setTags(runId, { 'cellflow.kind': 'step', 'cellflow.log': logRel, 'cellflow.reason': reason.slice(0, 1000) });
     this.o.onEvent({ event: 'step', step: s.id, status: 'started', version: s.version, runId, reason });
     const t0 = Date.now();
-    const outcome: StepOutcome = await executePythonStep(
+    const outcome: StepOutcome = await this.o.executor.execute(
       {
         code: s.code,
         step: s.id,
@@ -274,9 +274,8 @@ class PipelineRun {
         checks: Object.fromEntries(s.model.checks.map((c) => [c.output.value, c.spec])),
       },
       {
-        python: this.o.python.path,
-        harness: path.join(this.o.pythonPackages, 'cellflow', '_harness.py'),
         cwd: path.dirname(this.o.pipelinePath),
+        workspace: this.o.workspaceRoot,
         env: this.envFor(s, runId),
         logFile,
         onLog: (stream, text) => this.o.onEvent({ event: 'log', step: s.id, stream, text }),
@@ -374,11 +373,8 @@ class PipelineRun {
     return { code: this.digests.digest(s.code), modules, params, inputs: inputDigests, files, interpreter: `${this.o.python.path} ${this.o.python.version}`, outputs: [...s.writes].sort(), checks };
   }
 
-  private envFor(s: StepInfo, runId: string): NodeJS.ProcessEnv {
-    const pythonPath = [this.o.pythonPackages, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter);
+  private envFor(s: StepInfo, runId: string): Record<string, string> {
     return {
-      ...process.env,
-      PYTHONPATH: pythonPath,
       CELLFLOW_RUN_ID: runId,
       CELLFLOW_STORE: this.o.store.file,
       CELLFLOW_WORKSPACE: this.o.workspaceRoot,
