@@ -9,6 +9,7 @@ import type { RunsTree } from './experiments/runsTree';
 import type { LanguageServerController } from './languageServer';
 import { promoteAndApply, promoteFromEditor } from './promoteCommand';
 import { NotebookSync } from './notebookSync';
+import { RunCommands } from './runCommands';
 import { StepStatusBar, type RepromoteArgs } from './stepStatusBar';
 import { ServerStatusBar, type ServerState } from './statusBar';
 
@@ -65,8 +66,10 @@ export function activate(context: vscode.ExtensionContext): CellflowApi {
   void ready.then(() => loadExperiments()).catch((err: unknown) => log.error(`Loading the experiment views: ${err instanceof Error ? err.stack ?? err.message : String(err)}`));
   for (const id of EXPERIMENT_COMMANDS) context.subscriptions.push(vscode.commands.registerCommand(id, (...args: unknown[]) => loadExperiments().execute(id, args)));
   const steps = new StepStatusBar(ready);
+  const runs = new RunCommands(context, ready);
   context.subscriptions.push(
     steps,
+    runs,
     new NotebookSync(ready),
     vscode.commands.registerCommand('cellflow.promoteCells', async (cell?: unknown) => {
       const result = await promoteFromEditor(ready, cell);

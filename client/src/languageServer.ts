@@ -84,7 +84,10 @@ export class LanguageServerController implements vscode.Disposable {
         ],
       },
       outputChannel: this.log,
-      initializationOptions: { inPlaceFunctions: vscode.workspace.getConfiguration('cellflow').get<string[]>('promote.inPlaceFunctions') ?? [] } satisfies InitializationOptions,
+      initializationOptions: {
+        inPlaceFunctions: vscode.workspace.getConfiguration('cellflow').get<string[]>('promote.inPlaceFunctions') ?? [],
+        trusted: vscode.workspace.isTrusted,
+      } satisfies InitializationOptions,
       middleware: {
         // The server names a notebook cell as a location in its .ipynb file whose line is the cell's index.
         provideDefinition: async (document, position, token, next) => toNotebookCells(await next(document, position, token)),
@@ -138,12 +141,12 @@ export class LanguageServerController implements vscode.Disposable {
   }
 
   /** A custom request, once the server runs; rejects with the server's message on failure. */
-  async request<P, R>(spec: RequestSpec<P, R>, params: P): Promise<R> {
+  async request<P, R>(spec: RequestSpec<P, R>, params: P, token?: vscode.CancellationToken): Promise<R> {
     if (this.current.kind === 'starting') await this.settled();
     if (!this.client || this.current.kind !== 'running') {
       throw new Error(this.current.kind === 'stopped' ? `the language server is stopped: ${this.current.reason}` : 'the language server is still starting');
     }
-    return this.client.sendRequest<R>(spec.method, params);
+    return this.client.sendRequest<R>(spec.method, params, token);
   }
 
   /** A custom notification; dropped while the server is not running (it is re-sent what it needs on start). */

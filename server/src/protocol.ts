@@ -5,6 +5,8 @@
  * extension's activation bundle and webview bundles pull in no JSON-RPC code.
  */
 
+import type { RunEvent } from './core/runner/events';
+import type { Selection as RunSelection } from './core/runner/selection';
 import type { ExperimentSummary, LineageEdge, ModelSummary, ModelVersion, RunDetail, RunOutputs, RunSummary } from './core/store/types';
 
 /** A custom request: the method, with the types of its params and result. */
@@ -64,13 +66,21 @@ export const SETTINGS = {
   'cellflow.server.nodePath': { type: 'string', default: '', scope: 'machine-overridable' },
   'cellflow.trace.server': { type: 'string', default: 'off', scope: 'window', enum: ['off', 'messages', 'verbose'] },
   'cellflow.promote.inPlaceFunctions': { type: 'array', default: [], scope: 'resource' },
+  'cellflow.run.executor': { type: 'string', default: 'python', scope: 'resource', enum: ['python', 'jupyter'] },
+  'cellflow.python.path': { type: 'string', default: '', scope: 'machine-overridable' },
+  'cellflow.jupyter.url': { type: 'string', default: '', scope: 'machine-overridable' },
 } as const;
 
 /** What the client tells the server when it starts it (LSP initializationOptions). */
 export interface InitializationOptions {
   /** `cellflow.promote.inPlaceFunctions`: functions that change their first argument in place. */
   inPlaceFunctions?: string[];
+  /** Workspace Trust as the editor says; absent is untrusted: the server runs nothing then. */
+  trusted?: boolean;
 }
+
+/** client -> server: the user trusted the workspace (Workspace Trust is only ever granted while open). */
+export const WorkspaceTrustedNotification = notification<{ trusted: true }>('cellflow/workspaceTrusted');
 
 export type SettingKey = keyof typeof SETTINGS;
 
@@ -210,6 +220,10 @@ export const ExperimentsRequest = request<StoreScope, StoreState & { experiments
 
 export interface RunsParams extends StoreScope {
   experiment?: string;
+  /** Runs that belong to no pipeline run (the pipeline runs themselves, and runs logged by hand). */
+  topLevel?: boolean;
+  /** The step runs of this pipeline run. */
+  parentId?: string;
   filter?: string;
   orderBy?: string;
   limit?: number;
@@ -238,6 +252,44 @@ export const ExportRunsCsvRequest = request<StoreScope & { runIds?: string[]; ex
 
 /** server -> client: a folder's store changed (any writer, any process); views refresh. */
 export const StoreChangedNotification = notification<StoreScope>('cellflow/storeChanged');
+
+// ---- Running pipelines (client -> server; the server runs `cellflow run` in a process of its own) ----
+
+/** Which steps: the whole pipeline, one step (and what it needs that is not cached), or one and everything downstream. */
+export type { Selection as RunSelection } from './core/runner/selection';
+
+export interface RunPipelineParams {
+  /** The pipeline document. */
+  uri: string;
+  selection: RunSelection;
+  force?: boolean;
+  /** `cellflow.run.executor`, `cellflow.python.path`, `cellflow.jupyter.url` as the client read them. */
+  executor?: 'python' | 'jupyter';
+  python?: string;
+  jupyterUrl?: string;
+  /** The token of `jupyterUrl`, from SecretStorage; it goes to the run's environment only. */
+  jupyterToken?: string;
+  /** Names this run in the RunEventNotifications it causes. */
+  runToken: string;
+}
+
+export interface RunPipelineResult {
+  status: 'succeeded' | 'failed' | 'cancelled';
+  runId?: string;
+  steps: Record<string, string>;
+  seconds: number;
+}
+
+/** client -> server: run a pipeline (cancel the request to cancel the run). Refused in an untrusted workspace. */
+export const RunPipelineRequest = request<RunPipelineParams, RunPipelineResult>('cellflow/runPipeline');
+
+/** server -> client: what a run is doing; `total` is how many steps it considers. */
+export const RunEventNotification = notification<{ runToken: string; uri: string; total: number; event: RunEvent }>('cellflow/runEvent');
+
+export type { RunEvent } from './core/runner/events';
+
+/** What a step came to in the last run of its pipeline (core/runner/results.ts). */
+export type { StepResult } from './core/runner/results';
 
 // ---- Compare webview messages (extension host <-> webview) ----
 

@@ -15,13 +15,14 @@ import {
   ShutdownRequest,
   StreamMessageReader,
   StreamMessageWriter,
+  type CancellationToken,
   type InitializeResult,
   type ProtocolConnection,
   type PublishDiagnosticsParams,
   type TextDocumentContentChangeEvent,
 } from 'vscode-languageserver-protocol/node';
 import { URI } from 'vscode-uri';
-import { SERVER_NODE_FLAGS, StoreChangedNotification, type NotificationSpec, type RequestSpec } from '../../server/src/protocol';
+import { RunEventNotification, SERVER_NODE_FLAGS, StoreChangedNotification, type NotificationSpec, type RequestSpec, type RunEvent } from '../../server/src/protocol';
 import { DIST } from './paths';
 import { waitFor } from './waitFor';
 
@@ -37,6 +38,10 @@ export class LspClient {
   private readonly waiters: Array<{ uri: string; count: number; resolve: (p: PublishDiagnosticsParams) => void }> = [];
   private readonly versions = new Map<string, number>();
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** cellflow/runEvent notifications received, oldest first. */
+  readonly runEvents: Array<{ runToken: string; uri: string; total: number; event: RunEvent }> = [];
+  /** workspace/codeLens/refresh requests the server sent. */
+  codeLensRefreshes = 0;
   /** cellflow/storeChanged notifications received, oldest first. */
   readonly storeChanges: Array<{ folder: string }> = [];
 
@@ -72,6 +77,11 @@ export class LspClient {
       this.connection.onRequest('workspace/configuration', (p: { items: Array<{ section?: string }> }) => p.items.map((i) => configuration(i.section)));
     }
     this.connection.onRequest('client/registerCapability', () => null);
+    this.connection.onRequest('workspace/codeLens/refresh', () => {
+      this.codeLensRefreshes++;
+      return null;
+    });
+    this.connection.onNotification(RunEventNotification.method, (p: unknown) => this.runEvents.push(p as (typeof this.runEvents)[number]));
     this.connection.onRequest('window/workDoneProgress/create', () => null);
     this.connection.onNotification('window/logMessage', () => undefined);
     this.connection.onNotification(StoreChangedNotification.method, (p: unknown) => this.storeChanges.push(p as { folder: string }));
@@ -159,8 +169,9 @@ export class LspClient {
     return this.connection.sendNotification(spec.method, params);
   }
 
-  request<P, R>(spec: RequestSpec<P, R>, params: P): Promise<R> {
-    return this.connection.sendRequest<R>(spec.method, params);
+  request<P, R>(spec: RequestSpec<P, R>, params: P, token?: CancellationToken): Promise<R> {
+    // The connection takes any number of params: an undefined token would be sent as a second one.
+    return token ? this.connection.sendRequest<R>(spec.method, params, token) : this.connection.sendRequest<R>(spec.method, params);
   }
 
   async shutdown(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {

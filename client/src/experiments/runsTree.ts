@@ -39,8 +39,12 @@ export class RunsTree extends StoreTree<RunsNode> {
       case 'experiment':
         return this.runs(node.folder, node.experiment.name);
       case 'run': {
-        const out = await this.stores.request(RunOutputsRequest, { folder: node.folder, runId: node.run.id });
+        const [out, steps] = await Promise.all([
+          this.stores.request(RunOutputsRequest, { folder: node.folder, runId: node.run.id }),
+          node.run.tags['cellflow.kind'] === 'pipeline' ? this.stores.request(RunsRequest, { folder: node.folder, parentId: node.run.id, limit: 1000, orderBy: 'start_time asc' }).then((p) => p.runs) : Promise.resolve([]),
+        ]);
         return [
+          ...steps.map((run): RunsNode => ({ kind: 'run', folder: node.folder, run })),
           ...out.inputs.map((input): RunsNode => ({ kind: 'input', folder: node.folder, runId: node.run.id, input })),
           ...out.artifacts.map((artifact): RunsNode => ({ kind: 'artifact', folder: node.folder, runId: node.run.id, artifact })),
           ...out.modelVersions.map((m): RunsNode => ({ kind: 'runModel', folder: node.folder, runId: node.run.id, ...m })),
@@ -148,7 +152,8 @@ export class RunsTree extends StoreTree<RunsNode> {
   private async runs(folder: string, experiment: string): Promise<RunsNode[]> {
     const key = `${folder}\0${experiment}`;
     const shown = this.shown.get(key) ?? PAGE;
-    const page = await this.stores.request(RunsRequest, { folder, experiment, limit: shown, orderBy: 'start_time desc' });
+    // Step runs are shown under their pipeline run, not beside it.
+    const page = await this.stores.request(RunsRequest, { folder, experiment, topLevel: true, limit: shown, orderBy: 'start_time desc' });
     const ids = new Set(page.runs.map((r) => r.id));
     const extra = (this.pinned.get(key) ?? []).filter((r) => !ids.has(r.id));
     const nodes: RunsNode[] = [...page.runs, ...extra].map((run) => ({ kind: 'run', folder, run }));

@@ -10,7 +10,7 @@ import { modelsAlias, modelsList, runsList, runsShow } from './storeCommands';
 import { terminalSafe } from '../core/text/terminalSafe';
 import { MAX_RUNS_PER_PAGE } from '../core/store/search';
 
-const RUN_USAGE = 'cellflow run <file.cellflow.yaml> [--step <id> | --from <id>] [--force] [--dry-run] [--keep-going] [--param K=V]... [--executor python|jupyter] [--jupyter-url <url>] [--jobs N] [--python <exe>] [--json]';
+const RUN_USAGE = 'cellflow run <file.cellflow.yaml> [--step <id> | --from <id>] [--force] [--dry-run] [--keep-going] [--param K=V]... [--executor python|jupyter] [--jupyter-url <url>] [--jobs N] [--python <exe>] [--json [--log-events]]';
 
 const PROMOTE_USAGE = 'cellflow promote <notebook.ipynb> --cells <list> --pipeline <file.cellflow.yaml> [--step <id>] [--move] [--in-place <function>]... [--json]';
 
@@ -120,6 +120,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
         python: { type: 'string' },
         store: { type: 'string' },
         json: { type: 'boolean', default: false },
+        'log-events': { type: 'boolean', default: false },
       },
     });
     if (positionals.length !== 1) return usage(RUN_USAGE);
@@ -139,6 +140,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
           python: values.python,
           store: values.store,
           json: values.json ?? false,
+          logEvents: values['log-events'] ?? false,
         },
         path.resolve(__dirname, '..', 'python'),
       ),

@@ -33,6 +33,8 @@ export interface RunArgs {
   python?: string;
   store?: string;
   json: boolean;
+  /** With --json, the steps' output too, as {"event":"log"} lines (the editor streams them to its log channel). */
+  logEvents?: boolean;
 }
 
 /** Exit codes: 0 succeeded, 1 a step or check failed, 2 bad usage or input, 130 cancelled. */
@@ -85,7 +87,7 @@ export async function runRun(args: RunArgs, pythonPackages: string): Promise<num
       executor,
       importsOf: importedModules,
       signal: controller.signal,
-      onEvent: (e) => print(e, args.json, root),
+      onEvent: (e) => print(e, args, root),
     });
     return result.status === 'succeeded' ? 0 : result.status === 'cancelled' ? 130 : 1;
   } finally {
@@ -131,9 +133,9 @@ function probePython(python: string): { path: string; version: string } {
 
 const MARK: Record<string, string> = { started: '▶', ran: '✔', reused: '↺', failed: '✘', skipped: '–', cancelled: '■', 'would-run': '▶' };
 
-function print(e: RunEvent, json: boolean, root: string): void {
-  if (json) {
-    if (e.event !== 'log') process.stdout.write(`${JSON.stringify(e)}\n`);
+function print(e: RunEvent, args: Pick<RunArgs, 'json' | 'logEvents'>, root: string): void {
+  if (args.json) {
+    if (e.event !== 'log' || args.logEvents) process.stdout.write(`${JSON.stringify(e)}\n`);
     return;
   }
   if (e.event === 'log') return; // in the step's log file; a failure prints its tail

@@ -36,6 +36,8 @@ export class DiagnosticsScheduler {
    */
   private readonly fileChecks = new Map<string, FileCheckCache>();
   private readonly results = new Map<string, { version: number; result: LintResult }>();
+  /** Diagnostics other than lint's (a step that failed in the last run), added to each publish. */
+  private readonly extra: Array<(doc: TextDocument, result: LintResult) => LspDiagnostic[]> = [];
 
   constructor(
     private readonly connection: Connection,
@@ -50,6 +52,10 @@ export class DiagnosticsScheduler {
     if (this.flushQueued) return;
     this.flushQueued = true;
     setImmediate(() => this.flush());
+  }
+
+  addDiagnostics(source: (doc: TextDocument, result: LintResult) => LspDiagnostic[]): void {
+    this.extra.push(source);
   }
 
   /** A file that pipelines name changed: every open pipeline is linted again. */
@@ -96,7 +102,9 @@ export class DiagnosticsScheduler {
   private publish(doc: TextDocument): void {
     let diagnostics: LspDiagnostic[];
     try {
-      diagnostics = this.lint(doc).diagnostics.map(toLspDiagnostic);
+      const result = this.lint(doc);
+      diagnostics = result.diagnostics.map(toLspDiagnostic);
+      for (const source of this.extra) diagnostics.push(...source(doc, result));
     } catch (err) {
       // A linter bug must not take the server down with it: report it on the file and in the log.
       const message = err instanceof Error ? (err.stack ?? err.message) : String(err);

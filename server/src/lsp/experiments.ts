@@ -17,6 +17,8 @@ import {
   StoreChangedNotification,
 } from '../protocol';
 import { onRequest } from './requests';
+import type { Store } from '../services/store/store';
+import type { RunSummary } from '../core/store/types';
 import { folderKey, StoreRegistry } from './stores';
 
 /** Most runs one export or comparison reads: one page of a search. */
@@ -30,11 +32,19 @@ export interface Experiments {
   setFolders(uris: string[]): void;
   /** The columns the last run of a step recorded for one of its outputs; none without a store or a run. */
   columnsOf(pipelinePath: string, stepId: string, output: string): Array<[string, string]>;
+  /** The latest run of a pipeline with its step runs, and the root its log paths are relative to. */
+  lastPipelineRun(pipelinePath: string): { root: string; run: RunSummary; steps: RunSummary[] } | undefined;
+  /** Called after any process writes a store (the CLI's runs included). */
+  onStoreChanged(listener: () => void): void;
   dispose(): void;
 }
 
 export function registerExperiments(connection: Connection): Experiments {
-  const stores = new StoreRegistry((folder) => void connection.sendNotification(StoreChangedNotification.method, { folder }));
+  const listeners: Array<() => void> = [];
+  const stores = new StoreRegistry((folder) => {
+    void connection.sendNotification(StoreChangedNotification.method, { folder });
+    for (const l of listeners) l();
+  });
   const handle = <P extends { folder: string }, R>(spec: Parameters<typeof onRequest<P, R>>[1], fn: (p: P) => R) =>
     onRequest(connection, spec, (params: P) => jsonSafe(fn({ ...params, folder: folderKey(params.folder) })));
 
@@ -65,19 +75,27 @@ export function registerExperiments(connection: Connection): Experiments {
     }),
   );
 
+  /** `read` on the store of the folder holding a pipeline, with the pipeline's path as the store keys it; undefined without one. */
+  const forPipeline = <T>(pipelinePath: string, read: (store: Store, rel: string, root: string) => T | undefined): T | undefined => {
+    const folder = stores.folders().find((f) => pipelinePath.startsWith(f + path.sep));
+    if (!folder) return undefined;
+    try {
+      const { state, store } = stores.open(folder);
+      return store ? read(store, path.relative(state.root, pipelinePath).split(path.sep).join('/'), state.root) : undefined;
+    } catch {
+      return undefined; // a store that cannot be read offers nothing; the Runs view says why
+    }
+  };
+
   return {
     setFolders: (uris) => stores.setFolders(uris.map((u) => folderKey(URI.parse(u).fsPath))),
-    columnsOf: (pipelinePath, stepId, output) => {
-      const folder = stores.folders().find((f) => pipelinePath.startsWith(f + path.sep));
-      if (!folder) return [];
-      try {
-        const { state, store } = stores.open(folder);
-        const rel = path.relative(state.root, pipelinePath).split(path.sep).join('/');
-        return store?.latestCachedStep(rel, stepId)?.outputs[output]?.columns ?? [];
-      } catch {
-        return []; // a store that cannot be read offers nothing; the Runs view says why
-      }
-    },
+    columnsOf: (pipelinePath, stepId, output) => forPipeline(pipelinePath, (store, rel) => store.latestCachedStep(rel, stepId)?.outputs[output]?.columns) ?? [],
+    lastPipelineRun: (pipelinePath) =>
+      forPipeline(pipelinePath, (store, rel, root) => {
+        const last = store.lastPipelineRun(rel);
+        return last && { root, ...last };
+      }),
+    onStoreChanged: (listener) => listeners.push(listener),
     dispose: () => stores.dispose(),
   };
 }

@@ -162,4 +162,6 @@ export const FEATURE_CAPABILITIES = {
   renameProvider: { prepareProvider: true },
   documentSymbolProvider: true,
   codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+  // Run Pipeline / Run Step and the last results: lsp/pipelineRuns.ts
+  codeLensProvider: { resolveProvider: false },
 };

@@ -8,6 +8,7 @@ import { DiagnosticsScheduler, PIPELINE_LANGUAGE } from './diagnostics';
 import { FEATURE_CAPABILITIES, registerFeatures } from './features';
 import { ServerFiles } from './lintContext';
 import { registerExperiments } from './experiments';
+import { registerRuns } from './pipelineRuns';
 import { registerPromotion } from './promotion';
 import { onNotification, onRequest } from './requests';
 import { Workspace } from './workspace';
@@ -40,8 +41,12 @@ const setFolders = (uris: string[]) => {
 };
 connection.onShutdown(() => experiments.dispose());
 
+let trustedAtStart = false;
+
 connection.onInitialize((params) => {
-  promotion.configure(params.initializationOptions as InitializationOptions | undefined);
+  const options = params.initializationOptions as InitializationOptions | undefined;
+  promotion.configure(options);
+  trustedAtStart = options?.trusted === true;
   setFolders(params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []));
   folderChanges = params.capabilities.workspace?.workspaceFolders === true;
   return {
@@ -66,6 +71,7 @@ connection.onInitialized(() => {
 onRequest(connection, ServerStatusRequest, () => serverStatus(documents.all().length));
 const promotion = registerPromotion(connection, workspace);
 registerFeatures(connection, documents, diagnostics, files, workspace, experiments.columnsOf);
+registerRuns(connection, documents, diagnostics, experiments, () => trustedAtStart);
 // Files pipelines name (notebooks, step code, lock files) changed on disk, or a pipeline came or went.
 connection.onDidChangeWatchedFiles(({ changes }) => {
   for (const c of changes) {

@@ -45,7 +45,8 @@ spec(P.NotebookStepsRequest, z.object({ notebook: snapshot }));
 spec(P.NotebookChangedNotification, z.object({ notebook: snapshot }));
 spec(P.NotebookClosedNotification, z.object({ path: text }));
 spec(P.ExperimentsRequest, z.object(scope));
-spec(P.RunsRequest, z.object({ ...scope, experiment: text.optional(), filter: text.optional(), orderBy: text.optional(), limit: z.number().int().min(1).max(MAX_RUNS_PER_PAGE).optional(), offset: page.optional() }));
+const runsQuery = { experiment: text.optional(), topLevel: z.boolean().optional(), parentId: text.optional(), filter: text.optional(), orderBy: text.optional() };
+spec(P.RunsRequest, z.object({ ...scope, ...runsQuery, limit: z.number().int().min(1).max(MAX_RUNS_PER_PAGE).optional(), offset: page.optional() }));
 spec(P.RunDetailsRequest, z.object({ ...scope, runIds: names, maxPoints: z.number().int().positive().optional() }));
 spec(P.RunOutputsRequest, z.object({ ...scope, runId: text }));
 spec(P.ModelsRequest, z.object(scope));
@@ -53,6 +54,12 @@ spec(P.LineageRequest, z.object({ ...scope, kind: text, id: text }));
 spec(P.RegisterModelRequest, z.object({ ...scope, name: text, artifactPath: text, runId: text.optional() }));
 spec(P.SetAliasRequest, z.object({ ...scope, name: text, version: z.number().int().positive(), alias: text }));
 spec(P.ExportRunsCsvRequest, z.object({ ...scope, runIds: names.optional(), experiment: text.optional(), filter: text.optional() }));
+const selection = z.discriminatedUnion('kind', [z.object({ kind: z.literal('all') }), z.object({ kind: z.enum(['step', 'from']), id: text })]);
+spec(
+  P.RunPipelineRequest,
+  z.object({ uri: text, selection, force: z.boolean().optional(), executor: z.enum(['python', 'jupyter']).optional(), python: text.optional(), jupyterUrl: text.optional(), jupyterToken: text.optional(), runToken: text }),
+);
+spec(P.WorkspaceTrustedNotification, z.object({ trusted: z.literal(true) }));
 
 /** `cellflow/runs: limit: expected number, received string`, for the first thing wrong. */
 export function describeInvalid(method: string, error: z.ZodError): string {

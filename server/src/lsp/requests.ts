@@ -1,4 +1,4 @@
-import { ErrorCodes, ResponseError, type Connection } from 'vscode-languageserver/node';
+import { ErrorCodes, ResponseError, type CancellationToken, type Connection } from 'vscode-languageserver/node';
 import { CellsTaken, isUserError } from '../core/errors';
 import type { NotificationSpec, RequestErrorData, RequestSpec } from '../protocol';
 import { describeInvalid, paramsSchema } from './requestParams';
@@ -8,13 +8,13 @@ import { describeInvalid, paramsSchema } from './requestParams';
  * not the request's shape, and errors that are the user's to fix (a file, a value), come back as
  * InvalidParams with a message; anything else is a bug and goes up as one.
  */
-export function onRequest<P, R>(connection: Connection, spec: RequestSpec<P, R>, handler: (params: P) => R | Promise<R>): void {
+export function onRequest<P, R>(connection: Connection, spec: RequestSpec<P, R>, handler: (params: P, token: CancellationToken) => R | Promise<R>): void {
   const schema = paramsSchema(spec.method);
-  connection.onRequest(spec.method, async (raw: unknown) => {
+  connection.onRequest(spec.method, async (raw: unknown, token: CancellationToken) => {
     const parsed = schema.safeParse(raw);
     if (!parsed.success) throw new ResponseError(ErrorCodes.InvalidParams, describeInvalid(spec.method, parsed.error));
     try {
-      return await handler(parsed.data as P);
+      return await handler(parsed.data as P, token);
     } catch (err) {
       throw asResponseError(err);
     }

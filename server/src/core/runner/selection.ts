@@ -1,4 +1,6 @@
 import { InvalidInput } from '../errors';
+import { executionOrder, stepDependencies } from '../pipeline/graph';
+import type { PipelineModel } from '../pipeline/model';
 import { closest } from '../text/suggest';
 
 /** A step as the runner plans it: its id and what it depends on. */
@@ -38,4 +40,10 @@ export function selectSteps(steps: readonly PlannedStep[], selection: Selection)
   // Steps come in execution order, so one pass finds every step that depends on a taken one.
   for (const s of steps) if (s.dependsOn.some((d) => downstream.has(d))) downstream.add(s.id);
   return { take: upstream(downstream), targets: downstream };
+}
+
+/** The steps of a model in execution order, as the runner plans them (ones that cannot be ordered left out). */
+export function plannedSteps(model: PipelineModel): PlannedStep[] {
+  const byId = new Map(model.steps.filter((s) => s.id).map((s) => [s.id!.value, s]));
+  return executionOrder(stepDependencies(model)).levels.flat().map((id) => ({ id, dependsOn: byId.get(id)!.dependsOn.map((d) => d.value) }));
 }

@@ -23,6 +23,10 @@ export interface RunQuery {
   filter?: string;
   orderBy?: string;
   experiment?: string;
+  /** Only runs of no pipeline run: pipeline runs, and runs logged by hand. */
+  topLevel?: boolean;
+  /** Only the step runs of this pipeline run. */
+  parentId?: string;
   limit?: number;
   offset?: number;
 }
@@ -378,6 +382,11 @@ export class Store {
       where.push('e.name = ?');
       params.push(query.experiment);
     }
+    if (query.topLevel) where.push('r.parent_id IS NULL');
+    if (query.parentId) {
+      where.push('r.parent_id = ?');
+      params.push(query.parentId);
+    }
     const order = orderSql(parseOrderBy(query.orderBy ?? ''));
     const limit = Math.max(1, Math.min(query.limit ?? 100, MAX_RUNS_PER_PAGE));
     const offset = Math.max(0, query.offset ?? 0);
@@ -394,6 +403,19 @@ export class Store {
     const page = rids.slice(0, limit);
     const byRid = new Map(this.runRows(page).map((r) => [r.rid, r]));
     return { runs: this.fillRunData(page.map((rid) => byRid.get(rid)!)), ...(more ? { nextOffset: offset + limit } : {}) };
+  }
+
+  /** The latest run of a pipeline (its path relative to the root), with the runs of the steps it executed. */
+  lastPipelineRun(pipeline: string): { run: RunSummary; steps: RunSummary[] } | undefined {
+    this.reconcile();
+    const rid = this.stmt(
+      `SELECT r.rid FROM runs r JOIN tags t ON t.run = r.rid AND t.key = 'cellflow.kind' AND t.value = 'pipeline'
+       WHERE r.pipeline = ? ORDER BY r.start_time DESC, r.rid DESC LIMIT 1`,
+    ).pluck().get(pipeline) as number | undefined;
+    if (rid === undefined) return undefined;
+    const [run] = this.runSummariesOf([rid]);
+    const steps = this.stmt('SELECT rid FROM runs WHERE parent_id = ? ORDER BY rid').pluck().all(run.id) as number[];
+    return { run, steps: this.runSummariesOf(steps) };
   }
 
   private runRows(rids: number[]): RunRow[] {
