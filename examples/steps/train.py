@@ -1,4 +1,4 @@
-"""Step `train` of pipeline `churn`, version 1.
+"""Step `train` of pipeline `churn`, version 2.
 
 Promoted by Cellflow from notebooks/churn.ipynb, cell 10 (id e1b0a3c2).
 Change the notebook and re-promote rather than editing this file: Cellflow notices hand edits.
@@ -22,9 +22,9 @@ _cellflow_sys.path.insert(0, _cellflow_os.path.dirname(_cellflow_os.path.abspath
 
 PIPELINE = "churn"
 STEP = "train"
-VERSION = 1
+VERSION = 2
 INPUTS = ["numeric", "categorical", "X_train", "y_train"]
-OUTPUTS = ["preprocess", "model"]
+OUTPUTS = ["preprocess", "model", "model_version"]
 PARAMS = {"C": 1}
 _HERE = _cellflow_os.path.dirname(_cellflow_os.path.abspath(__file__))
 NOTEBOOK_DIR = _cellflow_os.path.normpath(_cellflow_os.path.join(_HERE, "../notebooks"))
@@ -45,6 +45,18 @@ def run(numeric, categorical, X_train, y_train, *, C=1):
         )
         model = Pipeline([("prep", preprocess), ("clf", LogisticRegression(C=C, max_iter=1000))])
         model.fit(X_train, y_train)
+
+        # Keep the fitted model and register it as the next version of `churn-model`. Run as the pipeline's
+        # train step, the version belongs to that step's run, and so leads back to this cell.
+        import os
+        import pickle
+
+        import cellflow
+
+        os.makedirs("../models", exist_ok=True)
+        with open("../models/churn-model.pkl", "wb") as f:
+            pickle.dump(model, f)
+        model_version = cellflow.register_model("../models/churn-model.pkl", "churn-model")
         return _cellflow_outputs(locals())
     finally:
         _cellflow_os.chdir(_cellflow_cwd)

@@ -55,12 +55,12 @@ export async function runEditorSuite(options: SuiteOptions): Promise<SuiteResult
   }
 }
 
-/** A scratch copy of the examples workspace. */
-export function copyExamples(): string {
+/** A scratch copy of the examples workspace, unpromoted unless asked. */
+export function copyExamples(options: { promoted?: boolean } = {}): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cellflow-workspace-'));
   // Without what `npm start` adds there (the example runs' store and models): each test logs its own.
   const local = new Set(['.cellflow', 'models'].map((f) => path.join(EXAMPLES, f)));
   fs.cpSync(EXAMPLES, dir, { recursive: true, filter: (src) => !local.has(src) });
-  unpromoteExample(dir);
+  if (!options.promoted) unpromoteExample(dir);
   return dir;
 }

@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CLI } from '../support/cli';
-import { EXAMPLES } from '../support/paths';
+import { Store } from '../../server/src/services/store/store';
+import { DIST, EXAMPLES } from '../support/paths';
 import { scratchExamples } from '../support/workspace';
 
 const PYTHON = '/usr/bin/python3';
@@ -18,11 +19,19 @@ describe('examples workspace', () => {
       .filter((c) => c.cell_type === 'code')
       .map((c) => c.source.join(''))
       .join('\n\n');
-    // Run as one script from the notebook's folder, as a kernel started there would.
-    const out = execFileSync(PYTHON, ['-'], { input: code, cwd: path.join(EXAMPLES, 'notebooks'), encoding: 'utf8' });
-    const m = /accuracy=([\d.]+) roc_auc=([\d.]+)/.exec(out);
-    assert.ok(m, `the notebook prints its scores: ${out}`);
-    assert.ok(Number(m[2]) > 0.7, `ROC AUC ${m[2]} is well above chance`);
+    // Run as one script from the notebook's folder, as a kernel started there would, in a scratch copy:
+    // the notebook registers its model in the workspace's store.
+    const { dir, cleanup } = scratchExamples({ promoted: true });
+    try {
+      const env = { ...process.env, PYTHONPATH: path.join(DIST, 'python'), CELLFLOW_WORKSPACE: dir, CELLFLOW_STORE: '' };
+      const out = execFileSync(PYTHON, ['-'], { input: code, cwd: path.join(dir, 'notebooks'), encoding: 'utf8', env });
+      const m = /accuracy=([\d.]+) roc_auc=([\d.]+)/.exec(out);
+      assert.ok(m, `the notebook prints its scores: ${out}`);
+      assert.ok(Number(m[2]) > 0.7, `ROC AUC ${m[2]} is well above chance`);
+      assert.ok(fs.existsSync(path.join(dir, 'models', 'churn-model.pkl')), 'the notebook keeps its model');
+    } finally {
+      cleanup();
+    }
   });
 
   it('ships the CSV its generator makes, byte for byte', function () {
@@ -50,6 +59,18 @@ describe('examples workspace', () => {
       };
       const first = run();
       assert.deepEqual([first.status, first.steps], ['succeeded', { load: 'ran', clean: 'ran', split: 'ran', train: 'ran', evaluate: 'ran' }]);
+      // The train step registers a model version, which leads back through its step run and step version to the cells.
+      const store = new Store(path.join(scratch, '.cellflow', 'cellflow.db'), scratch);
+      try {
+        const [model] = store.listModels();
+        assert.deepEqual([model.name, model.versions.map((v) => v.version)], ['churn-model', [1]]);
+        const [train] = store.runSummaries([model.versions[0].runId!]);
+        assert.deepEqual([train.stepId, train.stepVersion, train.parentId !== null], ['train', 2, true]);
+        const edges = store.lineageOf('model-version', 'churn-model@1').map((e) => `${e.fromKind}→${e.toKind}`);
+        for (const hop of ['run→model-version', 'step-version→run', 'cell-hash→step-version']) assert.ok(edges.includes(hop), `${hop} in ${edges.join(', ')}`);
+      } finally {
+        store.close();
+      }
       const second = run();
       assert.deepEqual([second.status, second.steps], ['succeeded', { load: 'reused', clean: 'reused', split: 'reused', train: 'reused', evaluate: 'reused' }]);
     } finally {

@@ -26,9 +26,11 @@ Usage:
                                       refused); --in-place names a function that changes its first
                                       argument (like random.shuffle), so a step calling it writes it.
   ${RUN_USAGE}
-                                      Run the pipeline: each step in its own Python process, reused
-                                      when its code, modules, params, inputs and interpreter are
-                                      unchanged. Exit 1 when a step failed, 130 when cancelled.
+                                      Run the pipeline: each step in its own Python process, or all in
+                                      one Jupyter kernel (--executor jupyter; a server on 127.0.0.1, or
+                                      --jupyter-url with CELLFLOW_JUPYTER_TOKEN), reused when its code,
+                                      modules, params, inputs, files and interpreter are unchanged.
+                                      Exit 1 when a step or check failed, 130 when cancelled.
   cellflow gc [--dry-run] [--json]    Remove run artifacts (.cellflow/artifacts/) that no cached step
                                       result and no recorded run refers to.
   cellflow pipeline show <file.cellflow.yaml> [--json]

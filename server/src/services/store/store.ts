@@ -473,7 +473,8 @@ export class Store {
   listExperiments(): ExperimentSummary[] {
     this.reconcile();
     return this.stmt(
-      `SELECT e.name, count(r.rid) AS runs, max(r.start_time) AS lastStart
+      // Step runs are counted with their pipeline run, under which the views show them.
+      `SELECT e.name, count(CASE WHEN r.parent_id IS NULL THEN r.rid END) AS runs, max(r.start_time) AS lastStart
        FROM experiments e LEFT JOIN runs r ON r.experiment_id = e.id GROUP BY e.id ORDER BY lastStart DESC NULLS LAST, e.name`,
     ).all() as ExperimentSummary[];
   }
