@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { CompareToWebview, NotebookStep, RepromoteFromPipeline, ServerStatus } from '../../server/src/protocol';
+import { RUN_COMMAND_IDS, type CompareToWebview, type NotebookStep, type RepromoteFromPipeline, type ServerStatus } from '../../server/src/protocol';
 import { registerCommands } from './commands';
 import { EXPERIMENT_COMMANDS } from './experiments/commandIds';
 import type { Experiments } from './experiments/experimentCommands';
@@ -9,7 +9,7 @@ import type { RunsTree } from './experiments/runsTree';
 import type { LanguageServerController } from './languageServer';
 import { promoteAndApply, promoteFromEditor } from './promoteCommand';
 import { NotebookSync } from './notebookSync';
-import { RunCommands } from './runCommands';
+import type { RunCommands } from './runCommands';
 import { StepStatusBar, type RepromoteArgs } from './stepStatusBar';
 import { ServerStatusBar, type ServerState } from './statusBar';
 
@@ -38,12 +38,15 @@ export function activate(context: vscode.ExtensionContext): CellflowApi {
   context.subscriptions.push(stateChanged);
 
   let controller: LanguageServerController | undefined;
+  let runs: RunCommands | undefined;
   const ready = new Promise<LanguageServerController>((resolve) => {
     setImmediate(() => {
       // A bundle of its own, loaded after activation returns: a path, so esbuild leaves it to run time.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { LanguageServerController: Controller } = require(path.join(__dirname, 'languageServer.js')) as typeof import('./languageServer');
+      const { LanguageServerController: Controller, RunCommands: Runs } = require(path.join(__dirname, 'languageServer.js')) as typeof import('./languageServer');
       controller = new Controller(context, log, statusBar);
+      runs = new Runs(context, ready);
+      context.subscriptions.push(runs);
       server = controller;
       context.subscriptions.push(controller, controller.onDidChangeState((s) => stateChanged.fire(s)));
       void controller.start();
@@ -65,11 +68,17 @@ export function activate(context: vscode.ExtensionContext): CellflowApi {
   };
   void ready.then(() => loadExperiments()).catch((err: unknown) => log.error(`Loading the experiment views: ${err instanceof Error ? err.stack ?? err.message : String(err)}`));
   for (const id of EXPERIMENT_COMMANDS) context.subscriptions.push(vscode.commands.registerCommand(id, (...args: unknown[]) => loadExperiments().execute(id, args)));
+  for (const id of RUN_COMMAND_IDS) {
+    context.subscriptions.push(
+      vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+        await ready;
+        return runs!.execute(id, args);
+      }),
+    );
+  }
   const steps = new StepStatusBar(ready);
-  const runs = new RunCommands(context, ready);
   context.subscriptions.push(
     steps,
-    runs,
     new NotebookSync(ready),
     vscode.commands.registerCommand('cellflow.promoteCells', async (cell?: unknown) => {
       const result = await promoteFromEditor(ready, cell);

@@ -5,6 +5,9 @@ import { SERVER_NODE_FLAGS, ServerStatusRequest, type InitializationOptions, typ
 import { resolveNodeRuntime, type NodeRuntime } from './serverRuntime';
 import type { ServerState, ServerStatusBar } from './statusBar';
 
+// The run commands ride in this bundle: the activation bundle registers stubs that load them.
+export { RunCommands } from './runCommands';
+
 const STDERR_TAIL_LINES = 20;
 
 /**

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { RunEventNotification, RunPipelineRequest, WorkspaceTrustedNotification, type RunEvent, type RunPipelineParams, type RunPipelineResult, type RunSelection } from '../../server/src/protocol';
+import { RUN_COMMANDS, RunEventNotification, RunPipelineRequest, WorkspaceTrustedNotification, type RunCommand, type RunEvent, type RunPipelineParams, type RunPipelineResult, type RunSelection } from '../../server/src/protocol';
 import type { LanguageServerController } from './languageServer';
 
 /** Where the token of the user's Jupyter server is kept: SecretStorage, never settings. */
@@ -22,16 +22,26 @@ export class RunCommands implements vscode.Disposable {
     private readonly context: vscode.ExtensionContext,
     private readonly server: Promise<LanguageServerController>,
   ) {
-    const run = (selection: (id?: string) => RunSelection) => (uri?: string | vscode.Uri, id?: string) => this.run(uri, selection(id));
-    this.disposables.push(
-      vscode.commands.registerCommand('cellflow.runPipeline', run(() => ({ kind: 'all' }))),
-      vscode.commands.registerCommand('cellflow.runStep', run((id) => ({ kind: 'step', id: id ?? '' }))),
-      vscode.commands.registerCommand('cellflow.runFromHere', run((id) => ({ kind: 'from', id: id ?? '' }))),
-      vscode.commands.registerCommand('cellflow.cancelRun', (uri?: string | vscode.Uri) => this.cancel(uri)),
-      vscode.commands.registerCommand('cellflow.openStepLog', (file: string) => this.openLog(file)),
-      vscode.commands.registerCommand('cellflow.setJupyterToken', () => this.setJupyterToken()),
-      vscode.workspace.onDidGrantWorkspaceTrust(() => void server.then((s) => s.notify(WorkspaceTrustedNotification, { trusted: true }))),
-    );
+    this.disposables.push(vscode.workspace.onDidGrantWorkspaceTrust(() => void server.then((s) => s.notify(WorkspaceTrustedNotification, { trusted: true }))));
+  }
+
+  /** A run command, as the activation bundle's stub passes it on (RUN_COMMAND_IDS). */
+  execute(command: RunCommand, args: unknown[]): Promise<unknown> | unknown {
+    const [target, id] = args as [string | vscode.Uri | undefined, string | undefined];
+    switch (command) {
+      case RUN_COMMANDS.runPipeline:
+        return this.run(target, { kind: 'all' });
+      case RUN_COMMANDS.runStep:
+        return this.run(target, { kind: 'step', id: id ?? '' });
+      case RUN_COMMANDS.runFromHere:
+        return this.run(target, { kind: 'from', id: id ?? '' });
+      case RUN_COMMANDS.cancelRun:
+        return this.cancel(target);
+      case RUN_COMMANDS.openStepLog:
+        return this.openLog(String(target));
+      case RUN_COMMANDS.setJupyterToken:
+        return this.setJupyterToken();
+    }
   }
 
   dispose(): void {

@@ -288,6 +288,9 @@ export const RunEventNotification = notification<{ runToken: string; uri: string
 
 export type { RunEvent } from './core/runner/events';
 
+/** The run commands' ids: the server's lenses name them, the client registers them. */
+export { RUN_COMMAND_IDS, RUN_COMMANDS, type RunCommand } from './core/runner/commands';
+
 /** What a step came to in the last run of its pipeline (core/runner/results.ts). */
 export type { StepResult } from './core/runner/results';
 

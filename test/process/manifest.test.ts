@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EXPERIMENT_COMMANDS } from '../../client/src/experiments/commandIds';
+import { RUN_COMMAND_IDS } from '../../server/src/core/runner/commands';
 import { SETTINGS } from '../../server/src/protocol';
 import { CELLFLOW_VERSION } from '../../server/src/core/version';
 import { PIPELINE_FILE_PATTERN } from '../../server/src/core/pipeline/files';
@@ -31,7 +32,8 @@ describe('extension manifest', () => {
   });
 
   it('keeps the runtime setting out of reach of untrusted workspaces', () => {
-    assert.deepEqual(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations, ['cellflow.server.nodePath']);
+    // The executables Cellflow starts, and where steps run.
+    assert.deepEqual(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations, ['cellflow.jupyter.url', 'cellflow.python.path', 'cellflow.run.executor', 'cellflow.server.nodePath']);
   });
 
   it('has the version the code reports', () => {
@@ -60,7 +62,7 @@ describe('extension manifest', () => {
 
   it('contributes a title for every command it registers', () => {
     const source = ['commands.ts', 'extension.ts'].map((f) => fs.readFileSync(path.join(ROOT, 'client', 'src', f), 'utf8')).join('\n');
-    const registered = [...[...source.matchAll(/registerCommand\('([^']+)'/g)].map((m) => m[1]), ...EXPERIMENT_COMMANDS].sort();
+    const registered = [...[...source.matchAll(/registerCommand\('([^']+)'/g)].map((m) => m[1]), ...EXPERIMENT_COMMANDS, ...RUN_COMMAND_IDS].sort();
     const contributed = (manifest.contributes.commands as Array<{ command: string; title: string }>).map((c) => c.command).sort();
     assert.deepEqual(registered, contributed);
   });

@@ -11,6 +11,7 @@ import { PipelineFileError } from '../../server/src/core/errors';
 import { promote, type PromoteResult } from '../../server/src/core/promote/promote';
 import { pipelineStatus } from '../../server/src/core/promote/status';
 import { lintPipeline } from '../../server/src/core/pipeline/lint';
+import { DIST } from '../support/paths';
 import { newAnalyzer } from '../support/python';
 import { scratchExamples, snapshot } from '../support/workspace';
 
@@ -94,7 +95,8 @@ describe('promoting cells to pipeline steps', () => {
     run([6]);
     run([8, 10], 'train');
     run([12], 'evaluate');
-    const env = { ...process.env, CELLFLOW_DATA_DIR: path.join(ws.dir, 'data-out') };
+    // The train cell registers its model with the Cellflow client, in this workspace's store.
+    const env = { ...process.env, CELLFLOW_DATA_DIR: path.join(ws.dir, 'data-out'), PYTHONPATH: path.join(DIST, 'python'), CELLFLOW_WORKSPACE: ws.dir, CELLFLOW_STORE: '' };
     let last = '';
     for (const step of ['load_data', 'clean', 'train', 'evaluate']) {
       last = execFileSync(PYTHON, [path.join(ws.dir, 'steps', `${step}.py`)], { env, encoding: 'utf8', cwd: '/' });

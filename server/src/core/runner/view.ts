@@ -1,14 +1,6 @@
 import type { PipelineModel, StepModel } from '../pipeline/model';
+import { RUN_COMMANDS } from './commands';
 import { resultLabel, type StepResult } from './results';
-
-/** The editor commands the lenses name (the client registers them). */
-export const RUN_COMMANDS = {
-  runPipeline: 'cellflow.runPipeline',
-  runStep: 'cellflow.runStep',
-  runFromHere: 'cellflow.runFromHere',
-  cancelRun: 'cellflow.cancelRun',
-  openStepLog: 'cellflow.openStepLog',
-} as const;
 
 /** A lens at an offset of the pipeline text; `command` empty for a label that does nothing when clicked. */
 export interface RunLens {
