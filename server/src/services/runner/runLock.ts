@@ -14,7 +14,7 @@ export class RunLock {
 
   static acquire(file: string, pipeline: string): RunLock {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    for (let attempt = 0; attempt < 3; attempt++) {
+    for (let attempt = 0; attempt < 5; attempt++) {
       try {
         fs.writeFileSync(file, JSON.stringify({ pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString() }), { flag: 'wx' });
         return new RunLock(file);
@@ -25,13 +25,39 @@ export class RunLock {
       if (holder && holder.host === os.hostname() && processAlive(holder.pid)) {
         throw new InvalidInput(`${pipeline} is already running (pid ${holder.pid}, since ${holder.startedAt}); wait for it, or cancel it first`);
       }
-      fs.rmSync(file, { force: true }); // left by a runner that is gone: take it over
+      takeOver(file, holder);
     }
     throw new InvalidInput(`${pipeline}: could not take the run lock ${file}`);
   }
 
+  /** Removes the lock if it is still this process's (a runner that took over a lock it thought stale must not lose it to us). */
   release(): void {
-    fs.rmSync(this.file, { force: true });
+    if (readHolder(this.file)?.pid === process.pid) fs.rmSync(this.file, { force: true });
+  }
+}
+
+/** A takeover left by a runner that died within it is ignored after this long. */
+const TAKEOVER_STALE_MS = 5_000;
+
+/**
+ * Removes a lock left by a runner that is gone, if it still is that one: two runners that both find
+ * it stale take turns through an exclusive takeover file, so the second cannot remove the lock the
+ * first has just written.
+ */
+function takeOver(file: string, stale: { pid: number } | undefined): void {
+  const turn = `${file}.takeover`;
+  try {
+    fs.writeFileSync(turn, String(process.pid), { flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    const age = Date.now() - (fs.statSync(turn, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+    if (age > TAKEOVER_STALE_MS) fs.rmSync(turn, { force: true });
+    return; // another runner is taking it over: try again
+  }
+  try {
+    if (readHolder(file)?.pid === stale?.pid) fs.rmSync(file, { force: true });
+  } finally {
+    fs.rmSync(turn, { force: true });
   }
 }
 
