@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 
 const watch = process.argv.includes('--watch');
-const native = ['better-sqlite3', 'onnxruntime-node'];
+const native = ['better-sqlite3', 'onnxruntime-node', '@duckdb/node-api'];
 // ws tries these optional native speed-ups in a try/catch; they are not installed, and must not be bundled.
 const optionalNative = ['bufferutil', 'utf-8-validate'];
 const common = {

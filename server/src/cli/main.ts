@@ -5,6 +5,7 @@ import { isUserError } from '../core/errors';
 import { runLint } from './lintCommand';
 import { runPipelineShow } from './pipelineCommand';
 import { runPromote } from './promoteCommand';
+import { runDrift } from './driftCommand';
 import { runGc, runRun } from './runCommand';
 import { modelsAlias, modelsList, runsList, runsShow } from './storeCommands';
 import { terminalSafe } from '../core/text/terminalSafe';
@@ -12,6 +13,7 @@ import { MAX_RUNS_PER_PAGE } from '../core/store/search';
 
 const RUN_USAGE = 'cellflow run <file.cellflow.yaml> [--step <id> | --from <id>] [--force] [--dry-run] [--keep-going] [--param K=V]... [--executor python|jupyter] [--jupyter-url <url>] [--jobs N] [--python <exe>] [--json [--log-events]]';
 
+const DRIFT_USAGE = 'cellflow drift --reference <file> --current <file> [--stattest <name>] [--threshold X] [--columns a,b] [--drift-share X] [--fail-on-drift] [--json]';
 const PROMOTE_USAGE = 'cellflow promote <notebook.ipynb> --cells <list> --pipeline <file.cellflow.yaml> [--step <id>] [--move] [--in-place <function>]... [--json]';
 
 const HELP = `cellflow ${CELLFLOW_VERSION}: notebook cells to versioned, linted, runnable ML pipelines
@@ -35,6 +37,11 @@ Usage:
                                       result and no recorded run refers to.
   cellflow pipeline show <file.cellflow.yaml> [--json]
                                       The steps, their dependencies, and whether their cells changed.
+  ${DRIFT_USAGE}
+                                      Per-column drift tests and data quality of the current data
+                                      against the reference (CSV or Parquet); tests and thresholds as
+                                      Evidently's defaults unless given. Exit 1 with --fail-on-drift
+                                      when the dataset drifted.
   cellflow runs list [--filter <expr>] [--order-by <terms>] [--experiment <name>]
                      [--limit <n>] [--offset <n>] [--json]
                                       Logged runs with their params and latest metrics. <expr>:
@@ -146,6 +153,26 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
         },
         path.resolve(__dirname, '..', 'python'),
       ),
+    );
+  },
+  drift: (args) => {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        reference: { type: 'string' },
+        current: { type: 'string' },
+        stattest: { type: 'string' },
+        threshold: { type: 'string' },
+        columns: { type: 'string' },
+        'drift-share': { type: 'string' },
+        'fail-on-drift': { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+      },
+    });
+    if (positionals.length || !values.reference || !values.current) return usage(DRIFT_USAGE);
+    return userErrors(() =>
+      runDrift({ reference: values.reference, current: values.current, stattest: values.stattest, threshold: values.threshold, columns: values.columns, driftShare: values['drift-share'], failOnDrift: values['fail-on-drift'] ?? false, json: values.json ?? false }),
     );
   },
   gc: (args) => {

@@ -1,0 +1,79 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { InvalidInput } from '../core/errors';
+import { driftReport, type DriftReport } from '../core/drift/report';
+import { STAT_TESTS, type StatTestName } from '../core/drift/stattests';
+import { terminalSafe as safe } from '../core/text/terminalSafe';
+import { readColumns } from '../services/data/columns';
+
+export interface DriftArgs {
+  reference?: string;
+  current?: string;
+  stattest?: string;
+  threshold?: string;
+  columns?: string;
+  driftShare?: string;
+  failOnDrift: boolean;
+  json: boolean;
+}
+
+/** `cellflow drift`: exit 0, 1 with --fail-on-drift when the dataset drifted, 2 for bad usage or unreadable input. */
+export async function runDrift(args: DriftArgs): Promise<number> {
+  if (!args.reference || !args.current) throw new InvalidInput('cellflow drift needs --reference <file> and --current <file>');
+  const stattest = args.stattest === undefined ? undefined : oneOf(args.stattest);
+  const threshold = args.threshold === undefined ? undefined : share('--threshold', args.threshold, false);
+  const driftShare = args.driftShare === undefined ? undefined : share('--drift-share', args.driftShare, true);
+  const columns = args.columns?.split(',').map((c) => c.trim()).filter(Boolean);
+  const refFile = dataFile(args.reference, '--reference');
+  const curFile = dataFile(args.current, '--current');
+  const progress = !args.json && process.stderr.isTTY;
+  const report = (side: string) => (done: number, total: number) => progress && process.stderr.write(`\r${side}: column ${done}/${total}   `);
+  const reference = await readColumns(refFile, args.reference, columns, report('reference'));
+  const current = await readColumns(curFile, args.current, columns, report('current'));
+  if (progress) process.stderr.write('\r\x1b[K');
+  for (const c of columns ?? []) {
+    if (!reference.columns.some((x) => x.name === c) && !current.columns.some((x) => x.name === c)) throw new InvalidInput(`--columns: neither file has a column ${JSON.stringify(c)}`);
+  }
+  const result = driftReport(reference, current, { stattest, threshold, columns, driftShare });
+  process.stdout.write(args.json ? `${JSON.stringify(jsonOf(result))}\n` : human(result));
+  return args.failOnDrift && result.dataset.drifted ? 1 : 0;
+}
+
+function oneOf(name: string): StatTestName {
+  if ((STAT_TESTS as readonly string[]).includes(name)) return name as StatTestName;
+  throw new InvalidInput(`--stattest takes one of ${STAT_TESTS.join(', ')}, not ${JSON.stringify(name)}`);
+}
+
+function share(flag: string, raw: string, unit: boolean): number {
+  const x = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(x) || x < 0 || (unit && x > 1)) throw new InvalidInput(`${flag} takes a number${unit ? ' from 0 to 1' : ' of 0 or more'}, not ${JSON.stringify(raw)}`);
+  return x;
+}
+
+function dataFile(given: string, flag: string): string {
+  const file = path.resolve(given);
+  if (!fs.existsSync(file)) {
+    if (/^[^/\\]+@[^/\\]+$/.test(given)) throw new InvalidInput(`${flag} ${given}: model versions as the reference are not built yet; pass a CSV or Parquet file`);
+    throw new InvalidInput(`${flag} ${given}: no such file`);
+  }
+  if (!fs.statSync(file).isFile()) throw new InvalidInput(`${flag} ${given}: not a file`);
+  return file;
+}
+
+/** The --json shape: the report, NaN-free (JSON has no NaN: a statistic that is not a number is null). */
+function jsonOf(r: DriftReport): unknown {
+  const num = (x: number | null) => (x === null || !Number.isFinite(x) ? (x === Infinity ? 'Infinity' : null) : x);
+  return { ...r, columns: r.columns.map((c) => ({ ...c, statistic: num(c.statistic), pValue: num(c.pValue) })) };
+}
+
+function human(r: DriftReport): string {
+  const fmt = (x: number | null) => (x === null ? '—' : Number.isFinite(x) ? (Math.abs(x) < 1e-4 && x !== 0 ? x.toExponential(2) : x.toFixed(4)) : String(x));
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const rows = [['column', 'type', 'test', 'statistic', 'p-value', 'threshold', 'drifted', 'nulls ref → cur'], ...r.columns.map((c) => [c.name, c.type, c.test, fmt(c.statistic), fmt(c.pValue), String(c.threshold), c.drifted ? 'DRIFT' : 'no', `${pct(c.nullShare.reference)} → ${pct(c.nullShare.current)}`])];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => safe(row[i]).length)));
+  const lines = rows.map((row) => row.map((cell, i) => safe(cell).padEnd(widths[i])).join('  ').trimEnd());
+  const d = r.dataset;
+  lines.push('', `${d.drifted ? 'Dataset drift' : 'No dataset drift'}: ${d.driftedColumns.length} of ${r.columns.length} columns drifted (${pct(d.share)}; the threshold is ${pct(d.threshold)}). Reference ${r.reference.rows.toLocaleString('en-US')} rows, current ${r.current.rows.toLocaleString('en-US')}.`);
+  if (r.findings.length) lines.push('', 'Findings:', ...r.findings.map((f) => `  ${f.kind}: ${safe(f.message)}`));
+  return `${lines.join('\n')}\n`;
+}
