@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { startCodeServer } from '../harness/codeServer';
 import { runEditorSuite } from '../harness/runSuite';
 import { DIST, ROOT } from '../support/paths';
+import { benchDrift } from './drift';
 import { benchNotebookAnalysis } from './notebookAnalysis';
 import { benchPipelineLint } from './pipelineLint';
 import { benchRunner } from './runner';
@@ -53,7 +54,7 @@ async function activation(): Promise<ActivationSample[]> {
   return samples;
 }
 
-/** `npm run bench -- --only lint` runs one section: notebook, lint, store, run, bundles, activation. */
+/** `npm run bench -- --only lint` runs one section: notebook, lint, store, run, drift, bundles, activation. */
 async function main(): Promise<void> {
   const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
   const want = (section: string) => !only || only === section;
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
   if (want('notebook')) results.notebookAnalysis = await benchNotebookAnalysis();
   if (want('store')) results.store = benchStore();
   if (want('run')) results.run = await benchRunner();
+  if (want('drift')) results.drift = benchDrift();
   if (want('bundles') || want('activation')) await editorBench(results, want);
   fs.mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
   fs.writeFileSync(path.join(ROOT, 'test-results', 'bench.json'), `${JSON.stringify(results, null, 2)}\n`);

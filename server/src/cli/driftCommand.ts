@@ -4,7 +4,7 @@ import { InvalidInput } from '../core/errors';
 import { driftReport, type DriftReport } from '../core/drift/report';
 import { STAT_TESTS, type StatTestName } from '../core/drift/stattests';
 import { terminalSafe as safe } from '../core/text/terminalSafe';
-import { readColumns } from '../services/data/columns';
+import { readTable } from '../services/data/tableFile';
 
 export interface DriftArgs {
   reference?: string;
@@ -27,9 +27,9 @@ export async function runDrift(args: DriftArgs): Promise<number> {
   const refFile = dataFile(args.reference, '--reference');
   const curFile = dataFile(args.current, '--current');
   const progress = !args.json && process.stderr.isTTY;
-  const report = (side: string) => (done: number, total: number) => progress && process.stderr.write(`\r${side}: column ${done}/${total}   `);
-  const reference = await readColumns(refFile, args.reference, columns, report('reference'));
-  const current = await readColumns(curFile, args.current, columns, report('current'));
+  const report = (side: string) => (rows: number) => progress && process.stderr.write(`\rreading the ${side}: ${rows.toLocaleString('en-US')} rows   `);
+  const reference = await readTable(refFile, args.reference, { columns, onRows: report('reference') });
+  const current = await readTable(curFile, args.current, { columns, onRows: report('current') });
   if (progress) process.stderr.write('\r\x1b[K');
   for (const c of columns ?? []) {
     if (!reference.columns.some((x) => x.name === c) && !current.columns.some((x) => x.name === c)) throw new InvalidInput(`--columns: neither file has a column ${JSON.stringify(c)}`);

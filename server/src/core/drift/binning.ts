@@ -75,6 +75,29 @@ export function distinctCounts(sorted: Float64Array): Map<number, number> {
   return out;
 }
 
+/** How many distinct values a sorted array holds, counting no further than `cap` + 1. */
+export function distinctUpTo(sorted: Float64Array, cap = Infinity): number {
+  let n = sorted.length ? 1 : 0;
+  for (let i = 1; i < sorted.length && n <= cap; i++) if (sorted[i] !== sorted[i - 1]) n++;
+  return n;
+}
+
+/** Distinct values across two sorted arrays, counting no further than `cap` + 1, without pooling them. */
+export function distinctAcross(a: Float64Array, b: Float64Array, cap = Infinity): number {
+  let i = 0;
+  let j = 0;
+  let n = 0;
+  let last = Number.NaN;
+  while ((i < a.length || j < b.length) && n <= cap) {
+    const v = j >= b.length || (i < a.length && a[i] <= b[j]) ? a[i++] : b[j++];
+    if (v !== last) {
+      n++;
+      last = v;
+    }
+  }
+  return n;
+}
+
 /** Both sorted samples pooled into one sorted array. */
 export function mergeSorted(a: Float64Array, b: Float64Array): Float64Array {
   const out = new Float64Array(a.length + b.length);

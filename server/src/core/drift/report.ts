@@ -105,7 +105,10 @@ function compareColumn(r: ColumnData, c: ColumnData, o: DriftOptions, findings: 
   if (r.kind !== c.kind) return skip('type-change', `${name} is ${r.type} in the reference and ${c.type} in the current data: not tested`);
   if (r.kind === 'other') return skip('not-tested', `${name} (${r.type}) is neither numbers nor categories: not tested`);
   if (r.rows - r.nulls === 0 || c.rows - c.nulls === 0) return skip('all-null', `${name} has no values in the ${r.rows - r.nulls === 0 ? 'reference' : 'current data'}: not tested`);
-  if (!r.sample || !c.sample) return skip('not-tested', `${name} has ${Math.max(r.distinct, c.distinct).toLocaleString('en-US')} distinct values (an id or free text?): not tested`);
+  if (!r.sample || !c.sample) {
+    const most = Math.max(r.distinct, c.distinct);
+    return skip('not-tested', `${name} has ${most > MAX_CATEGORIES ? `more than ${MAX_CATEGORIES.toLocaleString('en-US')}` : most.toLocaleString('en-US')} distinct values (an id or free text?): not tested`);
+  }
   if (r.distinct === 1) findings.push({ column: name, kind: 'constant', message: `${name} is constant in the reference` });
   if (r.sample.kind === 'cat' && c.sample.kind === 'cat') {
     const refCounts = r.sample.counts;

@@ -1,4 +1,4 @@
-import { accurateSum, binEdges, distinctCounts, histogramCounts, mergeSorted } from './binning';
+import { accurateSum, binEdges, distinctAcross, distinctCounts, distinctUpTo, histogramCounts, mergeSorted } from './binning';
 import { ks2samp } from './ks';
 import { chi2Sf, ndtr } from './special';
 
@@ -30,9 +30,9 @@ export const PSI_BINS = 10;
 
 export const sizeOf = (s: ColumnSample): number => (s.kind === 'num' ? s.sorted.length : s.n);
 
-/** Distinct non-null values across both samples. */
-export function uniqueCount(ref: ColumnSample, cur: ColumnSample): number {
-  if (ref.kind === 'num' && cur.kind === 'num') return distinctCounts(mergeSorted(ref.sorted, cur.sorted)).size;
+/** Distinct non-null values across both samples (counted no further than `cap` + 1). */
+export function uniqueCount(ref: ColumnSample, cur: ColumnSample, cap = Infinity): number {
+  if (ref.kind === 'num' && cur.kind === 'num') return distinctAcross(ref.sorted, cur.sorted, cap);
   const keys = new Set([...countsOf(ref).keys(), ...countsOf(cur).keys()]);
   return keys.size;
 }
@@ -43,7 +43,7 @@ export function uniqueCount(ref: ColumnSample, cur: ColumnSample): number {
  * larger reference, normed Wasserstein for such a numeric column, else Jensen-Shannon.
  */
 export function defaultTest(ref: ColumnSample, cur: ColumnSample): StatTestName {
-  const unique = uniqueCount(ref, cur);
+  const unique = uniqueCount(ref, cur, 5);
   const numeric = ref.kind === 'num';
   if (sizeOf(ref) <= 1000) {
     if (numeric && unique > 5) return 'ks';
@@ -107,19 +107,27 @@ export function wassersteinNorm(a: Float64Array, b: Float64Array): number {
   return wasserstein(a, b) / Math.max(std(a), 0.001);
 }
 
-/** ∫ |F_a − F_b| between consecutive pooled values. */
+/** ∫ |F_a − F_b| between consecutive pooled values: both sorted samples walked at once, the sum compensated. */
 export function wasserstein(a: Float64Array, b: Float64Array): number {
-  const all = mergeSorted(a, b);
-  const terms = new Float64Array(Math.max(all.length - 1, 0));
+  const na = a.length;
+  const nb = b.length;
   let i = 0;
   let j = 0;
-  for (let k = 0; k < all.length - 1; k++) {
-    const v = all[k];
-    while (i < a.length && a[i] <= v) i++;
-    while (j < b.length && b[j] <= v) j++;
-    terms[k] = Math.abs(i / a.length - j / b.length) * (all[k + 1] - v);
+  let sum = 0;
+  let c = 0;
+  let v = Math.min(a[0], b[0]);
+  while (i < na || j < nb) {
+    while (i < na && a[i] <= v) i++;
+    while (j < nb && b[j] <= v) j++;
+    if (i >= na && j >= nb) break;
+    const next = j >= nb || (i < na && a[i] < b[j]) ? a[i] : b[j];
+    const term = Math.abs(i / na - j / nb) * (next - v);
+    const t = sum + term;
+    c += Math.abs(sum) >= Math.abs(term) ? sum - t + term : term - t + sum;
+    sum = t;
+    v = next;
   }
-  return accurateSum(terms);
+  return sum + c;
 }
 
 function std(a: Float64Array): number {
@@ -172,7 +180,7 @@ function zTest(ref: ColumnSample, cur: ColumnSample): { statistic: number; pValu
 export function binnedShares(ref: ColumnSample, cur: ColumnSample, fillZeros: boolean, bins?: number): [Float64Array, Float64Array] {
   let p: Float64Array;
   let q: Float64Array;
-  if (ref.kind === 'num' && cur.kind === 'num' && distinctCounts(ref.sorted).size > 20) {
+  if (ref.kind === 'num' && cur.kind === 'num' && distinctUpTo(ref.sorted, 20) > 20) {
     const min = Math.min(ref.sorted[0], cur.sorted[0]);
     const max = Math.max(ref.sorted[ref.sorted.length - 1], cur.sorted[cur.sorted.length - 1]);
     const edges = binEdges(min, max, bins ?? 'sturges', ref.sorted.length + cur.sorted.length);
