@@ -3,7 +3,9 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { cellflow } from '../support/cli';
+import { DIST } from '../support/paths';
 import { PYTHON } from '../support/store';
 
 type Report = {
@@ -134,6 +136,28 @@ const { DuckDBInstance } = require(${JSON.stringify(require.resolve('@duckdb/nod
       [['--reference', 'ref.csv', '--current', 'cur.csv', '--columns', 'nope'], 'cellflow: --columns: neither file has a column "nope"\n'],
     ];
     for (const [args, stderr] of cases) assert.deepEqual([drift(...args).code, drift(...args).stderr], [2, stderr], args.join(' '));
+  });
+
+  it('--save keeps the report in the store against --model\'s version: the registry shows it drifted, the lineage leads to it', () => {
+    fs.mkdirSync(path.join(dir, '.cellflow'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'model.pkl'), 'weights');
+    execFileSync(PYTHON, ['-c', 'import cellflow\nv = cellflow.register_model("model.pkl", "churn")\ncellflow.set_alias("churn", v, "production")'], { cwd: dir, env: { ...process.env, PYTHONPATH: path.join(DIST, 'python'), CELLFLOW_WORKSPACE: dir, CELLFLOW_STORE: '' } });
+    const r = drift('--reference', 'ref.csv', '--current', 'cur.csv', '--columns', 'tenure', '--save', '--model', 'churn@production', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const saved = (JSON.parse(r.stdout) as { saved: { id: string; model: string } }).saved;
+    assert.equal(saved.model, 'churn@1');
+    const models = JSON.parse(cellflow(['models', 'list', '--json'], dir).stdout) as Array<{ name: string; versions: Array<{ version: number; drift?: { reportId: string; drifted: boolean; share: number } }> }>;
+    assert.deepEqual(models[0].versions[0].drift && [models[0].versions[0].drift.reportId, models[0].versions[0].drift.drifted, models[0].versions[0].drift.share], [saved.id, true, 1]);
+    const db = new BetterSqlite3(path.join(dir, '.cellflow', 'cellflow.db'), { readonly: true });
+    try {
+      assert.deepEqual(db.prepare("SELECT from_kind, from_id, relation FROM lineage WHERE to_kind = 'drift-report' AND to_id = ?").all(saved.id), [{ from_kind: 'model-version', from_id: 'churn@1', relation: 'checked-by' }]);
+      const row = db.prepare('SELECT reference, current, reference_sha256 FROM drift_reports WHERE id = ?').get(saved.id) as { reference: string; current: string; reference_sha256: string };
+      assert.deepEqual([row.reference, row.current, /^sha256:[0-9a-f]{64}$/.test(row.reference_sha256)], ['ref.csv', 'cur.csv', true]);
+    } finally {
+      db.close();
+    }
+    const unknown = drift('--reference', 'ref.csv', '--current', 'cur.csv', '--columns', 'tenure', '--model', 'churn@staging');
+    assert.deepEqual([unknown.code, unknown.stderr], [2, 'cellflow: churn@staging: no such model version or alias\n']);
   });
 
   it('reads a BOM, CRLF line ends and quoted newlines, and counts NaN and infinities as missing', () => {

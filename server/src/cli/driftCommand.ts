@@ -4,7 +4,12 @@ import { InvalidInput } from '../core/errors';
 import { driftReport, type DriftReport } from '../core/drift/report';
 import { STAT_TESTS, type StatTestName } from '../core/drift/stattests';
 import { terminalSafe as safe } from '../core/text/terminalSafe';
+import { isInside } from '../core/workspacePath';
+import { findWorkspaceRoot, storePath } from '../io/storeLocation';
 import { readTable } from '../services/data/tableFile';
+import { hashFile } from '../services/runner/fileDigests';
+import { refuseLinkedOut } from '../services/store/db';
+import { Store } from '../services/store/store';
 
 export interface DriftArgs {
   reference?: string;
@@ -15,6 +20,11 @@ export interface DriftArgs {
   driftShare?: string;
   failOnDrift: boolean;
   json: boolean;
+  /** Store the report in the workspace store (against --model's version, when given). */
+  save: boolean;
+  /** NAME@VERSION or NAME@ALIAS: the model version the report checks. */
+  model?: string;
+  store?: string;
 }
 
 /** `cellflow drift`: exit 0, 1 with --fail-on-drift when the dataset drifted, 2 for bad usage or unreadable input. */
@@ -35,8 +45,39 @@ export async function runDrift(args: DriftArgs): Promise<number> {
     if (!reference.columns.some((x) => x.name === c) && !current.columns.some((x) => x.name === c)) throw new InvalidInput(`--columns: neither file has a column ${JSON.stringify(c)}`);
   }
   const result = driftReport(reference, current, { stattest, threshold, columns, driftShare });
-  process.stdout.write(args.json ? `${JSON.stringify(jsonOf(result))}\n` : human(result));
+  const saved = args.save || args.model ? save(args, refFile, curFile, result) : undefined;
+  process.stdout.write(args.json ? `${JSON.stringify({ ...(jsonOf(result) as object), ...(saved ? { saved } : {}) })}\n` : `${human(result)}${saved ? `\nSaved as drift report ${saved.id}${saved.model ? ` of ${saved.model}` : ''}.\n` : ''}`);
   return args.failOnDrift && result.dataset.drifted ? 1 : 0;
+}
+
+/** The report into the workspace store, with the datasets' digests and the lineage edge from the model version. */
+function save(args: DriftArgs, refFile: string, curFile: string, report: DriftReport): { id: string; model?: string } {
+  const root = findWorkspaceRoot(process.cwd());
+  const file = args.store ? path.resolve(args.store) : storePath(root);
+  refuseLinkedOut(file, root);
+  const store = new Store(file, root);
+  try {
+    let model: { name: string; version: number } | undefined;
+    if (args.model) {
+      const m = /^([^@]+)@([^@]+)$/.exec(args.model);
+      if (!m) throw new InvalidInput(`--model takes NAME@VERSION or NAME@ALIAS (churn@3, churn@production), not ${JSON.stringify(args.model)}`);
+      model = store.resolveModelVersion(m[1], m[2]);
+    }
+    const shown = (f: string) => (isInside(root, f) ? path.relative(root, f).split(path.sep).join('/') : f);
+    const id = store.saveDriftReport({
+      model,
+      reference: shown(refFile),
+      referenceSha256: hashFile(refFile),
+      current: shown(curFile),
+      currentSha256: hashFile(curFile),
+      drifted: report.dataset.drifted,
+      share: report.dataset.share,
+      report: jsonOf(report),
+    });
+    return { id, ...(model ? { model: `${model.name}@${model.version}` } : {}) };
+  } finally {
+    store.close();
+  }
 }
 
 function oneOf(name: string): StatTestName {

@@ -13,7 +13,7 @@ import { MAX_RUNS_PER_PAGE } from '../core/store/search';
 
 const RUN_USAGE = 'cellflow run <file.cellflow.yaml> [--step <id> | --from <id>] [--force] [--dry-run] [--keep-going] [--param K=V]... [--executor python|jupyter] [--jupyter-url <url>] [--jobs N] [--python <exe>] [--json [--log-events]]';
 
-const DRIFT_USAGE = 'cellflow drift --reference <file> --current <file> [--stattest <name>] [--threshold X] [--columns a,b] [--drift-share X] [--fail-on-drift] [--json]';
+const DRIFT_USAGE = 'cellflow drift --reference <file> --current <file> [--stattest <name>] [--threshold X] [--columns a,b] [--drift-share X] [--fail-on-drift] [--save [--model NAME@VERSION|NAME@ALIAS]] [--json]';
 const PROMOTE_USAGE = 'cellflow promote <notebook.ipynb> --cells <list> --pipeline <file.cellflow.yaml> [--step <id>] [--move] [--in-place <function>]... [--json]';
 
 const HELP = `cellflow ${CELLFLOW_VERSION}: notebook cells to versioned, linted, runnable ML pipelines
@@ -40,7 +40,8 @@ Usage:
   ${DRIFT_USAGE}
                                       Per-column drift tests and data quality of the current data
                                       against the reference (CSV or Parquet); tests and thresholds as
-                                      Evidently's defaults unless given. Exit 1 with --fail-on-drift
+                                      Evidently's defaults unless given. --save keeps the report in the
+                                      store, against --model's version. Exit 1 with --fail-on-drift
                                       when the dataset drifted.
   cellflow runs list [--filter <expr>] [--order-by <terms>] [--experiment <name>]
                      [--limit <n>] [--offset <n>] [--json]
@@ -168,11 +169,26 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
         'drift-share': { type: 'string' },
         'fail-on-drift': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
+        save: { type: 'boolean', default: false },
+        model: { type: 'string' },
+        store: { type: 'string' },
       },
     });
     if (positionals.length || !values.reference || !values.current) return usage(DRIFT_USAGE);
     return userErrors(() =>
-      runDrift({ reference: values.reference, current: values.current, stattest: values.stattest, threshold: values.threshold, columns: values.columns, driftShare: values['drift-share'], failOnDrift: values['fail-on-drift'] ?? false, json: values.json ?? false }),
+      runDrift({
+        reference: values.reference,
+        current: values.current,
+        stattest: values.stattest,
+        threshold: values.threshold,
+        columns: values.columns,
+        driftShare: values['drift-share'],
+        failOnDrift: values['fail-on-drift'] ?? false,
+        json: values.json ?? false,
+        save: values.save ?? false,
+        model: values.model,
+        store: values.store,
+      }),
     );
   },
   gc: (args) => {

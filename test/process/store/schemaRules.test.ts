@@ -126,7 +126,7 @@ print(json.dumps(out))
   }
 
   it('upgrades a v2 store in place when Node opens it: old rows kept, new writes checked', () => {
-    assert.equal(SCHEMA_VERSION, 4, 'the upgrade goes past v3, the rules, to the latest');
+    assert.ok(SCHEMA_VERSION > 3, 'the upgrade goes past v3, the rules, to the latest');
     versionTwoStore();
     fs.writeFileSync(path.join(ws.dir, 'model.bin'), 'weights');
     const store = ws.open();

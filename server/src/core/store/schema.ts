@@ -175,6 +175,29 @@ CREATE TABLE file_digests (
 ) WITHOUT ROWID;
 `,
   },
+  {
+    // Drift reports: each comparison of current data with a reference, against the model version it
+    // checked (when it checked one), with both datasets' digests and the whole report as JSON; the
+    // lineage edge model version -> drift report is written with it.
+    version: 5,
+    sql: `
+CREATE TABLE drift_reports (
+  id TEXT PRIMARY KEY,
+  created_at INTEGER NOT NULL,
+  model_name TEXT,
+  model_version INTEGER,
+  reference TEXT NOT NULL,
+  reference_sha256 TEXT NOT NULL,
+  current TEXT NOT NULL,
+  current_sha256 TEXT NOT NULL,
+  drifted INTEGER NOT NULL,
+  share REAL NOT NULL,
+  report TEXT NOT NULL,
+  FOREIGN KEY (model_name, model_version) REFERENCES model_versions(model_name, version) ON DELETE CASCADE
+);
+CREATE INDEX drift_reports_by_version ON drift_reports(model_name, model_version, created_at);
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

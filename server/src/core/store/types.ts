@@ -63,6 +63,19 @@ export interface ModelVersion {
   artifactSha256: string | null;
   createdAt: number;
   aliases: string[];
+  /** The latest drift report against this version, when there is one. */
+  drift?: { reportId: string; drifted: boolean; share: number; createdAt: number };
+}
+
+/** A stored drift report, without its per-column results. */
+export interface DriftReportSummary {
+  id: string;
+  createdAt: number;
+  model: { name: string; version: number } | null;
+  reference: string;
+  current: string;
+  drifted: boolean;
+  share: number;
 }
 
 export interface ModelSummary {

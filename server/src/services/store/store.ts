@@ -13,7 +13,7 @@ import { gitCommit } from '../../io/git';
 import { describeKind, realRoot } from '../../io/workspaceFile';
 import { HistoryThinner } from '../../core/store/downsample';
 import { filterSql, MAX_RUNS_PER_PAGE, orderSql } from '../../core/store/search';
-import type { ExperimentSummary, LineageEdge, MetricPoint, ModelSummary, ModelVersion, RunDetail, RunOutputs, RunStatus, RunSummary } from '../../core/store/types';
+import type { DriftReportSummary, ExperimentSummary, LineageEdge, MetricPoint, ModelSummary, ModelVersion, RunDetail, RunOutputs, RunStatus, RunSummary } from '../../core/store/types';
 import { hashFd } from '../../io/hashFile';
 import { processAlive } from '../processAlive';
 
@@ -525,10 +525,56 @@ export class Store {
     return out;
   }
 
+  /** Stores a drift report, linked from the model version it checked (model version -> drift report). */
+  saveDriftReport(input: { model?: { name: string; version: number }; reference: string; referenceSha256: string; current: string; currentSha256: string; drifted: boolean; share: number; report: unknown }): string {
+    const id = randomUUID().replace(/-/g, '');
+    const created = Date.now();
+    this.db.transaction(() => {
+      this.stmt('INSERT INTO drift_reports (id, created_at, model_name, model_version, reference, reference_sha256, current, current_sha256, drifted, share, report) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+        id, created, input.model?.name ?? null, input.model?.version ?? null, input.reference, input.referenceSha256, input.current, input.currentSha256, input.drifted ? 1 : 0, input.share, JSON.stringify(input.report),
+      );
+      if (input.model) this.link('model-version', `${input.model.name}@${input.model.version}`, 'drift-report', id, 'checked-by');
+    }).immediate();
+    return id;
+  }
+
+  /** Drift reports, newest first; of one model version when given. */
+  driftReports(model?: { name: string; version: number }): DriftReportSummary[] {
+    const rows = (model
+      ? this.stmt('SELECT * FROM drift_reports WHERE model_name = ? AND model_version = ? ORDER BY created_at DESC, rowid DESC').all(model.name, model.version)
+      : this.stmt('SELECT * FROM drift_reports ORDER BY created_at DESC, rowid DESC').all()) as DriftRow[];
+    return rows.map(driftSummary);
+  }
+
+  /** One stored report, whole. */
+  driftReport(id: string): DriftReportSummary & { report: unknown } {
+    const row = this.stmt('SELECT * FROM drift_reports WHERE id = ?').get(id) as DriftRow | undefined;
+    if (!row) throw new StoreError(id, 'no such drift report');
+    return { ...driftSummary(row), report: JSON.parse(row.report) };
+  }
+
+  /** A model version by number or alias (`churn@3`, `churn@production`). */
+  resolveModelVersion(name: string, versionOrAlias: string): { name: string; version: number } {
+    if (/^\d+$/.test(versionOrAlias)) {
+      if (!this.stmt('SELECT 1 FROM model_versions WHERE model_name = ? AND version = ?').get(name, Number(versionOrAlias))) throw new StoreError(`${name}@${versionOrAlias}`, 'no such model version');
+      return { name, version: Number(versionOrAlias) };
+    }
+    const row = this.stmt('SELECT version FROM model_aliases WHERE model_name = ? AND alias = ?').get(name, versionOrAlias) as { version: number } | undefined;
+    if (!row) throw new StoreError(`${name}@${versionOrAlias}`, 'no such model version or alias');
+    return { name, version: row.version };
+  }
+
   listModels(): ModelSummary[] {
     const models = this.stmt('SELECT name, description, created_at AS createdAt FROM registered_models ORDER BY name').all() as Array<Omit<ModelSummary, 'versions'>>;
     const versions = this.stmt('SELECT v.model_name, v.version, r.id AS run_id, v.artifact_path, v.artifact_sha256, v.created_at FROM model_versions v LEFT JOIN runs r ON r.rid = v.run ORDER BY v.model_name, v.version DESC').all() as Array<{ model_name: string; version: number; run_id: string | null; artifact_path: string; artifact_sha256: string | null; created_at: number }>;
     const aliases = this.stmt('SELECT model_name, alias, version FROM model_aliases ORDER BY alias').all() as Array<{ model_name: string; alias: string; version: number }>;
+    // The latest report of each version checked (a rowid tie-break: two reports in one millisecond).
+    const drift = new Map(
+      (this.stmt(
+        `SELECT d.model_name, d.model_version, d.id, d.drifted, d.share, d.created_at FROM drift_reports d
+         WHERE d.rowid = (SELECT x.rowid FROM drift_reports x WHERE x.model_name = d.model_name AND x.model_version = d.model_version ORDER BY x.created_at DESC, x.rowid DESC LIMIT 1)`,
+      ).all() as Array<{ model_name: string; model_version: number; id: string; drifted: number; share: number; created_at: number }>).map((d) => [`${d.model_name}@${d.model_version}`, { reportId: d.id, drifted: d.drifted === 1, share: d.share, createdAt: d.created_at }]),
+    );
     return models.map((m) => ({
       ...m,
       versions: versions
@@ -540,6 +586,7 @@ export class Store {
           artifactSha256: v.artifact_sha256,
           createdAt: v.created_at,
           aliases: aliases.filter((a) => a.model_name === m.name && a.version === v.version).map((a) => a.alias),
+          ...(drift.has(`${m.name}@${v.version}`) ? { drift: drift.get(`${m.name}@${v.version}`) } : {}),
         })),
     }));
   }
@@ -578,6 +625,22 @@ export class Store {
     for (const m of this.db.prepare(`SELECT run, key, value FROM latest_metrics WHERE run IN (${marks})`).all(...rids) as Array<{ run: number; key: string; value: number }>) byRid.get(m.run)!.metrics[m.key] = m.value;
     return runs;
   }
+}
+
+interface DriftRow {
+  id: string;
+  created_at: number;
+  model_name: string | null;
+  model_version: number | null;
+  reference: string;
+  current: string;
+  drifted: number;
+  share: number;
+  report: string;
+}
+
+function driftSummary(r: DriftRow): DriftReportSummary {
+  return { id: r.id, createdAt: r.created_at, model: r.model_name === null ? null : { name: r.model_name, version: r.model_version! }, reference: r.reference, current: r.current, drifted: r.drifted === 1, share: r.share };
 }
 
 interface RunRow {
