@@ -128,6 +128,22 @@ with cellflow.start_run(experiment="churn", run_name="tuned", pipeline="churn.ce
     assert.match(String((await registry.getTreeItem(version)).description), /^@production · @staging · /);
   });
 
+  it('marks a version whose latest drift report drifted, once the CLI saves one against it', async () => {
+    const { registry } = await views();
+    const root = workspaceRoot().fsPath;
+    fs.writeFileSync(path.join(root, 'drift-ref.csv'), `x\n${Array.from({ length: 200 }, (_, i) => i).join('\n')}\n`);
+    fs.writeFileSync(path.join(root, 'drift-cur.csv'), `x\n${Array.from({ length: 200 }, (_, i) => i + 150).join('\n')}\n`);
+    const refreshed = nextChange(registry);
+    const cli = path.join(extension().extensionPath, 'dist', 'cli', 'cellflow.js');
+    cp.execFileSync('node', [cli, 'drift', '--reference', 'drift-ref.csv', '--current', 'drift-cur.csv', '--save', '--model', 'churn@production'], { cwd: root, env: { ...process.env, CELLFLOW_STORE: '' } });
+    await refreshed;
+    const [model] = (await registry.getChildren()) ?? [];
+    const [version] = (await registry.getChildren(model)) ?? [];
+    const item = await registry.getTreeItem(version);
+    assert.match(String(item.description), /^drifted \(100% of columns\) · @production/);
+    assert.equal((item.iconPath as vscode.ThemeIcon).id, 'warning');
+  });
+
   it('lists what a run left behind under it: its artifact and the model version registered from it', async () => {
     const { runs } = await views();
     const [experiment] = (await runs.getChildren()) ?? [];

@@ -68,9 +68,12 @@ export class RegistryTree extends StoreTree<RegistryNode> {
         const v = node.version;
         const item = new vscode.TreeItem(`v${v.version}`, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `version:${node.folder}:${node.model}@${v.version}`;
-        item.description = [...v.aliases.map((a) => `@${a}`), new Date(v.createdAt).toLocaleString()].join(' · ');
-        item.tooltip = `${node.model} v${v.version}\n${v.artifactPath}${v.artifactSha256 ? `\nsha256 ${v.artifactSha256}` : ''}${v.runId ? `\nfrom run ${v.runId}` : ''}`;
-        item.iconPath = new vscode.ThemeIcon(v.aliases.length ? 'verified' : 'versions');
+        // A version whose latest drift report drifted says so first: it is the one to look at.
+        const drift = v.drift?.drifted ? `drifted (${Math.round(v.drift.share * 100)}% of columns)` : undefined;
+        item.description = [...(drift ? [drift] : []), ...v.aliases.map((a) => `@${a}`), new Date(v.createdAt).toLocaleString()].join(' · ');
+        const checked = v.drift ? `\nlatest drift report ${new Date(v.drift.createdAt).toLocaleString()}: ${v.drift.drifted ? 'drifted' : 'no drift'}, ${Math.round(v.drift.share * 100)}% of columns` : '';
+        item.tooltip = `${node.model} v${v.version}\n${v.artifactPath}${v.artifactSha256 ? `\nsha256 ${v.artifactSha256}` : ''}${v.runId ? `\nfrom run ${v.runId}` : ''}${checked}`;
+        item.iconPath = drift ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : new vscode.ThemeIcon(v.aliases.length ? 'verified' : 'versions');
         item.contextValue = 'cellflow.modelVersion';
         return item;
       }
