@@ -15,6 +15,8 @@ if [ ! -e examples/.cellflow/cellflow.db ]; then
   # runs below are the newest in the Runs view.
   echo "Running the example pipeline (cellflow run examples/churn.cellflow.yaml)…"
   (cd examples && mkdir -p .cellflow && CELLFLOW_WORKSPACE="$PWD" node ../dist/cli/cellflow.js run churn.cellflow.yaml --python /usr/bin/python3) || echo "The example pipeline did not run; see above." >&2
+  # This month's customers against what the pipeline's model version was trained on: a drift report.
+  (cd examples && CELLFLOW_WORKSPACE="$PWD" node ../dist/cli/cellflow.js drift --reference churn-model@1 --current data/customers_recent.csv --python /usr/bin/python3 --save >/dev/null) || echo "The example drift report was not made; see above." >&2
   echo "Logging the example runs (examples/train.py)…"
   (cd examples && PYTHONDONTWRITEBYTECODE=1 CELLFLOW_WORKSPACE="$PWD" PYTHONPATH="$(node ../dist/cli/cellflow.js python-path)" /usr/bin/python3 train.py) || echo "The example runs could not be logged; the views start empty." >&2
 fi

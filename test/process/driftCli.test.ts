@@ -130,12 +130,13 @@ const { DuckDBInstance } = require(${JSON.stringify(require.resolve('@duckdb/nod
       [['--reference', 'ref.csv', '--current', 'open-quote.csv'], 'cellflow: open-quote.csv: line 3: a quoted value is never closed\n'],
       [['--reference', 'late.csv', '--current', 'cur.csv'], 'cellflow: late.csv: line 30002: expected 2 fields, found 3\n'],
       [['--reference', 'missing.csv', '--current', 'cur.csv'], 'cellflow: --reference missing.csv: no such file\n'],
-      [['--reference', 'churn@production', '--current', 'cur.csv'], 'cellflow: --reference churn@production: model versions as the reference are not built yet; pass a CSV or Parquet file\n'],
       [['--reference', 'ref.csv', '--current', 'cur.csv', '--stattest', 'anderson'], 'cellflow: --stattest takes one of ks, chisquare, z, wasserstein, jensenshannon, psi, kl_div, hellinger, not "anderson"\n'],
       [['--reference', 'ref.csv', '--current', 'cur.csv', '--drift-share', '2'], 'cellflow: --drift-share takes a number from 0 to 1, not "2"\n'],
       [['--reference', 'ref.csv', '--current', 'cur.csv', '--columns', 'nope'], 'cellflow: --columns: neither file has a column "nope"\n'],
     ];
     for (const [args, stderr] of cases) assert.deepEqual([drift(...args).code, drift(...args).stderr], [2, stderr], args.join(' '));
+    const noStore = drift('--reference', 'churn@production', '--current', 'cur.csv');
+    assert.deepEqual([noStore.code, noStore.stderr], [2, `cellflow: no store at ${path.join(dir, '.cellflow', 'cellflow.db')}: nothing has been logged in this workspace, so there is no model version to compare with\n`]);
   });
 
   it('--save keeps the report in the store against --model\'s version: the registry shows it drifted, the lineage leads to it', () => {
@@ -158,6 +159,8 @@ const { DuckDBInstance } = require(${JSON.stringify(require.resolve('@duckdb/nod
     }
     const unknown = drift('--reference', 'ref.csv', '--current', 'cur.csv', '--columns', 'tenure', '--model', 'churn@staging');
     assert.deepEqual([unknown.code, unknown.stderr], [2, 'cellflow: churn@staging: no such model version or alias\n']);
+    const untrained = drift('--reference', 'churn@production', '--current', 'cur.csv');
+    assert.deepEqual([untrained.code, untrained.stderr], [2, 'cellflow: churn@production was registered without a run, so nothing records what it was trained on; pass --reference <file>\n']);
   });
 
   it('reads a BOM, CRLF line ends and quoted newlines, and counts NaN and infinities as missing', () => {

@@ -34,15 +34,13 @@ describe('examples workspace', () => {
     }
   });
 
-  it('ships the CSV its generator makes, byte for byte', function () {
+  it('ships the CSVs its generator makes, byte for byte', function () {
     this.timeout(60000);
-    const csv = path.join(EXAMPLES, 'data', 'customers.csv');
-    const shipped = fs.readFileSync(csv, 'utf8');
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cellflow-data-'));
     try {
       fs.copyFileSync(path.join(EXAMPLES, 'data', 'make_customers.py'), path.join(scratch, 'make_customers.py'));
       execFileSync(PYTHON, [path.join(scratch, 'make_customers.py')], { encoding: 'utf8' });
-      assert.equal(fs.readFileSync(path.join(scratch, 'customers.csv'), 'utf8'), shipped);
+      for (const csv of ['customers.csv', 'customers_recent.csv']) assert.equal(fs.readFileSync(path.join(scratch, csv), 'utf8'), fs.readFileSync(path.join(EXAMPLES, 'data', csv), 'utf8'), csv);
     } finally {
       fs.rmSync(scratch, { recursive: true, force: true });
     }
@@ -70,6 +68,20 @@ describe('examples workspace', () => {
         for (const hop of ['run→model-version', 'step-version→run', 'cell-hash→step-version']) assert.ok(edges.includes(hop), `${hop} in ${edges.join(', ')}`);
       } finally {
         store.close();
+      }
+      // This month's customers against what the model version was trained on (the train step's inputs).
+      const drift = spawnSync(process.execPath, [CLI, 'drift', '--reference', 'churn-model@1', '--current', 'data/customers_recent.csv', '--python', PYTHON, '--save', '--json'], { cwd: scratch, encoding: 'utf8', timeout: 120_000 });
+      assert.equal(drift.status, 0, drift.stderr);
+      const report = JSON.parse(drift.stdout) as { dataset: { drifted: boolean; driftedColumns: string[] }; findings: Array<{ kind: string; column: string }>; saved: { id: string; model: string } };
+      assert.deepEqual([report.dataset.drifted, report.saved.model], [true, 'churn-model@1']);
+      assert.ok(report.dataset.driftedColumns.includes('tenure_months'), report.dataset.driftedColumns.join(', '));
+      assert.ok(report.findings.some((f) => f.kind === 'unseen-categories' && f.column === 'contract'));
+      const again = new Store(path.join(scratch, '.cellflow', 'cellflow.db'), scratch);
+      try {
+        assert.equal(again.listModels()[0].versions[0].drift?.reportId, report.saved.id);
+        assert.equal(again.driftReports({ name: 'churn-model', version: 1 })[0].reference, 'churn-model@1 (X_train, y_train)');
+      } finally {
+        again.close();
       }
       const second = run();
       assert.deepEqual([second.status, second.steps], ['succeeded', { load: 'reused', clean: 'reused', split: 'reused', train: 'reused', evaluate: 'reused' }]);

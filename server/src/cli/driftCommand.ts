@@ -6,6 +6,7 @@ import { STAT_TESTS, type StatTestName } from '../core/drift/stattests';
 import { terminalSafe as safe } from '../core/text/terminalSafe';
 import { isInside } from '../core/workspacePath';
 import { findWorkspaceRoot, storePath } from '../io/storeLocation';
+import { modelReference, type ReferenceData } from '../services/data/modelReference';
 import { readTable } from '../services/data/tableFile';
 import { hashFile } from '../services/runner/fileDigests';
 import { refuseLinkedOut } from '../services/store/db';
@@ -25,6 +26,8 @@ export interface DriftArgs {
   /** NAME@VERSION or NAME@ALIAS: the model version the report checks. */
   model?: string;
   store?: string;
+  /** The interpreter that reads a pipeline step's pickled inputs (a model version as the reference). */
+  python?: string;
 }
 
 /** `cellflow drift`: exit 0, 1 with --fail-on-drift when the dataset drifted, 2 for bad usage or unreadable input. */
@@ -34,30 +37,44 @@ export async function runDrift(args: DriftArgs): Promise<number> {
   const threshold = args.threshold === undefined ? undefined : share('--threshold', args.threshold, false);
   const driftShare = args.driftShare === undefined ? undefined : share('--drift-share', args.driftShare, true);
   const columns = args.columns?.split(',').map((c) => c.trim()).filter(Boolean);
-  const refFile = dataFile(args.reference, '--reference');
-  const curFile = dataFile(args.current, '--current');
+  const ref = referenceOf(args);
+  try {
+    return await compare(args, ref, { stattest, threshold, driftShare, columns });
+  } finally {
+    ref.cleanup();
+  }
+}
+
+/** The reference: a file, or the training data of a model version (NAME@VERSION, NAME@ALIAS) when no such file exists. */
+function referenceOf(args: DriftArgs): ReferenceData | { file: string; shownAs: string; model?: undefined; cleanup(): void } {
+  const given = args.reference!;
+  const m = /^([^/\\@]+)@([^/\\@]+)$/.exec(given);
+  if (!m || fs.existsSync(path.resolve(given))) return { file: dataFile(given, '--reference'), shownAs: given, cleanup: () => undefined };
+  return withStore(args, (store, root) => modelReference(store, root, m[1], m[2], args.python ?? process.env.CELLFLOW_PYTHON ?? 'python3'));
+}
+
+async function compare(args: DriftArgs, ref: { file: string; shownAs: string; model?: { name: string; version: number } }, o: { stattest?: StatTestName; threshold?: number; driftShare?: number; columns?: string[] }): Promise<number> {
+  const { stattest, threshold, driftShare, columns } = o;
+  const refFile = ref.file;
+  const curFile = dataFile(args.current!, '--current');
   const progress = !args.json && process.stderr.isTTY;
   const report = (side: string) => (rows: number) => progress && process.stderr.write(`\rreading the ${side}: ${rows.toLocaleString('en-US')} rows   `);
-  const reference = await readTable(refFile, args.reference, { columns, onRows: report('reference') });
-  const current = await readTable(curFile, args.current, { columns, onRows: report('current') });
+  const reference = await readTable(refFile, ref.shownAs, { columns, onRows: report('reference') });
+  const current = await readTable(curFile, args.current!, { columns, onRows: report('current') });
   if (progress) process.stderr.write('\r\x1b[K');
   for (const c of columns ?? []) {
     if (!reference.columns.some((x) => x.name === c) && !current.columns.some((x) => x.name === c)) throw new InvalidInput(`--columns: neither file has a column ${JSON.stringify(c)}`);
   }
   const result = driftReport(reference, current, { stattest, threshold, columns, driftShare });
-  const saved = args.save || args.model ? save(args, refFile, curFile, result) : undefined;
+  const saved = args.save || args.model ? save(args, { ...ref, file: refFile }, curFile, result) : undefined;
   process.stdout.write(args.json ? `${JSON.stringify({ ...(jsonOf(result) as object), ...(saved ? { saved } : {}) })}\n` : `${human(result)}${saved ? `\nSaved as drift report ${saved.id}${saved.model ? ` of ${saved.model}` : ''}.\n` : ''}`);
   return args.failOnDrift && result.dataset.drifted ? 1 : 0;
 }
 
 /** The report into the workspace store, with the datasets' digests and the lineage edge from the model version. */
-function save(args: DriftArgs, refFile: string, curFile: string, report: DriftReport): { id: string; model?: string } {
-  const root = findWorkspaceRoot(process.cwd());
-  const file = args.store ? path.resolve(args.store) : storePath(root);
-  refuseLinkedOut(file, root);
-  const store = new Store(file, root);
-  try {
-    let model: { name: string; version: number } | undefined;
+function save(args: DriftArgs, ref: { file: string; shownAs: string; model?: { name: string; version: number } }, curFile: string, report: DriftReport): { id: string; model?: string } {
+  return withStore(args, (store, root) => {
+    let model = ref.model;
     if (args.model) {
       const m = /^([^@]+)@([^@]+)$/.exec(args.model);
       if (!m) throw new InvalidInput(`--model takes NAME@VERSION or NAME@ALIAS (churn@3, churn@production), not ${JSON.stringify(args.model)}`);
@@ -66,8 +83,8 @@ function save(args: DriftArgs, refFile: string, curFile: string, report: DriftRe
     const shown = (f: string) => (isInside(root, f) ? path.relative(root, f).split(path.sep).join('/') : f);
     const id = store.saveDriftReport({
       model,
-      reference: shown(refFile),
-      referenceSha256: hashFile(refFile),
+      reference: ref.model ? ref.shownAs : shown(ref.file),
+      referenceSha256: hashFile(ref.file),
       current: shown(curFile),
       currentSha256: hashFile(curFile),
       drifted: report.dataset.drifted,
@@ -75,6 +92,18 @@ function save(args: DriftArgs, refFile: string, curFile: string, report: DriftRe
       report: jsonOf(report),
     });
     return { id, ...(model ? { model: `${model.name}@${model.version}` } : {}) };
+  });
+}
+
+/** The workspace store (as the other store commands find it), open for `use`. */
+function withStore<T>(args: DriftArgs, use: (store: Store, root: string) => T): T {
+  const root = findWorkspaceRoot(process.cwd());
+  const file = args.store ? path.resolve(args.store) : storePath(root);
+  refuseLinkedOut(file, root);
+  if (!fs.existsSync(file)) throw new InvalidInput(`no store at ${file}: nothing has been logged in this workspace, so there is no model version to compare with`);
+  const store = new Store(file, root);
+  try {
+    return use(store, root);
   } finally {
     store.close();
   }
@@ -93,10 +122,7 @@ function share(flag: string, raw: string, unit: boolean): number {
 
 function dataFile(given: string, flag: string): string {
   const file = path.resolve(given);
-  if (!fs.existsSync(file)) {
-    if (/^[^/\\]+@[^/\\]+$/.test(given)) throw new InvalidInput(`${flag} ${given}: model versions as the reference are not built yet; pass a CSV or Parquet file`);
-    throw new InvalidInput(`${flag} ${given}: no such file`);
-  }
+  if (!fs.existsSync(file)) throw new InvalidInput(`${flag} ${given}: no such file`);
   if (!fs.statSync(file).isFile()) throw new InvalidInput(`${flag} ${given}: not a file`);
   return file;
 }

@@ -553,6 +553,18 @@ export class Store {
     return { ...driftSummary(row), report: JSON.parse(row.report) };
   }
 
+  /**
+   * What a model version was trained on: the run it was registered from, the datasets that run logged
+   * (log_input), and, for a pipeline step's run, its inputs by name with their digests.
+   */
+  trainingData(model: { name: string; version: number }): { runId: string | null; logged: RunOutputs['inputs']; stepInputs: Record<string, string> } {
+    const row = this.stmt('SELECT r.id AS runId FROM model_versions v LEFT JOIN runs r ON r.rid = v.run WHERE v.model_name = ? AND v.version = ?').get(model.name, model.version) as { runId: string | null } | undefined;
+    if (!row?.runId) return { runId: null, logged: [], stepInputs: {} };
+    const cached = this.stmt('SELECT parts FROM step_cache WHERE run_id = ? LIMIT 1').get(row.runId) as { parts: string } | undefined;
+    const stepInputs = cached ? ((JSON.parse(cached.parts) as { inputs?: Record<string, string> }).inputs ?? {}) : {};
+    return { runId: row.runId, logged: this.runOutputs(row.runId).inputs, stepInputs };
+  }
+
   /** A model version by number or alias (`churn@3`, `churn@production`). */
   resolveModelVersion(name: string, versionOrAlias: string): { name: string; version: number } {
     if (/^\d+$/.test(versionOrAlias)) {
