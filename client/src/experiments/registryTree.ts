@@ -64,19 +64,8 @@ export class RegistryTree extends StoreTree<RegistryNode> {
         item.contextValue = 'cellflow.model';
         return item;
       }
-      case 'version': {
-        const v = node.version;
-        const item = new vscode.TreeItem(`v${v.version}`, vscode.TreeItemCollapsibleState.Collapsed);
-        item.id = `version:${node.folder}:${node.model}@${v.version}`;
-        // A version whose latest drift report drifted says so first: it is the one to look at.
-        const drift = v.drift?.drifted ? `drifted (${Math.round(v.drift.share * 100)}% of columns)` : undefined;
-        item.description = [...(drift ? [drift] : []), ...v.aliases.map((a) => `@${a}`), new Date(v.createdAt).toLocaleString()].join(' · ');
-        const checked = v.drift ? `\nlatest drift report ${new Date(v.drift.createdAt).toLocaleString()}: ${v.drift.drifted ? 'drifted' : 'no drift'}, ${Math.round(v.drift.share * 100)}% of columns` : '';
-        item.tooltip = `${node.model} v${v.version}\n${v.artifactPath}${v.artifactSha256 ? `\nsha256 ${v.artifactSha256}` : ''}${v.runId ? `\nfrom run ${v.runId}` : ''}${checked}`;
-        item.iconPath = drift ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : new vscode.ThemeIcon(v.aliases.length ? 'verified' : 'versions');
-        item.contextValue = 'cellflow.modelVersion';
-        return item;
-      }
+      case 'version':
+        return versionItem(node);
       case 'alias': {
         const item = new vscode.TreeItem(`@${node.alias}`, None);
         item.id = `alias:${node.folder}:${node.model}:${node.alias}`;
@@ -175,4 +164,18 @@ function lineageLabel(kind: string, id: string): string {
 export function parseStepVersion(id: string): { pipeline: string; stepId: string; version: number } | undefined {
   const m = /^(.*)#([^#@]+)@(\d+)$/.exec(id);
   return m ? { pipeline: m[1], stepId: m[2], version: Number(m[3]) } : undefined;
+}
+
+/** A version row: drifted first when its latest drift report drifted, then its aliases and date. */
+function versionItem(node: Extract<RegistryNode, { kind: 'version' }>): vscode.TreeItem {
+  const v = node.version;
+  const item = new vscode.TreeItem(`v${v.version}`, vscode.TreeItemCollapsibleState.Collapsed);
+  item.id = `version:${node.folder}:${node.model}@${v.version}`;
+  const drift = v.drift?.drifted ? `drifted (${Math.round(v.drift.share * 100)}% of columns)` : undefined;
+  item.description = [...(drift ? [drift] : []), ...v.aliases.map((a) => `@${a}`), new Date(v.createdAt).toLocaleString()].join(' · ');
+  const checked = v.drift ? `\nlatest drift report ${new Date(v.drift.createdAt).toLocaleString()}: ${v.drift.drifted ? 'drifted' : 'no drift'}, ${Math.round(v.drift.share * 100)}% of columns` : '';
+  item.tooltip = `${node.model} v${v.version}\n${v.artifactPath}${v.artifactSha256 ? `\nsha256 ${v.artifactSha256}` : ''}${v.runId ? `\nfrom run ${v.runId}` : ''}${checked}`;
+  item.iconPath = drift ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : new vscode.ThemeIcon(v.aliases.length ? 'verified' : 'versions');
+  item.contextValue = 'cellflow.modelVersion';
+  return item;
 }
