@@ -84,12 +84,18 @@ describe('real editor: code-server 4.100.3 in headless chromium', () => {
       await quickOpen(page, 'cycle.cellflow.yaml');
       const squiggle = page.locator('.monaco-editor .squiggly-error').first();
       await squiggle.waitFor({ timeout: 30_000 });
-      // Hover the `b` in `depends-on: [b]` on line 6.
+      // The run lenses arrive after the diagnostics and move the lines down: hover once they are there.
+      await page.locator('.monaco-editor .codelens-decoration', { hasText: 'Run Pipeline' }).first().waitFor({ timeout: 30_000 });
+      // Hover the `b` in `depends-on: [b]` on line 6; again if the editor laid the lines out anew meanwhile.
       const line = page.locator('.monaco-editor .view-line', { hasText: 'depends-on: [b]' }).first();
       const token = line.locator('span', { hasText: /^b$/ }).first();
-      await token.hover();
       const hover = page.locator('.monaco-hover-content', { hasText: 'Dependency cycle: a → b → a' }).first();
-      await hover.waitFor({ timeout: 20_000 });
+      for (let attempt = 0; attempt < 4; attempt++) {
+        await page.mouse.move(0, 0);
+        await token.hover();
+        if (await hover.waitFor({ timeout: 5_000 }).then(() => true, () => false)) break;
+      }
+      await hover.waitFor({ timeout: 5_000 });
       fs.mkdirSync(RESULTS, { recursive: true });
       await page.screenshot({ path: path.join(RESULTS, 'pipeline-cycle.png') });
     });
