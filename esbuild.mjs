@@ -36,7 +36,7 @@ const bundles = [
   { entryPoints: { extension: 'client/src/extension.ts', languageServer: 'client/src/languageServer.ts', experiments: 'client/src/experiments/experimentCommands.ts' }, outdir: 'dist/client', external: ['vscode', ...native] },
   { entryPoints: { server: 'server/src/lsp/main.ts' }, outdir: 'dist/server', external: [...native, ...optionalNative] },
   { entryPoints: { cellflow: 'server/src/cli/main.ts' }, outdir: 'dist/cli', external: [...native, ...optionalNative], banner: { js: '#!/usr/bin/env node' } },
-  { ...webview, entryPoints: { compare: 'media/compare/main.ts' }, outdir: 'dist/media' },
+  { ...webview, entryPoints: { compare: 'media/compare/main.ts', drift: 'media/drift/main.ts' }, outdir: 'dist/media' },
 ];
 
 async function generateSchema() {

@@ -4,6 +4,7 @@ import { RUN_COMMAND_IDS, type CompareToWebview, type NotebookStep, type Repromo
 import { registerCommands } from './commands';
 import { EXPERIMENT_COMMANDS } from './experiments/commandIds';
 import type { Experiments } from './experiments/experimentCommands';
+import type { DriftView } from './experiments/driftView';
 import type { RegistryTree } from './experiments/registryTree';
 import type { RunsTree } from './experiments/runsTree';
 import type { LanguageServerController } from './languageServer';
@@ -21,7 +22,7 @@ export interface CellflowApi {
   /** The steps promoted from a notebook, as its cell status bar shows them. */
   notebookSteps(notebook: vscode.NotebookDocument): Promise<NotebookStep[]>;
   /** The Runs and Model Registry views' data, and what the Compare Runs page was last given to draw. */
-  experiments(): { runs: RunsTree; registry: RegistryTree; compared(): CompareToWebview | undefined };
+  experiments(): { runs: RunsTree; registry: RegistryTree; compared(): CompareToWebview | undefined; drift: DriftView };
 }
 
 let server: LanguageServerController | undefined;
@@ -117,7 +118,7 @@ export function activate(context: vscode.ExtensionContext): CellflowApi {
     notebookSteps: (notebook) => steps.steps(notebook),
     experiments: () => {
       const e = loadExperiments();
-      return { runs: e.runs, registry: e.registry, compared: () => e.compared() };
+      return { runs: e.runs, registry: e.registry, compared: () => e.compared(), drift: e.drift };
     },
   };
 }

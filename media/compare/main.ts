@@ -2,6 +2,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './compare.css';
 import type { CompareFromWebview, CompareRun, CompareToWebview } from '../../server/src/protocol';
+import { el } from '../shared/el';
 import { alignSeries, chartedMetrics, formatValue, metricRows, paramRows, type CompareRow } from './model';
 
 declare function acquireVsCodeApi(): { postMessage(message: CompareFromWebview): void; getState(): unknown; setState(state: unknown): void };
@@ -151,11 +152,4 @@ function runColours(n: number): string[] {
   const css = getComputedStyle(document.body);
   const theme = ['blue', 'orange', 'green', 'purple', 'red', 'yellow'].map((c) => css.getPropertyValue(`--vscode-charts-${c}`).trim()).filter(Boolean);
   return Array.from({ length: n }, (_, i) => (i < theme.length ? theme[i] : `hsl(${Math.round((i * 137.508) % 360)}, 65%, 55%)`));
-}
-
-function el(tag: string, attrs: Record<string, string> = {}, ...children: Array<Node | string>): HTMLElement {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) if (v !== '') node.setAttribute(k, v);
-  node.append(...children);
-  return node;
 }

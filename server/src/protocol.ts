@@ -294,6 +294,43 @@ export { RUN_COMMAND_IDS, RUN_COMMANDS, type RunCommand } from './core/runner/co
 /** What a step came to in the last run of its pipeline (core/runner/results.ts). */
 export type { StepResult } from './core/runner/results';
 
+// ---- Data drift (client -> server; the server runs `cellflow drift` in a process of its own) ----
+
+export type { DriftReport, ColumnResult as DriftColumn, Finding as DriftFinding } from './core/drift/report';
+export type { Distribution } from './core/drift/distribution';
+export type { DriftReportSummary } from './core/store/types';
+
+export interface DriftParams extends StoreScope {
+  /** A model version (`name@version`: its training data) or a file, relative to the folder. */
+  reference: { kind: 'model'; model: string } | { kind: 'file'; path: string };
+  current: string;
+  /** `cellflow.python.path`: reads a pipeline step's pickled training inputs. */
+  python?: string;
+}
+
+/** client -> server: compare and save a drift report. Refused in an untrusted workspace (a model version's inputs are unpickled). */
+export const DriftRequest = request<DriftParams, { report: import('./core/drift/report').DriftReport; saved: { id: string; model?: string } }>('cellflow/drift');
+
+/** The reports of one model version, newest first, for the panel's history chart. */
+export const DriftHistoryRequest = request<StoreScope & { model: string }, { reports: Array<import('./core/store/types').DriftReportSummary> }>('cellflow/driftHistory');
+
+// ---- Drift webview messages (extension host <-> webview) ----
+
+export interface DriftChoices {
+  /** Model versions as `name@version`, with their aliases. */
+  models: Array<{ id: string; aliases: string[]; drifted?: boolean }>;
+  /** CSV and Parquet files in the folder, relative to it. */
+  files: string[];
+}
+
+export type DriftToWebview =
+  | { type: 'choices'; choices: DriftChoices }
+  | { type: 'running'; reference: string; current: string }
+  | { type: 'report'; reference: string; current: string; report: import('./core/drift/report').DriftReport; history: Array<{ createdAt: number; share: number; drifted: boolean }> }
+  | { type: 'error'; message: string };
+
+export type DriftFromWebview = { type: 'ready' } | { type: 'compare'; reference: DriftParams['reference']; current: string };
+
 // ---- Compare webview messages (extension host <-> webview) ----
 
 export interface CompareRun {

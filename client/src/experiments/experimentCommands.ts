@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { type CompareToWebview, ExportRunsCsvRequest, ModelsRequest, RegisterModelRequest, RunOutputsRequest, RunsRequest, SetAliasRequest, type ModelSummary, type RunSummary } from '../../../server/src/protocol';
 import type { ExperimentCommand } from './commandIds';
 import { ComparePanel, MAX_COMPARED_RUNS } from './comparePanel';
+import { DriftView } from './driftView';
 import { RegistryTree, type RegistryNode } from './registryTree';
 import { RunsTree, type RunsNode } from './runsTree';
 import { errorMessage, formatNumber, StoreAccess, type StoreServer } from './storeAccess';
@@ -27,6 +28,7 @@ export interface Experiments {
   execute(id: ExperimentCommand, args: unknown[]): unknown;
   /** What the Compare Runs page was last given to draw. */
   compared(): CompareToWebview | undefined;
+  drift: DriftView;
 }
 
 /** The Runs and Model Registry views and the commands over the experiment store. */
@@ -37,6 +39,8 @@ export function registerExperiments(context: vscode.ExtensionContext, server: Pr
   const runsView = vscode.window.createTreeView('cellflow.runs', { treeDataProvider: runs, canSelectMany: true, showCollapseAll: true });
   const registryView = vscode.window.createTreeView('cellflow.registry', { treeDataProvider: registry, showCollapseAll: true });
   const runsSelection = trackSelection(runsView);
+  const drift = new DriftView(context, stores);
+  context.subscriptions.push(drift);
   const views: ExperimentViews = { runs, registry, runsView, registryView, runsSelection: runsSelection.current, stores };
 
   const revealRun = async (folder: string, runId: string) => {
@@ -79,7 +83,7 @@ export function registerExperiments(context: vscode.ExtensionContext, server: Pr
       return dir;
     },
   };
-  return { ...views, execute: (id, args) => (commands[id] as (...a: unknown[]) => unknown)(...args), compared: () => ComparePanel.active?.lastSent };
+  return { ...views, execute: (id, args) => (commands[id] as (...a: unknown[]) => unknown)(...args), compared: () => ComparePanel.active?.lastSent, drift };
 }
 
 /** Runs a command body, turning a failure into one error message instead of an unhandled rejection. */

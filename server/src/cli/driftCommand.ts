@@ -144,3 +144,14 @@ function human(r: DriftReport): string {
   if (r.findings.length) lines.push('', 'Findings:', ...r.findings.map((f) => `  ${f.kind}: ${safe(f.message)}`));
   return `${lines.join('\n')}\n`;
 }
+
+/** `cellflow drift history NAME@VERSION`: the reports kept against a model version, newest first. */
+export function runDriftHistory(model: string, json: boolean, storeFile?: string): number {
+  const m = /^([^@]+)@([^@]+)$/.exec(model);
+  if (!m) throw new InvalidInput(`drift history takes NAME@VERSION or NAME@ALIAS (churn@3, churn@production), not ${JSON.stringify(model)}`);
+  const reports = withStore({ store: storeFile } as DriftArgs, (store) => store.driftReports(store.resolveModelVersion(m[1], m[2])));
+  if (json) process.stdout.write(`${JSON.stringify(reports)}\n`);
+  else if (!reports.length) process.stdout.write(`No drift report against ${safe(model)} yet.\n`);
+  else for (const r of reports) process.stdout.write(`${new Date(r.createdAt).toISOString()}  ${r.drifted ? 'DRIFT' : 'no drift'}  ${(100 * r.share).toFixed(1)}% of columns  ${safe(r.current)}  (${r.id})\n`);
+  return 0;
+}

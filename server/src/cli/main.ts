@@ -5,7 +5,7 @@ import { isUserError } from '../core/errors';
 import { runLint } from './lintCommand';
 import { runPipelineShow } from './pipelineCommand';
 import { runPromote } from './promoteCommand';
-import { runDrift } from './driftCommand';
+import { runDrift, runDriftHistory } from './driftCommand';
 import { runGc, runRun } from './runCommand';
 import { modelsAlias, modelsList, runsList, runsShow } from './storeCommands';
 import { terminalSafe } from '../core/text/terminalSafe';
@@ -43,6 +43,8 @@ Usage:
                                       Evidently's defaults unless given. --save keeps the report in the
                                       store, against --model's version. Exit 1 with --fail-on-drift
                                       when the dataset drifted.
+  cellflow drift history <NAME@VERSION|NAME@ALIAS> [--json]
+                                      The drift reports kept against a model version, newest first.
   cellflow runs list [--filter <expr>] [--order-by <terms>] [--experiment <name>]
                      [--limit <n>] [--offset <n>] [--json]
                                       Logged runs with their params and latest metrics. <expr>:
@@ -157,6 +159,11 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
     );
   },
   drift: (args) => {
+    if (args[0] === 'history') {
+      const { values, positionals } = parseArgs({ args: args.slice(1), allowPositionals: true, options: { json: { type: 'boolean', default: false }, store: { type: 'string' } } });
+      if (positionals.length !== 1) return usage('cellflow drift history <NAME@VERSION|NAME@ALIAS> [--json]');
+      return userErrors(async () => runDriftHistory(positionals[0], values.json ?? false, values.store));
+    }
     const { values, positionals } = parseArgs({
       args,
       allowPositionals: true,

@@ -3,12 +3,14 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { CELLFLOW_VERSION } from '../core/version';
 import { URI } from 'vscode-uri';
 import { isPipelineFile } from '../core/pipeline/files';
-import { NotebookChangedNotification, NotebookClosedNotification, ServerStatusRequest, type InitializationOptions } from '../protocol';
+import { NotebookChangedNotification, NotebookClosedNotification, ServerStatusRequest, WorkspaceTrustedNotification, type InitializationOptions } from '../protocol';
 import { DiagnosticsScheduler, PIPELINE_LANGUAGE } from './diagnostics';
 import { FEATURE_CAPABILITIES, registerFeatures } from './features';
 import { ServerFiles } from './lintContext';
 import { registerExperiments } from './experiments';
+import { registerDrift } from './drift';
 import { registerRuns } from './pipelineRuns';
+import { Trust } from './trust';
 import { registerPromotion } from './promotion';
 import { onNotification, onRequest } from './requests';
 import { Workspace } from './workspace';
@@ -71,7 +73,10 @@ connection.onInitialized(() => {
 onRequest(connection, ServerStatusRequest, () => serverStatus(documents.all().length));
 const promotion = registerPromotion(connection, workspace);
 registerFeatures(connection, documents, diagnostics, files, workspace, experiments.columnsOf);
-registerRuns(connection, documents, diagnostics, experiments, () => trustedAtStart);
+const trust = new Trust(() => trustedAtStart);
+onNotification(connection, WorkspaceTrustedNotification, () => trust.grant());
+registerRuns(connection, documents, diagnostics, experiments, trust);
+registerDrift(connection, trust);
 // Files pipelines name (notebooks, step code, lock files) changed on disk, or a pipeline came or went.
 connection.onDidChangeWatchedFiles(({ changes }) => {
   for (const c of changes) {

@@ -10,11 +10,12 @@ import { applyRunEvent, resultsFromStore, type StepResult } from '../core/runner
 import { plannedSteps, selectSteps, type Selection } from '../core/runner/selection';
 import { failedSteps, runLenses } from '../core/runner/view';
 import { findWorkspaceRoot } from '../io/storeLocation';
-import { RunEventNotification, RunPipelineRequest, WorkspaceTrustedNotification, type RunPipelineParams, type RunPipelineResult } from '../protocol';
+import { RunEventNotification, RunPipelineRequest, type RunPipelineParams, type RunPipelineResult } from '../protocol';
 import type { DiagnosticsScheduler } from './diagnostics';
 import { PIPELINE_LANGUAGE } from './diagnostics';
 import type { Experiments } from './experiments';
-import { onNotification, onRequest } from './requests';
+import { onRequest } from './requests';
+import { UNTRUSTED, type Trust } from './trust';
 
 /** A run the editor started, while it runs and after: it has the skipped steps the store does not. */
 interface EditorRun {
@@ -25,7 +26,7 @@ interface EditorRun {
 }
 
 /** The CLI this server ships beside (dist/cli/cellflow.js): runs go through it, so the editor and CI run the same code. */
-const CLI = path.resolve(__dirname, '..', 'cli', 'cellflow.js');
+export const CLI = path.resolve(__dirname, '..', 'cli', 'cellflow.js');
 /** While a step runs, its lens ("running 12 s") is refreshed this often. */
 const TICK_MS = 1000;
 
@@ -35,9 +36,8 @@ const TICK_MS = 1000;
  * cancels it with SIGINT when the request is cancelled. Lenses and failed-step diagnostics show the
  * last run's results: the editor's own while it runs, else the store's. Nothing runs untrusted.
  */
-export function registerRuns(connection: Connection, documents: TextDocuments<TextDocument>, lint: DiagnosticsScheduler, experiments: Experiments, initiallyTrusted: () => boolean): void {
-  let trusted: boolean | undefined;
-  const isTrusted = () => trusted ?? initiallyTrusted();
+export function registerRuns(connection: Connection, documents: TextDocuments<TextDocument>, lint: DiagnosticsScheduler, experiments: Experiments, trust: Trust): void {
+  const isTrusted = () => trust.trusted;
   const runs = new Map<string, EditorRun>();
   let tick: NodeJS.Timeout | undefined;
 
@@ -51,10 +51,7 @@ export function registerRuns(connection: Connection, documents: TextDocuments<Te
     lint.scheduleAll();
   });
 
-  onNotification(connection, WorkspaceTrustedNotification, () => {
-    trusted = true;
-    refresh();
-  });
+  trust.onGranted(refresh);
 
   /** The results to show for a pipeline file: a running editor run, else the store's last run (or the editor's, when it is that one). */
   const resultsFor = (fsPath: string, versionOf: (id: string) => number | undefined): EditorRun | undefined => {
@@ -114,7 +111,7 @@ export function registerRuns(connection: Connection, documents: TextDocuments<Te
   });
 
   onRequest(connection, RunPipelineRequest, async (params, token) => {
-    if (!isTrusted()) throw new ResponseError(ErrorCodes.InvalidRequest, 'Cellflow does not run pipelines in an untrusted workspace: trust this folder (Workspace Trust) to run it.');
+    if (!isTrusted()) throw new ResponseError(ErrorCodes.InvalidRequest, UNTRUSTED);
     const uri = URI.parse(params.uri);
     if (uri.scheme !== 'file') throw new ResponseError(ErrorCodes.InvalidParams, `only a pipeline file on disk can run, not ${params.uri}`);
     const o = modelOf(params.uri);

@@ -59,6 +59,11 @@ spec(
   P.RunPipelineRequest,
   z.object({ uri: text, selection, force: z.boolean().optional(), executor: z.enum(['python', 'jupyter']).optional(), python: text.optional(), jupyterUrl: text.optional(), jupyterToken: text.optional(), runToken: text }),
 );
+spec(
+  P.DriftRequest,
+  z.object({ ...scope, reference: z.discriminatedUnion('kind', [z.object({ kind: z.literal('model'), model: text }), z.object({ kind: z.literal('file'), path: text })]), current: text, python: text.optional() }),
+);
+spec(P.DriftHistoryRequest, z.object({ ...scope, model: text }));
 spec(P.WorkspaceTrustedNotification, z.object({ trusted: z.literal(true) }));
 
 /** `cellflow/runs: limit: expected number, received string`, for the first thing wrong. */

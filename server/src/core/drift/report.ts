@@ -1,3 +1,4 @@
+import { distribution, type Distribution } from './distribution';
 import { DEFAULT_THRESHOLDS, defaultTest, runStatTest, type ColumnSample, type StatTestName } from './stattests';
 
 /** One column of one dataset, as the reader found it. */
@@ -36,6 +37,8 @@ export interface ColumnResult {
   threshold: number;
   drifted: boolean;
   nullShare: { reference: number; current: number };
+  /** Both sets' shares over common bins or categories, for the Drift panel's chart. */
+  distribution?: Distribution;
 }
 
 export type FindingKind = 'missing-column' | 'type-change' | 'null-share-jump' | 'unseen-categories' | 'constant' | 'all-null' | 'not-tested';
@@ -122,7 +125,7 @@ function compareColumn(r: ColumnData, c: ColumnData, o: DriftOptions, findings: 
   if (NUMERIC_ONLY.has(test) && r.sample.kind !== 'num') return skip('not-tested', `${name}: ${test} needs numbers, and ${name} is ${r.type}`);
   const threshold = o.threshold ?? DEFAULT_THRESHOLDS[test];
   const t = runStatTest(test, r.sample, c.sample, threshold);
-  return { name, type: r.type, test, statistic: t.statistic, pValue: t.pValue, threshold, drifted: t.drifted, nullShare };
+  return { name, type: r.type, test, statistic: t.statistic, pValue: t.pValue, threshold, drifted: t.drifted, nullShare, distribution: distribution(r.sample, c.sample) };
 }
 
 /** Builds a column's data from what the reader returned; too many distinct text values leave no sample. */

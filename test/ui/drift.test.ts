@@ -1,0 +1,62 @@
+import * as assert from 'node:assert/strict';
+import * as cp from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { startCodeServer, type CodeServer } from '../harness/codeServer';
+import { copyExamples } from '../harness/runSuite';
+import { openWorkbench, type Workbench } from '../harness/workbench';
+import { DIST, ROOT } from '../support/paths';
+import { RESULTS } from './editor.test';
+
+describe('the Data Drift view through the UI (code-server + chromium)', () => {
+  let server: CodeServer;
+  let workspace: string;
+  let wb: Workbench;
+
+  before(async () => {
+    server = await startCodeServer();
+    workspace = copyExamples({ promoted: true });
+    // The pipeline's train step registers churn-model v1, whose training data is the reference.
+    fs.mkdirSync(path.join(workspace, '.cellflow'), { recursive: true });
+    cp.execFileSync(process.execPath, [path.join(DIST, 'cli', 'cellflow.js'), 'run', 'churn.cellflow.yaml', '--python', '/usr/bin/python3'], { cwd: workspace });
+    wb = await openWorkbench(server, { folder: workspace, extensionDevelopmentPath: ROOT });
+    await wb.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && wb) await wb.page.screenshot({ path: path.join(RESULTS, `failed-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}.png`) }).catch(() => undefined);
+  });
+  after(async () => {
+    await wb?.close();
+    await server?.stop();
+    fs.rmSync(workspace, { recursive: true, force: true });
+  });
+
+  it('compares this month\'s data with a model version\'s training data: the table, the verdict, a column\'s chart', async () => {
+    const { page } = wb;
+    await page.locator('.activitybar .action-item a[aria-label^="Cellflow"]').click();
+    const header = page.locator('.pane-header[aria-label^="Data Drift"]');
+    await header.waitFor({ timeout: 60_000 });
+    if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+    // The view's page sits two iframes deep.
+    const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    await frame.locator('#reference option[value="model:churn-model@1"]').waitFor({ state: 'attached', timeout: 60_000 });
+    await frame.locator('#reference').selectOption('model:churn-model@1');
+    await frame.locator('#current').selectOption('data/customers_recent.csv');
+    await frame.locator('button', { hasText: 'Compare' }).click();
+    const verdict = frame.locator('#verdict');
+    await verdict.waitFor({ timeout: 120_000 });
+    assert.match(await verdict.innerText(), /^Dataset drift: 7 of 8 columns drifted \(87\.5%, threshold 50\.0%\)$/);
+    const tenure = frame.locator('tr[data-column="tenure_months"]');
+    assert.match(await tenure.innerText(), /tenure_months\s+BIGINT\s+wasserstein\s+1\.\d{4}\s+—\s+0\.1\s+drifted/);
+    await frame.locator('tr[data-column="contract"]').click();
+    await frame.locator('tr[data-column="contract"].selected').waitFor();
+    await frame.locator('#column-chart canvas').waitFor({ timeout: 20_000 });
+    assert.match(await frame.locator('#column-chart figcaption').innerText(), /^contract: reference and current/);
+    assert.match(await frame.locator('ul.findings').innerText(), /contract: 1 category the reference lacks \(monthly-flex\)/);
+    // The report was saved against the version: the Registry view marks it.
+    await page.locator('.pane:has(.pane-header[aria-label^="Model Registry"]) .monaco-list-row', { hasText: 'drifted (88% of columns)' }).first().waitFor({ timeout: 30_000 });
+    fs.mkdirSync(RESULTS, { recursive: true });
+    await frame.locator('#column-chart').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(RESULTS, 'drift-view.png') });
+  });
+});
