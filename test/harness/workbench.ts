@@ -94,3 +94,16 @@ export async function openWorkbench(server: CodeServer, options: WorkbenchOption
   await page.goto(url);
   return { browser, page, exitCode, close: () => browser.close() };
 }
+
+/**
+ * The page of a webview (two iframes deep) that shows `selector`: with the Data Drift view in the
+ * sidebar and a Compare Runs panel open, more than one webview is on screen, so it is found by what it shows.
+ */
+export async function webviewShowing(page: Page, selector: string, timeoutMs = 30_000): Promise<import('playwright-core').Frame> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 500)) {
+    for (const frame of page.frames()) if (await frame.locator(selector).count().catch(() => 0)) return frame;
+    if (Date.now() > deadline) throw new Error(`no webview showed ${selector} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, delay)); // frames come and go with no event to wait on across them
+  }
+}

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startCodeServer, type CodeServer } from '../harness/codeServer';
 import { copyExamples } from '../harness/runSuite';
-import { openWorkbench, type Workbench } from '../harness/workbench';
+import { openWorkbench, webviewShowing, type Workbench } from '../harness/workbench';
 import { DIST, ROOT } from '../support/paths';
 import { RESULTS } from './editor.test';
 
@@ -37,9 +37,7 @@ describe('the Data Drift view through the UI (code-server + chromium)', () => {
     const header = page.locator('.pane-header[aria-label^="Data Drift"]');
     await header.waitFor({ timeout: 60_000 });
     if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
-    // The view's page sits two iframes deep.
-    const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
-    await frame.locator('#reference option[value="model:churn-model@1"]').waitFor({ state: 'attached', timeout: 60_000 });
+    const frame = await webviewShowing(page, '#reference option[value="model:churn-model@1"]', 60_000);
     await frame.locator('#reference').selectOption('model:churn-model@1');
     await frame.locator('#current').selectOption('data/customers_recent.csv');
     await frame.locator('button', { hasText: 'Compare' }).click();

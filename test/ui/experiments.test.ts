@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { startCodeServer, type CodeServer } from '../harness/codeServer';
 import { copyExamples } from '../harness/runSuite';
-import { openWorkbench, runCommand, type Workbench } from '../harness/workbench';
+import { openWorkbench, runCommand, webviewShowing, type Workbench } from '../harness/workbench';
 import { DIST, ROOT } from '../support/paths';
 import { waitFor } from '../support/waitFor';
 import { RESULTS } from './editor.test';
@@ -119,8 +119,7 @@ with cellflow.start_run(experiment="churn", run_name="exported"):
     // The palette command compares what the Runs view has selected.
     await runCommand(page, 'Cellflow: Compare Runs');
     // The webview's page sits two iframes deep.
-    const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
-    await frame.locator('h1', { hasText: 'Comparing 2 runs' }).waitFor({ timeout: 30_000 });
+    const frame = await webviewShowing(page, 'h1:has-text("Comparing 2 runs")');
     const cRow = frame.locator('tr', { has: frame.locator('th', { hasText: /^≠ C$/ }) });
     assert.equal(await cRow.getAttribute('class'), 'differs', 'the differing param is marked');
     assert.deepEqual(await cRow.locator('td').allInnerTexts(), ['1', '0.1']);
@@ -180,8 +179,7 @@ for i in range(200):
     await page.locator('.quick-input-widget [aria-label="Toggle all checkboxes"]').first().click();
     await page.locator('.quick-input-widget .quick-input-count', { hasText: '200 Selected' }).waitFor({ timeout: 10_000 });
     await page.keyboard.press('Enter');
-    const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
-    await frame.locator('h1', { hasText: 'Comparing 200 runs' }).waitFor({ timeout: 60_000 });
+    const frame = await webviewShowing(page, 'h1:has-text("Comparing 200 runs")', 60_000);
     await frame.locator('figure.chart canvas').first().waitFor({ timeout: 60_000 });
     assert.deepEqual(await frame.locator('figure.chart figcaption').allInnerTexts(), ['loss']);
     assert.equal(await frame.locator('.legend li').count(), 200);
