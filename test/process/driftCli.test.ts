@@ -163,6 +163,27 @@ const { DuckDBInstance } = require(${JSON.stringify(require.resolve('@duckdb/nod
     assert.deepEqual([untrained.code, untrained.stderr], [2, 'cellflow: churn@production was registered without a run, so nothing records what it was trained on; pass --reference <file>\n']);
   });
 
+  it('keeps the reference\'s profile by its digest: a re-check reads only the current data, and gives the same report', () => {
+    fs.mkdirSync(path.join(dir, '.cellflow'), { recursive: true });
+    fs.rmSync(path.join(dir, '.cellflow', 'profiles'), { recursive: true, force: true });
+    const first = json('--reference', 'ref.csv', '--current', 'cur.csv');
+    const profiles = () => fs.readdirSync(path.join(dir, '.cellflow', 'profiles')).filter((f) => f.startsWith('file-'));
+    const kept = profiles();
+    assert.equal(kept.length, 1);
+    assert.match(kept[0], /^file-[0-9a-f]{64}$/);
+    // The profile stands for the file: with the file gone-and-back unchanged it is used, not read again.
+    const again = json('--reference', 'ref.csv', '--current', 'cur.csv');
+    assert.deepEqual(again, first);
+    // A profile that cannot be read is read again from the data, and the report is the same.
+    fs.writeFileSync(path.join(dir, '.cellflow', 'profiles', kept[0], 'meta.json'), '{ broken');
+    assert.deepEqual(json('--reference', 'ref.csv', '--current', 'cur.csv'), first);
+    assert.doesNotThrow(() => JSON.parse(fs.readFileSync(path.join(dir, '.cellflow', 'profiles', kept[0], 'meta.json'), 'utf8')), 'and kept anew');
+    // New reference content, a new profile.
+    fs.appendFileSync(path.join(dir, 'ref.csv'), fs.readFileSync(path.join(dir, 'ref.csv'), 'utf8').split('\n')[1] + '\n');
+    json('--reference', 'ref.csv', '--current', 'cur.csv');
+    assert.equal(profiles().length, 2);
+  });
+
   it('reads a BOM, CRLF line ends and quoted newlines, and counts NaN and infinities as missing', () => {
     fs.writeFileSync(path.join(dir, 'odd.csv'), '\uFEFFid,score,note\r\n1,1.5,"two\r\nlines"\r\n2,nan,x\r\n3,inf,y\r\n4,2.5,z\r\n');
     const r = json('--reference', 'odd.csv', '--current', 'odd.csv');

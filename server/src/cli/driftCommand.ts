@@ -7,6 +7,7 @@ import { terminalSafe as safe } from '../core/text/terminalSafe';
 import { isInside } from '../core/workspacePath';
 import { findWorkspaceRoot, storePath } from '../io/storeLocation';
 import { modelReference, type ReferenceData } from '../services/data/modelReference';
+import { Profiles, type Table } from '../services/data/profiles';
 import { readTable } from '../services/data/tableFile';
 import { hashFile } from '../services/runner/fileDigests';
 import { refuseLinkedOut } from '../services/store/db';
@@ -37,42 +38,65 @@ export async function runDrift(args: DriftArgs): Promise<number> {
   const threshold = args.threshold === undefined ? undefined : share('--threshold', args.threshold, false);
   const driftShare = args.driftShare === undefined ? undefined : share('--drift-share', args.driftShare, true);
   const columns = args.columns?.split(',').map((c) => c.trim()).filter(Boolean);
-  const ref = referenceOf(args);
-  try {
-    return await compare(args, ref, { stattest, threshold, driftShare, columns });
-  } finally {
-    ref.cleanup();
-  }
+  return compare(args, referenceOf(args), { stattest, threshold, driftShare, columns });
 }
 
+/** What the reference is, by content: a file's digest, or a model version's training data. */
+type Reference = Omit<ReferenceData, 'model'> & { model?: ReferenceData['model']; digest?: string };
+
 /** The reference: a file, or the training data of a model version (NAME@VERSION, NAME@ALIAS) when no such file exists. */
-function referenceOf(args: DriftArgs): ReferenceData | { file: string; shownAs: string; model?: undefined; cleanup(): void } {
+function referenceOf(args: DriftArgs): Reference {
   const given = args.reference!;
   const m = /^([^/\\@]+)@([^/\\@]+)$/.exec(given);
-  if (!m || fs.existsSync(path.resolve(given))) return { file: dataFile(given, '--reference'), shownAs: given, cleanup: () => undefined };
+  if (!m || fs.existsSync(path.resolve(given))) {
+    const file = dataFile(given, '--reference');
+    const root = findWorkspaceRoot(process.cwd());
+    const digest = fs.existsSync(path.join(root, '.cellflow')) ? new Profiles(path.join(root, '.cellflow', 'profiles')).digest(file, hashFile) : hashFile(file);
+    return { shownAs: given, key: `file-${digest.replace(/^sha256:/, '')}`, digest, materialize: () => ({ file, shownAs: given, cleanup: () => undefined }) };
+  }
   return withStore(args, (store, root) => modelReference(store, root, m[1], m[2], args.python ?? process.env.CELLFLOW_PYTHON ?? 'python3'));
 }
 
-async function compare(args: DriftArgs, ref: { file: string; shownAs: string; model?: { name: string; version: number } }, o: { stattest?: StatTestName; threshold?: number; driftShare?: number; columns?: string[] }): Promise<number> {
+/**
+ * The reference's columns: from its profile when one is kept under its key (the workspace's
+ * .cellflow/profiles), else read whole, then kept there for the next report. A read of some
+ * columns only (--columns) is neither kept nor taken from a profile of fewer.
+ */
+async function referenceTable(ref: Reference, columns: string[] | undefined, onRows: (rows: number) => void): Promise<{ table: Table; shownAs: string }> {
+  const root = findWorkspaceRoot(process.cwd());
+  const keep = fs.existsSync(path.join(root, '.cellflow'));
+  const profiles = new Profiles(path.join(root, '.cellflow', 'profiles'));
+  const kept = keep ? profiles.load(ref.key) : undefined;
+  if (kept) return { table: columns ? { rows: kept.rows, columns: kept.columns.filter((c) => columns.includes(c.name)) } : kept, shownAs: ref.shownAs };
+  const data = ref.materialize();
+  try {
+    const table = await readTable(data.file, data.shownAs, { columns, onRows });
+    if (keep && !columns) profiles.save(ref.key, table);
+    return { table, shownAs: data.shownAs };
+  } finally {
+    data.cleanup();
+  }
+}
+
+async function compare(args: DriftArgs, ref: Reference, o: { stattest?: StatTestName; threshold?: number; driftShare?: number; columns?: string[] }): Promise<number> {
   const { stattest, threshold, driftShare, columns } = o;
-  const refFile = ref.file;
   const curFile = dataFile(args.current!, '--current');
   const progress = !args.json && process.stderr.isTTY;
   const report = (side: string) => (rows: number) => progress && process.stderr.write(`\rreading the ${side}: ${rows.toLocaleString('en-US')} rows   `);
-  const reference = await readTable(refFile, ref.shownAs, { columns, onRows: report('reference') });
+  const { table: reference, shownAs } = await referenceTable(ref, columns, report('reference'));
   const current = await readTable(curFile, args.current!, { columns, onRows: report('current') });
   if (progress) process.stderr.write('\r\x1b[K');
   for (const c of columns ?? []) {
     if (!reference.columns.some((x) => x.name === c) && !current.columns.some((x) => x.name === c)) throw new InvalidInput(`--columns: neither file has a column ${JSON.stringify(c)}`);
   }
   const result = driftReport(reference, current, { stattest, threshold, columns, driftShare });
-  const saved = args.save || args.model ? save(args, { ...ref, file: refFile }, curFile, result) : undefined;
+  const saved = args.save || args.model ? save(args, { ...ref, shownAs }, curFile, result) : undefined;
   process.stdout.write(args.json ? `${JSON.stringify({ ...(jsonOf(result) as object), ...(saved ? { saved } : {}) })}\n` : `${human(result)}${saved ? `\nSaved as drift report ${saved.id}${saved.model ? ` of ${saved.model}` : ''}.\n` : ''}`);
   return args.failOnDrift && result.dataset.drifted ? 1 : 0;
 }
 
 /** The report into the workspace store, with the datasets' digests and the lineage edge from the model version. */
-function save(args: DriftArgs, ref: { file: string; shownAs: string; model?: { name: string; version: number } }, curFile: string, report: DriftReport): { id: string; model?: string } {
+function save(args: DriftArgs, ref: Reference, curFile: string, report: DriftReport): { id: string; model?: string } {
   return withStore(args, (store, root) => {
     let model = ref.model;
     if (args.model) {
@@ -83,8 +107,9 @@ function save(args: DriftArgs, ref: { file: string; shownAs: string; model?: { n
     const shown = (f: string) => (isInside(root, f) ? path.relative(root, f).split(path.sep).join('/') : f);
     const id = store.saveDriftReport({
       model,
-      reference: ref.model ? ref.shownAs : shown(ref.file),
-      referenceSha256: hashFile(ref.file),
+      reference: ref.model ? ref.shownAs : shown(path.resolve(args.reference!)),
+      // A file's digest; for a model version's training data, the key naming its inputs' digests.
+      referenceSha256: ref.digest ?? `sha256:${ref.key.replace(/^\w+-/, '')}`,
       current: shown(curFile),
       currentSha256: hashFile(curFile),
       drifted: report.dataset.drifted,

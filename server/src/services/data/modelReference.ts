@@ -1,17 +1,19 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { InvalidInput } from '../../core/errors';
 import type { Store } from '../store/store';
 
-/** A model version's training data as a file DuckDB reads, and how to show it. */
+/** A model version's training data: how to show it, what names its content, and how to get it as a file DuckDB reads. */
 export interface ReferenceData {
-  file: string;
   shownAs: string;
   model: { name: string; version: number };
-  /** Removes a file made for the comparison (a pipeline step's inputs written out as CSV). */
-  cleanup(): void;
+  /** Names the data's content (its digests): a profile kept under it stands for the data. */
+  key: string;
+  /** The data as a file; `cleanup` removes one made for the comparison (a step's inputs as CSV). */
+  materialize(): { file: string; shownAs: string; cleanup(): void };
 }
 
 const TABLE_FILE = /\.(csv|tsv|parquet)$/i;
@@ -28,13 +30,23 @@ export function modelReference(store: Store, root: string, name: string, version
   const data = store.trainingData(model);
   if (!data.runId) throw new InvalidInput(`${shownAs} was registered without a run, so nothing records what it was trained on; pass --reference <file>`);
   const logged = data.logged.find((i) => i.source && TABLE_FILE.test(i.source) && (i.context ?? 'training') === 'training' && fs.existsSync(path.resolve(root, i.source)));
-  if (logged?.source) return { file: path.resolve(root, logged.source), shownAs: `${shownAs} (${logged.source})`, model, cleanup: () => undefined };
+  if (logged?.source) {
+    const file = path.resolve(root, logged.source);
+    const shown = `${shownAs} (${logged.source})`;
+    return { shownAs: shown, model, key: `logged-${logged.digest.replace(/^sha256:/, '')}`, materialize: () => ({ file, shownAs: shown, cleanup: () => undefined }) };
+  }
   const artifacts = Object.entries(data.stepInputs).flatMap(([input, digest]) => {
     const hex = digest.replace(/^sha256:/, '');
     const file = ['pkl', 'npy'].map((ext) => path.join(root, '.cellflow', 'artifacts', `${hex}.${ext}`)).find((f) => fs.existsSync(f));
     return file?.endsWith('.pkl') ? [{ input, file }] : [];
   });
   if (!artifacts.length) throw new InvalidInput(`the run of ${shownAs} (${data.runId}) logged no CSV or Parquet dataset and has no table inputs kept in .cellflow/artifacts; pass --reference <file>`);
+  const key = `inputs-${createHash('sha256').update(JSON.stringify(artifacts.map((a) => [a.input, path.basename(a.file)]))).digest('hex')}`;
+  return { shownAs, model, key, materialize: () => writeInputs(shownAs, artifacts, python) };
+}
+
+/** The pickled table inputs side by side as one CSV, by Python. */
+function writeInputs(shownAs: string, artifacts: Array<{ input: string; file: string }>, python: string): { file: string; shownAs: string; cleanup(): void } {
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cellflow-reference-')), 'reference.csv');
   const r = spawnSync(python, ['-c', WRITE_TABLES, out, ...artifacts.flatMap((a) => [a.input, a.file])], { encoding: 'utf8', timeout: 300_000 });
   const cleanup = () => fs.rmSync(path.dirname(out), { recursive: true, force: true });
@@ -43,8 +55,7 @@ export function modelReference(store: Store, root: string, name: string, version
     const last = (r.stderr || r.error?.message || '').trim().split('\n').pop();
     throw new InvalidInput(`the training inputs of ${shownAs} could not be read with ${python}: ${last}`);
   }
-  const used = r.stdout.trim();
-  return { file: out, shownAs: `${shownAs} (${used})`, model, cleanup };
+  return { file: out, shownAs: `${shownAs} (${r.stdout.trim()})`, cleanup };
 }
 
 /** Writes the DataFrame and Series among the pickled inputs, of the largest common length, as one CSV; prints their names. */
