@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { RunDetailsRequest, type CompareFromWebview, type CompareRun, type CompareToWebview } from '../../../server/src/protocol';
 import { errorMessage, type StoreAccess } from './storeAccess';
+import { webviewHtml } from './webviewHtml';
 
 /** The issue's range: a comparison of more runs than this is cut, and says so. */
 export const MAX_COMPARED_RUNS = 200;
@@ -57,7 +57,7 @@ export class ComparePanel implements vscode.Disposable {
     private readonly actions: CompareActions,
   ) {
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'cellflow.svg');
-    panel.webview.html = html(panel.webview, context.extensionUri);
+    panel.webview.html = webviewHtml(panel.webview, context.extensionUri, { script: 'compare.js', style: 'compare.css', title: 'Compare Runs', loading: 'Loading runs…' });
     this.subscriptions.push(
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((m: CompareFromWebview) => this.received(m)),
@@ -130,25 +130,4 @@ export class ComparePanel implements vscode.Disposable {
 export interface CompareActions {
   revealRun(folder: string, runId: string): Promise<void>;
   exportCsv(folder: string, runIds: string[]): Promise<void>;
-}
-
-function html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
-  const nonce = randomBytes(16).toString('base64');
-  const asset = (name: string) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'media', name));
-  // Only our own bundled script (by nonce) and stylesheet; no inline script or remote anything.
-  const csp = [`default-src 'none'`, `img-src ${webview.cspSource} data:`, `style-src ${webview.cspSource}`, `font-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${asset('compare.css')}">
-<title>Compare Runs</title>
-</head>
-<body>
-<main id="app" aria-live="polite"><p class="empty">Loading runs…</p></main>
-<script nonce="${nonce}" src="${asset('compare.js')}"></script>
-</body>
-</html>`;
 }

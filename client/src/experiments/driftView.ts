@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DriftHistoryRequest, DriftRequest, ModelsRequest, type DriftChoices, type DriftFromWebview, type DriftParams, type DriftToWebview } from '../../../server/src/protocol';
 import { errorMessage, type StoreAccess } from './storeAccess';
+import { webviewHtml } from './webviewHtml';
 
 /** Most data files offered in the pickers. */
 const MAX_FILES = 500;
@@ -32,7 +32,7 @@ export class DriftView implements vscode.WebviewViewProvider, vscode.Disposable 
     this.view = view;
     this.ready = false;
     view.webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'media')] };
-    view.webview.html = html(view.webview, this.context.extensionUri);
+    view.webview.html = webviewHtml(view.webview, this.context.extensionUri, { script: 'drift.js', style: 'drift.css', title: 'Data Drift', loading: 'Loading…' });
     this.subscriptions.push(
       view.webview.onDidReceiveMessage((m: DriftFromWebview) => void this.received(m)),
       view.onDidDispose(() => {
@@ -98,25 +98,4 @@ export class DriftView implements vscode.WebviewViewProvider, vscode.Disposable 
     this.sent.push(message);
     void this.view?.webview.postMessage(message);
   }
-}
-
-function html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
-  const nonce = randomBytes(16).toString('base64');
-  const asset = (name: string) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'media', name));
-  // Only our own bundled script (by nonce) and stylesheet; no inline script or remote anything.
-  const csp = [`default-src 'none'`, `img-src ${webview.cspSource} data:`, `style-src ${webview.cspSource}`, `font-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${asset('drift.css')}">
-<title>Data Drift</title>
-</head>
-<body>
-<main id="app" aria-live="polite"><p class="empty">Loading…</p></main>
-<script nonce="${nonce}" src="${asset('drift.js')}"></script>
-</body>
-</html>`;
 }
