@@ -21,7 +21,14 @@ window.addEventListener('message', (event: MessageEvent<DriftToWebview>) => {
     choices = m.choices;
     renderForm();
   } else if (m.type === 'running') {
-    status(el('p', { class: 'muted', id: 'status' }, `Comparing ${m.current} with ${m.reference}…`));
+    const cancel = el('button', { type: 'button', id: 'cancel', class: 'secondary' }, 'Cancel');
+    cancel.addEventListener('click', () => vscode.postMessage({ type: 'cancel' }));
+    status(el('div', { id: 'status', class: 'running' }, el('p', { class: 'muted' }, `Comparing ${m.current} with ${m.reference}…`), el('p', { class: 'muted', id: 'progress', 'aria-live': 'polite' }), cancel));
+  } else if (m.type === 'progress') {
+    const line = document.getElementById('progress');
+    if (line) line.textContent = m.message;
+  } else if (m.type === 'cancelled') {
+    status(el('p', { class: 'muted', id: 'status' }, 'Cancelled: no report was made.'));
   } else if (m.type === 'report') {
     shown = m;
     selected = m.report.columns.find((c) => c.drifted)?.name ?? m.report.columns[0]?.name;

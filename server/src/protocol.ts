@@ -306,10 +306,22 @@ export interface DriftParams extends StoreScope {
   current: string;
   /** `cellflow.python.path`: reads a pipeline step's pickled training inputs. */
   python?: string;
+  /** Names this comparison in the DriftProgressNotifications it causes. */
+  progressToken?: string;
 }
 
-/** client -> server: compare and save a drift report. Refused in an untrusted workspace (a model version's inputs are unpickled). */
-export const DriftRequest = request<DriftParams, { report: import('./core/drift/report').DriftReport; saved: { id: string; model?: string } }>('cellflow/drift');
+/**
+ * client -> server: compare and save a drift report; cancellable (the CLI process ends). `pipeline`
+ * is the pipeline file that trained the model version, when one did. Refused in an untrusted
+ * workspace (a model version's inputs are unpickled).
+ */
+export const DriftRequest = request<DriftParams, { report: import('./core/drift/report').DriftReport; saved: { id: string; model?: string; pipeline?: string } }>('cellflow/drift');
+
+export type { DriftProgress } from './core/drift/progress';
+export { describeProgress as describeDriftProgress } from './core/drift/progress';
+
+/** server -> client: rows read, columns tested. */
+export const DriftProgressNotification = notification<{ progressToken: string; progress: import('./core/drift/progress').DriftProgress }>('cellflow/driftProgress');
 
 /** The reports of one model version, newest first, for the panel's history chart. */
 export const DriftHistoryRequest = request<StoreScope & { model: string }, { reports: Array<import('./core/store/types').DriftReportSummary> }>('cellflow/driftHistory');
@@ -326,10 +338,12 @@ export interface DriftChoices {
 export type DriftToWebview =
   | { type: 'choices'; choices: DriftChoices }
   | { type: 'running'; reference: string; current: string }
+  | { type: 'progress'; message: string }
+  | { type: 'cancelled' }
   | { type: 'report'; reference: string; current: string; report: import('./core/drift/report').DriftReport; history: Array<{ createdAt: number; share: number; drifted: boolean }> }
   | { type: 'error'; message: string };
 
-export type DriftFromWebview = { type: 'ready' } | { type: 'compare'; reference: DriftParams['reference']; current: string };
+export type DriftFromWebview = { type: 'ready' } | { type: 'compare'; reference: DriftParams['reference']; current: string } | { type: 'cancel' };
 
 // ---- Compare webview messages (extension host <-> webview) ----
 

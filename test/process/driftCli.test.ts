@@ -100,6 +100,23 @@ print(json.dumps({c: list(stats.ks_2samp(ref[c].dropna(), cur[c].dropna())[:2]) 
     }
   });
 
+  it('--log-progress, with --json, streams rows read on each side and then each column tested before the report', () => {
+    const r = drift('--reference', 'ref.csv', '--current', 'cur.csv', '--json', '--log-progress');
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { progress?: { stage: string; side?: string; rows?: number; column?: string; done?: number; total?: number } });
+    const report = lines.pop() as unknown as Report;
+    assert.ok(lines.every((l) => l.progress), 'every line before the report is progress');
+    const steps = lines.map((l) => l.progress!);
+    assert.deepEqual([...new Set(steps.map((p) => `${p.stage}${p.side ? ` ${p.side}` : ''}`))], ['read reference', 'read current', 'test']);
+    const tested = steps.filter((p) => p.stage === 'test');
+    assert.deepEqual(tested.map((p) => p.done), tested.map((_, i) => i), 'one line per column, in order');
+    assert.ok(tested.every((p) => p.total === tested.length));
+    assert.ok(tested.map((p) => p.column).includes('tenure'));
+    assert.ok(steps.filter((p) => p.stage === 'read').every((p) => p.rows! > 0 && p.rows! <= 3000));
+    assert.equal(report.reference.rows, 3000);
+    assert.ok(!drift('--reference', 'ref.csv', '--current', 'cur.csv', '--json').stdout.includes('"progress"'), 'no progress without --log-progress');
+  });
+
   it('reads Parquet as it reads CSV', () => {
     execFileSync(process.execPath, ['-e', `
 const { DuckDBInstance } = require(${JSON.stringify(require.resolve('@duckdb/node-api'))});

@@ -72,8 +72,9 @@ describe('examples workspace', () => {
       // This month's customers against what the model version was trained on (the train step's inputs).
       const drift = spawnSync(process.execPath, [CLI, 'drift', '--reference', 'churn-model@1', '--current', 'data/customers_recent.csv', '--python', PYTHON, '--save', '--json'], { cwd: scratch, encoding: 'utf8', timeout: 120_000 });
       assert.equal(drift.status, 0, drift.stderr);
-      const report = JSON.parse(drift.stdout) as { dataset: { drifted: boolean; driftedColumns: string[] }; findings: Array<{ kind: string; column: string }>; saved: { id: string; model: string } };
-      assert.deepEqual([report.dataset.drifted, report.saved.model], [true, 'churn-model@1']);
+      const report = JSON.parse(drift.stdout) as { dataset: { drifted: boolean; driftedColumns: string[] }; findings: Array<{ kind: string; column: string }>; saved: { id: string; model: string; pipeline: string } };
+      // The version's lineage leads to the pipeline that trained it: the editor offers to re-run that.
+      assert.deepEqual([report.dataset.drifted, report.saved.model, report.saved.pipeline], [true, 'churn-model@1', 'churn.cellflow.yaml']);
       assert.ok(report.dataset.driftedColumns.includes('tenure_months'), report.dataset.driftedColumns.join(', '));
       assert.ok(report.findings.some((f) => f.kind === 'unseen-categories' && f.column === 'contract'));
       const again = new Store(path.join(scratch, '.cellflow', 'cellflow.db'), scratch);

@@ -22,7 +22,7 @@ import {
   type TextDocumentContentChangeEvent,
 } from 'vscode-languageserver-protocol/node';
 import { URI } from 'vscode-uri';
-import { RunEventNotification, SERVER_NODE_FLAGS, StoreChangedNotification, type NotificationSpec, type RequestSpec, type RunEvent } from '../../server/src/protocol';
+import { DriftProgressNotification, RunEventNotification, SERVER_NODE_FLAGS, StoreChangedNotification, type DriftProgress, type NotificationSpec, type RequestSpec, type RunEvent } from '../../server/src/protocol';
 import { DIST } from './paths';
 import { waitFor } from './waitFor';
 
@@ -40,6 +40,8 @@ export class LspClient {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** cellflow/runEvent notifications received, oldest first. */
   readonly runEvents: Array<{ runToken: string; uri: string; total: number; event: RunEvent }> = [];
+  /** cellflow/driftProgress notifications received, oldest first. */
+  readonly driftProgress: Array<{ progressToken: string; progress: DriftProgress }> = [];
   /** workspace/codeLens/refresh requests the server sent. */
   codeLensRefreshes = 0;
   /** cellflow/storeChanged notifications received, oldest first. */
@@ -82,6 +84,7 @@ export class LspClient {
       return null;
     });
     this.connection.onNotification(RunEventNotification.method, (p: unknown) => this.runEvents.push(p as (typeof this.runEvents)[number]));
+    this.connection.onNotification(DriftProgressNotification.method, (p: unknown) => this.driftProgress.push(p as (typeof this.driftProgress)[number]));
     this.connection.onRequest('window/workDoneProgress/create', () => null);
     this.connection.onNotification('window/logMessage', () => undefined);
     this.connection.onNotification(StoreChangedNotification.method, (p: unknown) => this.storeChanges.push(p as { folder: string }));

@@ -2,6 +2,9 @@ import * as assert from 'node:assert/strict';
 import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { writeBigCsv } from '../support/bigCsv';
+import { waitFor } from '../support/waitFor';
 import { startCodeServer, type CodeServer } from '../harness/codeServer';
 import { copyExamples } from '../harness/runSuite';
 import { openWorkbench, webviewShowing, type Workbench } from '../harness/workbench';
@@ -19,6 +22,8 @@ describe('the Data Drift view through the UI (code-server + chromium)', () => {
     // The pipeline's train step registers churn-model v1, whose training data is the reference.
     fs.mkdirSync(path.join(workspace, '.cellflow'), { recursive: true });
     cp.execFileSync(process.execPath, [path.join(DIST, 'cli', 'cellflow.js'), 'run', 'churn.cellflow.yaml', '--python', '/usr/bin/python3'], { cwd: workspace });
+    // Big enough that reading it takes seconds: the comparison that the test cancels.
+    writeBigCsv(path.join(workspace, 'data', 'big.csv'), 4_000_000);
     wb = await openWorkbench(server, { folder: workspace, extensionDevelopmentPath: ROOT });
     await wb.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
   });
@@ -56,5 +61,37 @@ describe('the Data Drift view through the UI (code-server + chromium)', () => {
     fs.mkdirSync(RESULTS, { recursive: true });
     await frame.locator('#column-chart').scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(RESULTS, 'drift-view.png') });
+    // churn-model@1 came from churn.cellflow.yaml's train step: the editor offers to retrain it.
+    const offer = page.locator('.notification-toast', { hasText: "the data has drifted from churn-model@1's training data (7 of 8 columns). churn.cellflow.yaml trained it." });
+    await offer.waitFor({ timeout: 30_000 });
+    assert.equal(pipelineRuns(), 1);
+    await offer.locator('.monaco-button', { hasText: 'Re-run Pipeline' }).click();
+    await waitFor(() => pipelineRuns() === 2, 'a second run of churn.cellflow.yaml, started from the offer', 120_000);
   });
+
+  it('shows how far a long comparison has got, and its Cancel ends it: no report, no process left', async () => {
+    const frame = await webviewShowing(wb.page, '#reference option[value="file:data/big.csv"]', 60_000);
+    await frame.locator('#reference').selectOption('file:data/big.csv');
+    await frame.locator('#current').selectOption('data/big.csv');
+    const reports = driftReports();
+    await frame.locator('button', { hasText: 'Compare' }).click();
+    await waitFor(async () => /^reading the (reference|current data): [\d,]+ rows$/.test(await frame.locator('#progress').innerText()), 'rows read, in the view', 60_000);
+    assert.ok(driftProcesses().length > 0, 'the comparison runs in a CLI process');
+    await frame.locator('#cancel').click();
+    await frame.locator('#status', { hasText: 'Cancelled: no report was made.' }).waitFor({ timeout: 20_000 });
+    await waitFor(() => driftProcesses().length === 0, 'the CLI process gone', 10_000);
+    assert.equal(driftReports(), reports, 'nothing saved');
+  });
+
+  const count = (sql: string) => {
+    const db = new BetterSqlite3(path.join(workspace, '.cellflow', 'cellflow.db'), { readonly: true });
+    try {
+      return (db.prepare(sql).get() as { n: number }).n;
+    } finally {
+      db.close();
+    }
+  };
+  const pipelineRuns = () => count("SELECT count(*) AS n FROM runs r JOIN tags t ON t.run = r.rid AND t.key = 'cellflow.kind' AND t.value = 'pipeline'");
+  const driftReports = () => count('SELECT count(*) AS n FROM drift_reports');
+  const driftProcesses = () => cp.execFileSync('ps', ['-eo', 'args='], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(' drift ') && l.includes(' --current data/big.csv '));
 });

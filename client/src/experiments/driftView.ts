@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { DriftHistoryRequest, DriftRequest, ModelsRequest, type DriftChoices, type DriftFromWebview, type DriftParams, type DriftToWebview } from '../../../server/src/protocol';
+import { randomUUID } from 'node:crypto';
+import { describeDriftProgress, DriftHistoryRequest, DriftProgressNotification, DriftRequest, ModelsRequest, RUN_COMMANDS, type DriftChoices, type DriftFromWebview, type DriftParams, type DriftReport, type DriftToWebview } from '../../../server/src/protocol';
 import { errorMessage, type StoreAccess } from './storeAccess';
 import { webviewHtml } from './webviewHtml';
 
@@ -17,6 +18,8 @@ export class DriftView implements vscode.WebviewViewProvider, vscode.Disposable 
   private view: vscode.WebviewView | undefined;
   private ready = false;
   private readonly queue: DriftToWebview[] = [];
+  /** The comparison under way, which the page's Cancel ends. */
+  private running: vscode.CancellationTokenSource | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
   /** Every message sent, for the editor tests (what the page was given to draw). */
   readonly sent: DriftToWebview[] = [];
@@ -43,6 +46,7 @@ export class DriftView implements vscode.WebviewViewProvider, vscode.Disposable 
   }
 
   dispose(): void {
+    this.running?.cancel();
     for (const s of this.subscriptions) s.dispose();
   }
 
@@ -53,24 +57,47 @@ export class DriftView implements vscode.WebviewViewProvider, vscode.Disposable 
       await this.sendChoices();
       return;
     }
+    if (m.type === 'cancel') return this.running?.cancel();
     await this.compare(m.reference, m.current);
   }
 
-  /** Runs a comparison (also the editor tests' way in): the table, the verdict and the history go to the page. */
+  /**
+   * Runs a comparison (also the editor tests' way in): progress, then the table, the verdict and the
+   * history go to the page. A new comparison cancels the one under way; so does the page's Cancel.
+   */
   async compare(reference: DriftParams['reference'], current: string): Promise<void> {
     const folder = this.stores.folders()[0];
     if (!folder) return this.send({ type: 'error', message: 'Open a folder to compare data in it.' });
     const shown = reference.kind === 'model' ? reference.model : reference.path;
+    this.running?.cancel();
+    const source = (this.running = new vscode.CancellationTokenSource());
+    const progressToken = randomUUID();
     this.send({ type: 'running', reference: shown, current });
+    const progress = await this.stores.onNotification(DriftProgressNotification, (n) => n.progressToken === progressToken && this.send({ type: 'progress', message: describeDriftProgress(n.progress) }));
     try {
       const python = vscode.workspace.getConfiguration('cellflow').get<string>('python.path') || undefined;
-      const { report, saved } = await vscode.window.withProgress({ location: { viewId: 'cellflow.drift' } }, () => this.stores.request(DriftRequest, { folder, reference, current, python }));
+      const { report, saved } = await vscode.window.withProgress({ location: { viewId: 'cellflow.drift' } }, () => this.stores.request(DriftRequest, { folder, reference, current, python, progressToken }, source.token));
+      if (source.token.isCancellationRequested) return this.send({ type: 'cancelled' });
       const model = saved.model ?? (reference.kind === 'model' ? reference.model : undefined);
       const history = model ? (await this.stores.request(DriftHistoryRequest, { folder, model })).reports.map((r) => ({ createdAt: r.createdAt, share: r.share, drifted: r.drifted })).reverse() : [];
       this.send({ type: 'report', reference: shown, current, report, history });
+      if (model && report.dataset.drifted && saved.pipeline) void this.offerRerun(folder, model, report, saved.pipeline);
     } catch (err) {
-      this.send({ type: 'error', message: errorMessage(err) });
+      this.send(source.token.isCancellationRequested ? { type: 'cancelled' } : { type: 'error', message: errorMessage(err) });
+    } finally {
+      progress.dispose();
+      if (this.running === source) this.running = undefined;
+      source.dispose();
     }
+  }
+
+  /** A drifted version whose lineage leads to a pipeline: offer to retrain it. */
+  private async offerRerun(folder: string, model: string, report: DriftReport, pipeline: string): Promise<void> {
+    const uri = this.stores.fileUri(folder, pipeline);
+    if (!uri) return;
+    const d = report.dataset;
+    const choice = await vscode.window.showWarningMessage(`Cellflow: the data has drifted from ${model}'s training data (${d.driftedColumns.length} of ${report.columns.length} columns). ${pipeline} trained it.`, 'Re-run Pipeline');
+    if (choice) await vscode.commands.executeCommand(RUN_COMMANDS.runPipeline, uri);
   }
 
   private async sendChoices(): Promise<void> {

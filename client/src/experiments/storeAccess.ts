@@ -7,7 +7,7 @@ const THROTTLE_MS = 500;
 
 /** What the views need of the language server; the controller lives in a bundle loaded after activation. */
 export interface StoreServer {
-  request<P, R>(spec: RequestSpec<P, R>, params: P): Promise<R>;
+  request<P, R>(spec: RequestSpec<P, R>, params: P, token?: vscode.CancellationToken): Promise<R>;
   onNotification<P>(spec: NotificationSpec<P>, handler: (params: P) => void): vscode.Disposable;
   onDidChangeState: vscode.Event<{ kind: string }>;
 }
@@ -69,12 +69,17 @@ export class StoreAccess implements vscode.Disposable {
     return file.startsWith(root + path.sep) ? vscode.Uri.file(file) : undefined;
   }
 
-  async request<P, R>(spec: RequestSpec<P, R>, params: P): Promise<R> {
-    const result = await (await this.server).request(spec, params);
+  async request<P, R>(spec: RequestSpec<P, R>, params: P, token?: vscode.CancellationToken): Promise<R> {
+    const result = await (await this.server).request(spec, params, token);
     const folder = (params as { folder?: unknown }).folder;
     const root = (result as { root?: unknown } | null)?.root;
     if (typeof folder === 'string' && typeof root === 'string') this.roots.set(folder, root);
     return result;
+  }
+
+  /** A server notification, for as long as the returned disposable lives. */
+  async onNotification<P>(spec: NotificationSpec<P>, handler: (params: P) => void): Promise<vscode.Disposable> {
+    return (await this.server).onNotification(spec, handler);
   }
 
   refresh(): void {

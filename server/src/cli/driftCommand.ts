@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InvalidInput } from '../core/errors';
+import { describeProgress, type DriftProgress } from '../core/drift/progress';
 import { driftReport, type DriftReport } from '../core/drift/report';
 import { STAT_TESTS, type StatTestName } from '../core/drift/stattests';
 import { terminalSafe as safe } from '../core/text/terminalSafe';
@@ -29,6 +30,8 @@ export interface DriftArgs {
   store?: string;
   /** The interpreter that reads a pipeline step's pickled inputs (a model version as the reference). */
   python?: string;
+  /** With --json: progress as JSON lines (`{"progress": …}`) before the report, for the editor. */
+  logProgress?: boolean;
 }
 
 /** `cellflow drift`: exit 0, 1 with --fail-on-drift when the dataset drifted, 2 for bad usage or unreadable input. */
@@ -81,22 +84,45 @@ async function referenceTable(ref: Reference, columns: string[] | undefined, onR
 async function compare(args: DriftArgs, ref: Reference, o: { stattest?: StatTestName; threshold?: number; driftShare?: number; columns?: string[] }): Promise<number> {
   const { stattest, threshold, driftShare, columns } = o;
   const curFile = dataFile(args.current!, '--current');
-  const progress = !args.json && process.stderr.isTTY;
-  const report = (side: string) => (rows: number) => progress && process.stderr.write(`\rreading the ${side}: ${rows.toLocaleString('en-US')} rows   `);
-  const { table: reference, shownAs } = await referenceTable(ref, columns, report('reference'));
-  const current = await readTable(curFile, args.current!, { columns, onRows: report('current') });
-  if (progress) process.stderr.write('\r\x1b[K');
+  const progress = progressOf(args);
+  const { table: reference, shownAs } = await referenceTable(ref, columns, (rows) => progress({ stage: 'read', side: 'reference', rows }));
+  const current = await readTable(curFile, args.current!, { columns, onRows: (rows) => progress({ stage: 'read', side: 'current', rows }) });
   for (const c of columns ?? []) {
     if (!reference.columns.some((x) => x.name === c) && !current.columns.some((x) => x.name === c)) throw new InvalidInput(`--columns: neither file has a column ${JSON.stringify(c)}`);
   }
-  const result = driftReport(reference, current, { stattest, threshold, columns, driftShare });
+  const result = driftReport(reference, current, { stattest, threshold, columns, driftShare, onColumn: (column, done, total) => progress({ stage: 'test', column, done, total }) });
+  progress(undefined);
   const saved = args.save || args.model ? save(args, { ...ref, shownAs }, curFile, result) : undefined;
   process.stdout.write(args.json ? `${JSON.stringify({ ...(jsonOf(result) as object), ...(saved ? { saved } : {}) })}\n` : `${human(result)}${saved ? `\nSaved as drift report ${saved.id}${saved.model ? ` of ${saved.model}` : ''}.\n` : ''}`);
   return args.failOnDrift && result.dataset.drifted ? 1 : 0;
 }
 
+/**
+ * Where progress goes: JSON lines on stdout for the editor (--json --log-progress), one rewritten
+ * line on a terminal, nowhere otherwise (CI logs). `undefined` ends it.
+ */
+function progressOf(args: DriftArgs): (p: DriftProgress | undefined) => void {
+  const write = args.json
+    ? args.logProgress && ((p: DriftProgress | undefined) => p && process.stdout.write(`${JSON.stringify({ progress: p })}\n`))
+    : process.stderr.isTTY && ((p: DriftProgress | undefined) => process.stderr.write(p === undefined ? '\r\x1b[K' : `\r${safe(describeProgress(p))}   `));
+  if (!write) return () => undefined;
+  // A chunk is 2,048 rows: ten lines a second of rows read are plenty (the first of each side always
+  // shows); every column tested is a line.
+  let last = 0;
+  let side = '';
+  return (p) => {
+    if (p?.stage === 'read') {
+      const now = Date.now();
+      if (p.side === side && now - last < 100) return;
+      [last, side] = [now, p.side];
+    }
+    write(p);
+  };
+}
+
 /** The report into the workspace store, with the datasets' digests and the lineage edge from the model version. */
-function save(args: DriftArgs, ref: Reference, curFile: string, report: DriftReport): { id: string; model?: string } {
+function save(args: DriftArgs, ref: Reference, curFile: string, report: DriftReport): { id: string; model?: string; pipeline?: string } {
+  // Two files compared in a workspace that has logged nothing yet start its store.
   return withStore(args, (store, root) => {
     let model = ref.model;
     if (args.model) {
@@ -116,16 +142,21 @@ function save(args: DriftArgs, ref: Reference, curFile: string, report: DriftRep
       share: report.dataset.share,
       report: jsonOf(report),
     });
-    return { id, ...(model ? { model: `${model.name}@${model.version}` } : {}) };
-  });
+    // The pipeline that trained the version, so a drifted report can offer to re-run it.
+    const pipeline = model ? store.modelVersionPipeline(model) : undefined;
+    return { id, ...(model ? { model: `${model.name}@${model.version}` } : {}), ...(pipeline ? { pipeline } : {}) };
+  }, !ref.model && !args.model);
 }
 
 /** The workspace store (as the other store commands find it), open for `use`. */
-function withStore<T>(args: DriftArgs, use: (store: Store, root: string) => T): T {
+function withStore<T>(args: DriftArgs, use: (store: Store, root: string) => T, create = false): T {
   const root = findWorkspaceRoot(process.cwd());
   const file = args.store ? path.resolve(args.store) : storePath(root);
   refuseLinkedOut(file, root);
-  if (!fs.existsSync(file)) throw new InvalidInput(`no store at ${file}: nothing has been logged in this workspace, so there is no model version to compare with`);
+  if (!fs.existsSync(file)) {
+    if (!create) throw new InvalidInput(`no store at ${file}: nothing has been logged in this workspace, so there is no model version to compare with`);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+  }
   const store = new Store(file, root);
   try {
     return use(store, root);

@@ -13,7 +13,7 @@ import { MAX_RUNS_PER_PAGE } from '../core/store/search';
 
 const RUN_USAGE = 'cellflow run <file.cellflow.yaml> [--step <id> | --from <id>] [--force] [--dry-run] [--keep-going] [--param K=V]... [--executor python|jupyter] [--jupyter-url <url>] [--jobs N] [--python <exe>] [--json [--log-events]]';
 
-const DRIFT_USAGE = 'cellflow drift --reference <file|NAME@VERSION|NAME@ALIAS> --current <file> [--stattest <name>] [--threshold X] [--columns a,b] [--drift-share X] [--fail-on-drift] [--save [--model NAME@VERSION|NAME@ALIAS]] [--json]';
+const DRIFT_USAGE = 'cellflow drift --reference <file|NAME@VERSION|NAME@ALIAS> --current <file> [--stattest <name>] [--threshold X] [--columns a,b] [--drift-share X] [--fail-on-drift] [--save [--model NAME@VERSION|NAME@ALIAS]] [--json [--log-progress]]';
 const PROMOTE_USAGE = 'cellflow promote <notebook.ipynb> --cells <list> --pipeline <file.cellflow.yaml> [--step <id>] [--move] [--in-place <function>]... [--json]';
 
 const HELP = `cellflow ${CELLFLOW_VERSION}: notebook cells to versioned, linted, runnable ML pipelines
@@ -180,6 +180,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
         model: { type: 'string' },
         store: { type: 'string' },
         python: { type: 'string' },
+        'log-progress': { type: 'boolean', default: false },
       },
     });
     if (positionals.length || !values.reference || !values.current) return usage(DRIFT_USAGE);
@@ -197,6 +198,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
         model: values.model,
         store: values.store,
         python: values.python,
+        logProgress: values['log-progress'] ?? false,
       }),
     );
   },

@@ -61,7 +61,7 @@ spec(
 );
 spec(
   P.DriftRequest,
-  z.object({ ...scope, reference: z.discriminatedUnion('kind', [z.object({ kind: z.literal('model'), model: text }), z.object({ kind: z.literal('file'), path: text })]), current: text, python: text.optional() }),
+  z.object({ ...scope, reference: z.discriminatedUnion('kind', [z.object({ kind: z.literal('model'), model: text }), z.object({ kind: z.literal('file'), path: text })]), current: text, python: text.optional(), progressToken: text.optional() }),
 );
 spec(P.DriftHistoryRequest, z.object({ ...scope, model: text }));
 spec(P.WorkspaceTrustedNotification, z.object({ trusted: z.literal(true) }));

@@ -26,6 +26,8 @@ export interface DriftOptions {
   columns?: string[];
   /** The dataset drifted when at least this share of the tested columns did. */
   driftShare?: number;
+  /** Called before each column is compared (progress for wide data). */
+  onColumn?(column: string, done: number, total: number): void;
 }
 
 export interface ColumnResult {
@@ -78,7 +80,8 @@ export function driftReport(reference: { rows: number; columns: ColumnData[] }, 
   const names = o.columns ?? reference.columns.map((c) => c.name);
   for (const c of current.columns) if (!ref.has(c.name) && (!o.columns || o.columns.includes(c.name))) findings.push({ column: c.name, kind: 'missing-column', message: `${c.name} is in the current data only` });
   const results: ColumnResult[] = [];
-  for (const name of names) {
+  for (const [i, name] of names.entries()) {
+    o.onColumn?.(name, i, names.length);
     const r = ref.get(name);
     const c = cur.get(name);
     if (!r || !c) {

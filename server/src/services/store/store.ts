@@ -566,6 +566,15 @@ export class Store {
   }
 
   /** A model version by number or alias (`churn@3`, `churn@production`). */
+  /** The pipeline file (relative to the root) whose run registered a model version, if a pipeline did. */
+  modelVersionPipeline(model: { name: string; version: number }): string | undefined {
+    const row = this.stmt(
+      `SELECT coalesce(r.pipeline, p.pipeline) AS pipeline FROM model_versions v JOIN runs r ON r.rid = v.run LEFT JOIN runs p ON p.id = r.parent_id
+       WHERE v.model_name = ? AND v.version = ?`,
+    ).get(model.name, model.version) as { pipeline: string | null } | undefined;
+    return row?.pipeline ?? undefined;
+  }
+
   resolveModelVersion(name: string, versionOrAlias: string): { name: string; version: number } {
     if (/^\d+$/.test(versionOrAlias)) {
       if (!this.stmt('SELECT 1 FROM model_versions WHERE model_name = ? AND version = ?').get(name, Number(versionOrAlias))) throw new StoreError(`${name}@${versionOrAlias}`, 'no such model version');
