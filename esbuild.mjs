@@ -36,6 +36,8 @@ const bundles = [
   { entryPoints: { extension: 'client/src/extension.ts', languageServer: 'client/src/languageServer.ts', experiments: 'client/src/experiments/experimentCommands.ts' }, outdir: 'dist/client', external: ['vscode', ...native] },
   { entryPoints: { server: 'server/src/lsp/main.ts' }, outdir: 'dist/server', external: [...native, ...optionalNative] },
   { entryPoints: { cellflow: 'server/src/cli/main.ts' }, outdir: 'dist/cli', external: [...native, ...optionalNative], banner: { js: '#!/usr/bin/env node' } },
+  // The drift report's sorting threads (SortPool), beside the CLI that starts them.
+  { entryPoints: { sortWorker: 'server/src/services/data/sortWorker.ts' }, outdir: 'dist/cli' },
   { ...webview, entryPoints: { compare: 'media/compare/main.ts', drift: 'media/drift/main.ts' }, outdir: 'dist/media' },
 ];
 

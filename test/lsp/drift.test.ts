@@ -55,7 +55,7 @@ describe('drift reports over LSP: cellflow/drift with progress and cancel', func
     assert.match(saved.id, /^[0-9a-f]{32}$/);
     assert.equal(reports().n, 1, 'the report is in the store the request started');
     const seen = lsp.driftProgress.filter((n) => n.progressToken === 'p1').map((n) => n.progress);
-    assert.deepEqual([...new Set(seen.map((p) => (p.stage === 'read' ? `read ${p.side}` : 'test')))], ['read reference', 'read current', 'test']);
+    assert.deepEqual([...new Set(seen.map((p) => (p.stage === 'read' ? `read ${p.side}` : 'test')))].sort(), ['read current', 'read reference', 'test']);
     assert.deepEqual(seen.flatMap((p) => (p.stage === 'test' ? [`${p.done + 1}/${p.total} ${p.column}`] : [])), ['1/4 a', '2/4 b', '3/4 c', '4/4 plan']);
   });
 

@@ -9,6 +9,7 @@ import { isInside } from '../core/workspacePath';
 import { findWorkspaceRoot, storePath } from '../io/storeLocation';
 import { modelReference, type ReferenceData } from '../services/data/modelReference';
 import { Profiles, type Table } from '../services/data/profiles';
+import { SortPool } from '../services/data/sortPool';
 import { readTable } from '../services/data/tableFile';
 import { hashFile } from '../services/runner/fileDigests';
 import { refuseLinkedOut } from '../services/store/db';
@@ -54,8 +55,20 @@ function referenceOf(args: DriftArgs): Reference {
   if (!m || fs.existsSync(path.resolve(given))) {
     const file = dataFile(given, '--reference');
     const root = findWorkspaceRoot(process.cwd());
-    const digest = fs.existsSync(path.join(root, '.cellflow')) ? new Profiles(path.join(root, '.cellflow', 'profiles')).digest(file, hashFile) : hashFile(file);
-    return { shownAs: given, key: `file-${digest.replace(/^sha256:/, '')}`, digest, materialize: () => ({ file, shownAs: given, cleanup: () => undefined }) };
+    // The digest only when it is wanted (a profile to keep or find, a report to save): hashing a
+    // big reference costs as much as parsing it.
+    let digest: string | undefined;
+    const digestOf = () => (digest ??= fs.existsSync(path.join(root, '.cellflow')) ? new Profiles(path.join(root, '.cellflow', 'profiles')).digest(file, hashFile) : hashFile(file));
+    return {
+      shownAs: given,
+      get key() {
+        return `file-${digestOf().replace(/^sha256:/, '')}`;
+      },
+      get digest() {
+        return digestOf();
+      },
+      materialize: () => ({ file, shownAs: given, cleanup: () => undefined }),
+    };
   }
   return withStore(args, (store, root) => modelReference(store, root, m[1], m[2], args.python ?? process.env.CELLFLOW_PYTHON ?? 'python3'));
 }
@@ -65,7 +78,7 @@ function referenceOf(args: DriftArgs): Reference {
  * .cellflow/profiles), else read whole, then kept there for the next report. A read of some
  * columns only (--columns) is neither kept nor taken from a profile of fewer.
  */
-async function referenceTable(ref: Reference, columns: string[] | undefined, onRows: (rows: number) => void): Promise<{ table: Table; shownAs: string }> {
+async function referenceTable(ref: Reference, columns: string[] | undefined, onRows: (rows: number) => void, sorter: SortPool): Promise<{ table: Table; shownAs: string }> {
   const root = findWorkspaceRoot(process.cwd());
   const keep = fs.existsSync(path.join(root, '.cellflow'));
   const profiles = new Profiles(path.join(root, '.cellflow', 'profiles'));
@@ -73,7 +86,7 @@ async function referenceTable(ref: Reference, columns: string[] | undefined, onR
   if (kept) return { table: columns ? { rows: kept.rows, columns: kept.columns.filter((c) => columns.includes(c.name)) } : kept, shownAs: ref.shownAs };
   const data = ref.materialize();
   try {
-    const table = await readTable(data.file, data.shownAs, { columns, onRows });
+    const table = await readTable(data.file, data.shownAs, { columns, onRows, sorter });
     if (keep && !columns) profiles.save(ref.key, table);
     return { table, shownAs: data.shownAs };
   } finally {
@@ -85,8 +98,20 @@ async function compare(args: DriftArgs, ref: Reference, o: { stattest?: StatTest
   const { stattest, threshold, driftShare, columns } = o;
   const curFile = dataFile(args.current!, '--current');
   const progress = progressOf(args);
-  const { table: reference, shownAs } = await referenceTable(ref, columns, (rows) => progress({ stage: 'read', side: 'reference', rows }));
-  const current = await readTable(curFile, args.current!, { columns, onRows: (rows) => progress({ stage: 'read', side: 'current', rows }) });
+  // Both read at once: DuckDB parses one while this thread takes the other's chunks, and each
+  // column's sort starts on a worker as soon as its file is read.
+  const sorter = new SortPool();
+  let reference: Table;
+  let shownAs: string;
+  let current: Table;
+  try {
+    [{ table: reference, shownAs }, current] = await Promise.all([
+      referenceTable(ref, columns, (rows) => progress({ stage: 'read', side: 'reference', rows }), sorter),
+      readTable(curFile, args.current!, { columns, onRows: (rows) => progress({ stage: 'read', side: 'current', rows }), sorter }),
+    ]);
+  } finally {
+    void sorter.close();
+  }
   for (const c of columns ?? []) {
     if (!reference.columns.some((x) => x.name === c) && !current.columns.some((x) => x.name === c)) throw new InvalidInput(`--columns: neither file has a column ${JSON.stringify(c)}`);
   }
@@ -108,13 +133,12 @@ function progressOf(args: DriftArgs): (p: DriftProgress | undefined) => void {
   if (!write) return () => undefined;
   // A chunk is 2,048 rows: ten lines a second of rows read are plenty (the first of each side always
   // shows); every column tested is a line.
-  let last = 0;
-  let side = '';
+  const last = { reference: 0, current: 0 };
   return (p) => {
     if (p?.stage === 'read') {
       const now = Date.now();
-      if (p.side === side && now - last < 100) return;
-      [last, side] = [now, p.side];
+      if (now - last[p.side] < 100) return;
+      last[p.side] = now;
     }
     write(p);
   };
