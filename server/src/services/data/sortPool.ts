@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -20,7 +19,7 @@ export class SortPool {
 
   /** Sorts `values` (its buffer is handed over: do not use it after) and counts its distinct values. */
   sort(values: Float64Array): Promise<{ sorted: Float64Array; distinct: number }> {
-    if (values.length < IN_THREAD || !fs.existsSync(this.script)) return Promise.resolve(sortNumbers(values));
+    if (values.length < IN_THREAD) return Promise.resolve(sortNumbers(values));
     const id = this.next++;
     const worker = this.worker(id);
     return new Promise((resolve, reject) => {
