@@ -3,13 +3,14 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { mlp, writeModel } from '../support/onnxModels';
 import { ROOT } from '../support/paths';
 
 /**
  * The .vsix is an allow-list (.vscodeignore): a native module or a worker script left off it works
  * from this checkout and fails in the installed extension. The files `vsce ls` would pack, copied
- * alone into a folder, must run the CLI's drift report (DuckDB, the sorting threads) and its
- * native modules must load.
+ * alone into a folder, must run the CLI's drift report (DuckDB, the sorting threads) and a
+ * benchmark (onnxruntime-node), and its native modules must load.
  */
 describe('the packaged extension (the files vsce would pack, alone)', function () {
   this.timeout(120_000);
@@ -36,6 +37,13 @@ describe('the packaged extension (the files vsce would pack, alone)', function (
     const r = spawnSync(process.execPath, [path.join(ext, 'dist', 'cli', 'cellflow.js'), 'drift', '--reference', 'ref.csv', '--current', 'cur.csv', '--json'], { cwd: work, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual((JSON.parse(r.stdout) as { dataset: { driftedColumns: string[] } }).dataset.driftedColumns, ['x']);
+  });
+
+  it('benchmarks an ONNX model with the onnxruntime-node it carries', () => {
+    writeModel(path.join(work, 'm.onnx'), mlp([4, 8, 2]));
+    const r = spawnSync(process.execPath, [path.join(ext, 'dist', 'cli', 'cellflow.js'), 'bench', 'm.onnx', '--max-seconds', '0.5', '--warmup', '0', '--json'], { cwd: work, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok((JSON.parse(r.stdout) as { results: Array<{ iterations: number }> }).results[0].iterations > 0);
   });
 
   it('carries each native module the bundles leave external, and each loads', () => {

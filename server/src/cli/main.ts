@@ -5,6 +5,7 @@ import { isUserError } from '../core/errors';
 import { runLint } from './lintCommand';
 import { runPipelineShow } from './pipelineCommand';
 import { runPromote } from './promoteCommand';
+import { runBench, runBenchHistory, runBenchProviders } from './benchCommand';
 import { runDrift, runDriftHistory } from './driftCommand';
 import { runGc, runRun } from './runCommand';
 import { modelsAlias, modelsList, runsList, runsShow } from './storeCommands';
@@ -14,6 +15,7 @@ import { MAX_RUNS_PER_PAGE } from '../core/store/search';
 const RUN_USAGE = 'cellflow run <file.cellflow.yaml> [--step <id> | --from <id>] [--force] [--dry-run] [--keep-going] [--param K=V]... [--executor python|jupyter] [--jupyter-url <url>] [--jobs N] [--python <exe>] [--json [--log-events]]';
 
 const DRIFT_USAGE = 'cellflow drift --reference <file|NAME@VERSION|NAME@ALIAS> --current <file> [--stattest <name>] [--threshold X] [--columns a,b] [--drift-share X] [--fail-on-drift] [--save [--model NAME@VERSION|NAME@ALIAS]] [--json [--log-progress]]';
+const BENCH_USAGE = 'cellflow bench <model.onnx|NAME@VERSION|NAME@ALIAS> [--ep cpu,webgpu] [--batch 1,8,64] [--shape NAME=DIMS]... [--inputs <file.npy|file.csv>] [--threads N] [--warmup N] [--max-seconds S] [--graph-optimization disabled|basic|extended|all] [--outputs-on-gpu] [--save] [--fail-on-regression] [--json [--log-progress]]';
 const PROMOTE_USAGE = 'cellflow promote <notebook.ipynb> --cells <list> --pipeline <file.cellflow.yaml> [--step <id>] [--move] [--in-place <function>]... [--json]';
 
 const HELP = `cellflow ${CELLFLOW_VERSION}: notebook cells to versioned, linted, runnable ML pipelines
@@ -45,6 +47,16 @@ Usage:
                                       when the dataset drifted.
   cellflow drift history <NAME@VERSION|NAME@ALIAS> [--json]
                                       The drift reports kept against a model version, newest first.
+  ${BENCH_USAGE}
+                                      Inference latency (p50-p99.9), throughput and memory of an ONNX
+                                      model per execution provider and batch size, measured until
+                                      stable (the last 3 one-second windows within 10%). --save keeps
+                                      it against the model version; a p50 or throughput more than 10%
+                                      worse than the previous result on this machine is a regression
+                                      (exit 1 with --fail-on-regression; 1 also for a failed run).
+  cellflow bench providers [--json]   The execution providers this machine can run, and why not others.
+  cellflow bench history [NAME] [--json]
+                                      The benchmarks kept (of one model's versions), newest first.
   cellflow runs list [--filter <expr>] [--order-by <terms>] [--experiment <name>]
                      [--limit <n>] [--offset <n>] [--json]
                                       Logged runs with their params and latest metrics. <expr>:
@@ -199,6 +211,57 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
         store: values.store,
         python: values.python,
         logProgress: values['log-progress'] ?? false,
+      }),
+    );
+  },
+  bench: (args) => {
+    if (args[0] === 'providers') {
+      const { values } = parseArgs({ args: args.slice(1), options: { json: { type: 'boolean', default: false } } });
+      return userErrors(() => runBenchProviders(values.json ?? false));
+    }
+    if (args[0] === 'history') {
+      const { values, positionals } = parseArgs({ args: args.slice(1), allowPositionals: true, options: { json: { type: 'boolean', default: false }, store: { type: 'string' } } });
+      if (positionals.length > 1) return usage('cellflow bench history [NAME] [--json]');
+      return userErrors(async () => runBenchHistory(positionals[0], values.json ?? false, values.store));
+    }
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        ep: { type: 'string' },
+        batch: { type: 'string' },
+        shape: { type: 'string', multiple: true, default: [] },
+        inputs: { type: 'string' },
+        threads: { type: 'string' },
+        warmup: { type: 'string' },
+        'max-seconds': { type: 'string' },
+        'graph-optimization': { type: 'string' },
+        'outputs-on-gpu': { type: 'boolean', default: false },
+        save: { type: 'boolean', default: false },
+        'fail-on-regression': { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        'log-progress': { type: 'boolean', default: false },
+        store: { type: 'string' },
+      },
+    });
+    if (positionals.length !== 1) return usage(BENCH_USAGE);
+    return userErrors(() =>
+      runBench({
+        model: positionals[0],
+        ep: values.ep,
+        batch: values.batch,
+        shape: values.shape ?? [],
+        inputs: values.inputs,
+        threads: values.threads,
+        warmup: values.warmup,
+        maxSeconds: values['max-seconds'],
+        graphOptimization: values['graph-optimization'],
+        outputsOnGpu: values['outputs-on-gpu'] ?? false,
+        save: values.save ?? false,
+        failOnRegression: values['fail-on-regression'] ?? false,
+        json: values.json ?? false,
+        logProgress: values['log-progress'] ?? false,
+        store: values.store,
       }),
     );
   },

@@ -198,6 +198,37 @@ CREATE TABLE drift_reports (
 CREATE INDEX drift_reports_by_version ON drift_reports(model_name, model_version, created_at);
 `,
   },
+  {
+    // Inference benchmarks: one row per `cellflow bench --save` (the model file's digest, the machine
+    // and runtime, the whole report as JSON) and one per provider and batch size measured, to find
+    // the previous result to compare with; the lineage edge model version -> benchmark goes with it.
+    version: 6,
+    sql: `
+CREATE TABLE benchmarks (
+  id TEXT PRIMARY KEY,
+  created_at INTEGER NOT NULL,
+  model_name TEXT,
+  model_version INTEGER,
+  model_path TEXT NOT NULL,
+  model_sha256 TEXT NOT NULL,
+  environment_key TEXT NOT NULL,
+  report TEXT NOT NULL,
+  FOREIGN KEY (model_name, model_version) REFERENCES model_versions(model_name, version) ON DELETE CASCADE
+);
+CREATE INDEX benchmarks_by_version ON benchmarks(model_name, model_version, created_at);
+CREATE TABLE benchmark_results (
+  benchmark TEXT NOT NULL REFERENCES benchmarks(id) ON DELETE CASCADE,
+  ep TEXT NOT NULL,
+  batch INTEGER NOT NULL,
+  p50_ms REAL NOT NULL,
+  throughput REAL NOT NULL,
+  stable INTEGER NOT NULL,
+  result TEXT NOT NULL,
+  PRIMARY KEY (benchmark, ep, batch)
+);
+CREATE INDEX benchmark_results_by_ep ON benchmark_results(ep, batch);
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -65,6 +65,19 @@ export interface ModelVersion {
   aliases: string[];
   /** The latest drift report against this version, when there is one. */
   drift?: { reportId: string; drifted: boolean; share: number; createdAt: number };
+  /** The latest benchmark of this version: its fastest result at the smallest batch, and whether it regressed. */
+  bench?: { benchmarkId: string; ep: string; batch: number; p50Ms: number; regressed: boolean; createdAt: number };
+}
+
+/** A stored benchmark, with its results. */
+export interface BenchmarkSummary {
+  id: string;
+  createdAt: number;
+  model: { name: string; version: number } | null;
+  modelPath: string;
+  modelSha256: string;
+  environmentKey: string;
+  report: import('../bench/result').BenchReport;
 }
 
 /** A stored drift report, without its per-column results. */

@@ -13,7 +13,8 @@ import { gitCommit } from '../../io/git';
 import { describeKind, realRoot } from '../../io/workspaceFile';
 import { HistoryThinner } from '../../core/store/downsample';
 import { filterSql, MAX_RUNS_PER_PAGE, orderSql } from '../../core/store/search';
-import type { DriftReportSummary, ExperimentSummary, LineageEdge, MetricPoint, ModelSummary, ModelVersion, RunDetail, RunOutputs, RunStatus, RunSummary } from '../../core/store/types';
+import type { BenchmarkSummary, DriftReportSummary, ExperimentSummary, LineageEdge, MetricPoint, ModelSummary, ModelVersion, RunDetail, RunOutputs, RunStatus, RunSummary } from '../../core/store/types';
+import type { BenchReport, BenchResult } from '../../core/bench/result';
 import { hashFd } from '../../io/hashFile';
 import { processAlive } from '../processAlive';
 
@@ -538,6 +539,61 @@ export class Store {
     return id;
   }
 
+  /** Stores a benchmark and its results, linked from the model version it measured (model version -> benchmark). */
+  saveBenchmark(input: { model?: { name: string; version: number }; modelPath: string; modelSha256: string; environmentKey: string; report: BenchReport }): string {
+    const id = randomUUID().replace(/-/g, '');
+    this.db.transaction(() => {
+      this.stmt('INSERT INTO benchmarks (id, created_at, model_name, model_version, model_path, model_sha256, environment_key, report) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+        id, Date.now(), input.model?.name ?? null, input.model?.version ?? null, input.modelPath, input.modelSha256, input.environmentKey, JSON.stringify(input.report),
+      );
+      const row = this.stmt('INSERT INTO benchmark_results (benchmark, ep, batch, p50_ms, throughput, stable, result) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      for (const r of input.report.results) row.run(id, r.ep, r.batch, r.p50Ms, r.throughputPerSec, r.stable ? 1 : 0, JSON.stringify(r));
+      if (input.model) this.link('model-version', `${input.model.name}@${input.model.version}`, 'benchmark', id, 'benchmarked-by');
+    }).immediate();
+    return id;
+  }
+
+  /**
+   * The latest earlier result for each provider and batch of the same model (any version of a
+   * registered model; else the same file content) on the same machine and runtime.
+   */
+  previousResults(of: { model?: { name: string }; modelSha256: string; environmentKey: string }, eps: string[], batches: number[]): Array<BenchResult & { id: string; model?: string }> {
+    const out: Array<BenchResult & { id: string; model?: string }> = [];
+    const q = this.stmt(
+      `SELECT b.id, b.model_name, b.model_version, r.result FROM benchmark_results r JOIN benchmarks b ON b.id = r.benchmark
+       WHERE b.environment_key = ? AND r.ep = ? AND r.batch = ? AND (b.model_name = ? OR (? IS NULL AND b.model_sha256 = ?))
+       ORDER BY b.created_at DESC, b.rowid DESC LIMIT 1`,
+    );
+    for (const ep of eps) {
+      for (const batch of batches) {
+        const row = q.get(of.environmentKey, ep, batch, of.model?.name ?? null, of.model?.name ?? null, of.modelSha256) as { id: string; model_name: string | null; model_version: number | null; result: string } | undefined;
+        if (row) out.push({ ...(JSON.parse(row.result) as BenchResult), id: row.id, ...(row.model_name ? { model: `${row.model_name}@${row.model_version}` } : {}) });
+      }
+    }
+    return out;
+  }
+
+  /** Benchmarks, newest first: of one model (every version) when given. */
+  benchmarks(modelName?: string, limit = 200): BenchmarkSummary[] {
+    const rows = (modelName
+      ? this.stmt('SELECT * FROM benchmarks WHERE model_name = ? ORDER BY created_at DESC, rowid DESC LIMIT ?').all(modelName, limit)
+      : this.stmt('SELECT * FROM benchmarks ORDER BY created_at DESC, rowid DESC LIMIT ?').all(limit)) as BenchmarkRow[];
+    return rows.map(benchmarkSummary);
+  }
+
+  benchmark(id: string): BenchmarkSummary {
+    const row = this.stmt('SELECT * FROM benchmarks WHERE id = ?').get(id) as BenchmarkRow | undefined;
+    if (!row) throw new StoreError(id, 'no such benchmark');
+    return benchmarkSummary(row);
+  }
+
+  /** A model version's artifact: the file a benchmark measures. */
+  modelVersionArtifact(model: { name: string; version: number }): { artifactPath: string; artifactSha256: string | null } {
+    const row = this.stmt('SELECT artifact_path, artifact_sha256 FROM model_versions WHERE model_name = ? AND version = ?').get(model.name, model.version) as { artifact_path: string; artifact_sha256: string | null } | undefined;
+    if (!row) throw new StoreError(`${model.name}@${model.version}`, 'no such model version');
+    return { artifactPath: row.artifact_path, artifactSha256: row.artifact_sha256 };
+  }
+
   /** Drift reports, newest first; of one model version when given. */
   driftReports(model?: { name: string; version: number }): DriftReportSummary[] {
     const rows = (model
@@ -596,6 +652,18 @@ export class Store {
          WHERE d.rowid = (SELECT x.rowid FROM drift_reports x WHERE x.model_name = d.model_name AND x.model_version = d.model_version ORDER BY x.created_at DESC, x.rowid DESC LIMIT 1)`,
       ).all() as Array<{ model_name: string; model_version: number; id: string; drifted: number; share: number; created_at: number }>).map((d) => [`${d.model_name}@${d.model_version}`, { reportId: d.id, drifted: d.drifted === 1, share: d.share, createdAt: d.created_at }]),
     );
+    // The latest benchmark of each version measured.
+    const bench = new Map(
+      (this.stmt(
+        `SELECT b.model_name, b.model_version, b.id, b.created_at, b.report FROM benchmarks b
+         WHERE b.rowid = (SELECT x.rowid FROM benchmarks x WHERE x.model_name = b.model_name AND x.model_version = b.model_version ORDER BY x.created_at DESC, x.rowid DESC LIMIT 1)`,
+      ).all() as Array<{ model_name: string; model_version: number; id: string; created_at: number; report: string }>).flatMap((b) => {
+        const report = JSON.parse(b.report) as BenchReport;
+        const smallest = Math.min(...report.results.map((r) => r.batch));
+        const best = report.results.filter((r) => r.batch === smallest).sort((x, y) => x.p50Ms - y.p50Ms)[0];
+        return best ? [[`${b.model_name}@${b.model_version}`, { benchmarkId: b.id, ep: best.ep, batch: best.batch, p50Ms: best.p50Ms, regressed: report.regressions.length > 0, createdAt: b.created_at }] as const] : [];
+      }),
+    );
     return models.map((m) => ({
       ...m,
       versions: versions
@@ -608,6 +676,7 @@ export class Store {
           createdAt: v.created_at,
           aliases: aliases.filter((a) => a.model_name === m.name && a.version === v.version).map((a) => a.alias),
           ...(drift.has(`${m.name}@${v.version}`) ? { drift: drift.get(`${m.name}@${v.version}`) } : {}),
+          ...(bench.has(`${m.name}@${v.version}`) ? { bench: bench.get(`${m.name}@${v.version}`) } : {}),
         })),
     }));
   }
@@ -701,5 +770,28 @@ function toSummary(r: RunRow): RunSummary {
     params: {},
     metrics: {},
     tags: {},
+  };
+}
+
+interface BenchmarkRow {
+  id: string;
+  created_at: number;
+  model_name: string | null;
+  model_version: number | null;
+  model_path: string;
+  model_sha256: string;
+  environment_key: string;
+  report: string;
+}
+
+function benchmarkSummary(r: BenchmarkRow): BenchmarkSummary {
+  return {
+    id: r.id,
+    createdAt: r.created_at,
+    model: r.model_name === null ? null : { name: r.model_name, version: r.model_version! },
+    modelPath: r.model_path,
+    modelSha256: r.model_sha256,
+    environmentKey: r.environment_key,
+    report: JSON.parse(r.report) as BenchReport,
   };
 }
