@@ -57,3 +57,10 @@ auc, path, run_id = best
 version = cellflow.register_model(path, "churn", run_id=run_id)
 cellflow.set_alias("churn", version, "staging")
 print(f"registered churn v{version} from {path} (roc_auc={auc:.3f})")
+
+# An ONNX churn scorer (npm start writes it: a small MLP over the eight features), registered so the
+# Model Registry view has a version to benchmark (right-click it: Benchmark Model).
+if os.path.exists("models/churn-mlp.onnx"):
+    mlp_version = cellflow.register_model("models/churn-mlp.onnx", "churn-mlp")
+    cellflow.set_alias("churn-mlp", mlp_version, "staging")
+    print(f"registered churn-mlp v{mlp_version} from models/churn-mlp.onnx")

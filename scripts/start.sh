@@ -18,6 +18,9 @@ if [ ! -e examples/.cellflow/cellflow.db ]; then
   # This month's customers against what the pipeline's model version was trained on: a drift report.
   (cd examples && CELLFLOW_WORKSPACE="$PWD" node ../dist/cli/cellflow.js drift --reference churn-model@1 --current data/customers_recent.csv --python /usr/bin/python3 --save >/dev/null) || echo "The example drift report was not made; see above." >&2
   echo "Logging the example runs (examples/train.py)…"
+  node out/test/support/exampleModel.js examples/models/churn-mlp.onnx
   (cd examples && PYTHONDONTWRITEBYTECODE=1 CELLFLOW_WORKSPACE="$PWD" PYTHONPATH="$(node ../dist/cli/cellflow.js python-path)" /usr/bin/python3 train.py) || echo "The example runs could not be logged; the views start empty." >&2
+  # The ONNX scorer train.py registered, benchmarked on this machine's CPU at batch 1 and 32.
+  (cd examples && CELLFLOW_WORKSPACE="$PWD" node ../dist/cli/cellflow.js bench churn-mlp@staging --batch 1,32 --save >/dev/null) || echo "The example benchmark was not made; see above." >&2
 fi
 exec node out/test/harness/serve.js --vsix dist/cellflow.vsix --folder examples --port "${PORT:-8080}" --data "${CELLFLOW_DEV_DIR:-.cellflow-dev}/code-server"

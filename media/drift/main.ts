@@ -2,6 +2,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './drift.css';
 import type { DriftChoices, DriftColumn, DriftFromWebview, DriftReport, DriftToWebview } from '../../server/src/protocol';
+import { axisStyle, translucent } from '../shared/charts';
 import { el, themeColour } from '../shared/el';
 
 declare function acquireVsCodeApi(): { postMessage(message: DriftFromWebview): void; getState(): unknown; setState(state: unknown): void };
@@ -181,17 +182,6 @@ function historyChart(history: Array<{ createdAt: number; share: number; drifted
   };
   queueMicrotask(() => charts.push(new uPlot(opts, [history.map((h) => h.createdAt / 1000), history.map((h) => h.share)], box)));
   return box;
-}
-
-/** A theme colour at 40% opacity, so overlaid bars show both sets (theme colours are #rrggbb). */
-function translucent(colour: string): string {
-  return /^#[0-9a-f]{6}$/i.test(colour) ? `${colour}66` : colour;
-}
-
-function axisStyle(): uPlot.Axis {
-  const fg = themeColour('charts-foreground', themeColour('foreground', '#ccc'));
-  const grid = themeColour('charts-lines', 'rgba(128,128,128,0.25)');
-  return { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
 }
 
 function fmt(x: number | null): string {

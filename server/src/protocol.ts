@@ -326,6 +326,45 @@ export const DriftProgressNotification = notification<{ progressToken: string; p
 /** The reports of one model version, newest first, for the panel's history chart. */
 export const DriftHistoryRequest = request<StoreScope & { model: string }, { reports: Array<import('./core/store/types').DriftReportSummary> }>('cellflow/driftHistory');
 
+// ---- Inference benchmarks (client -> server; the server runs `cellflow bench` in a process of its own) ----
+
+export type { BenchReport, BenchResult, BenchEnvironment, Regression as BenchRegression } from './core/bench/result';
+export type { BenchmarkSummary } from './core/store/types';
+export type { BenchProgress } from './core/bench/progress';
+export { describeBenchProgress } from './core/bench/progress';
+
+export interface BenchParams extends StoreScope {
+  /** A model version (`name@version`: its artifact) or an .onnx file, relative to the folder. */
+  model: { kind: 'model'; model: string } | { kind: 'file'; path: string };
+  eps: string[];
+  batches: number[];
+  /** Names this benchmark in the BenchProgressNotifications it causes. */
+  progressToken?: string;
+  /** Stop measuring each provider and batch after this long (default 30 s). */
+  maxSeconds?: number;
+}
+
+/** client -> server: benchmark and save; cancellable (the CLI process ends). Refused in an untrusted workspace. */
+export const BenchRequest = request<BenchParams, { report: import('./core/bench/result').BenchReport; saved: { id: string } }>('cellflow/bench');
+
+/** server -> client: "webgpu · batch 8 · window 3". */
+export const BenchProgressNotification = notification<{ progressToken: string; progress: import('./core/bench/progress').BenchProgress }>('cellflow/benchProgress');
+
+/** The execution providers this machine can run, and why not the others. */
+export const BenchProvidersRequest = request<StoreScope, { present: string[]; unavailable: Array<{ ep: string; reason: string }> }>('cellflow/benchProviders');
+
+/** The benchmarks kept of a model (all its versions), newest first. */
+export const BenchHistoryRequest = request<StoreScope & { model: string }, { benchmarks: Array<import('./core/store/types').BenchmarkSummary> }>('cellflow/benchHistory');
+
+// ---- Bench results webview messages (extension host <-> webview) ----
+
+export type BenchToWebview =
+  | { type: 'running'; model: string; message: string }
+  | { type: 'results'; model: string; report: import('./core/bench/result').BenchReport; history: Array<import('./core/store/types').BenchmarkSummary> }
+  | { type: 'error'; message: string };
+
+export type BenchFromWebview = { type: 'ready' };
+
 // ---- Drift webview messages (extension host <-> webview) ----
 
 export interface DriftChoices {

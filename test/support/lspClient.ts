@@ -22,7 +22,7 @@ import {
   type TextDocumentContentChangeEvent,
 } from 'vscode-languageserver-protocol/node';
 import { URI } from 'vscode-uri';
-import { DriftProgressNotification, RunEventNotification, SERVER_NODE_FLAGS, StoreChangedNotification, type DriftProgress, type NotificationSpec, type RequestSpec, type RunEvent } from '../../server/src/protocol';
+import { BenchProgressNotification, DriftProgressNotification, RunEventNotification, SERVER_NODE_FLAGS, StoreChangedNotification, type BenchProgress, type DriftProgress, type NotificationSpec, type RequestSpec, type RunEvent } from '../../server/src/protocol';
 import { DIST } from './paths';
 import { waitFor } from './waitFor';
 
@@ -40,6 +40,8 @@ export class LspClient {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** cellflow/runEvent notifications received, oldest first. */
   readonly runEvents: Array<{ runToken: string; uri: string; total: number; event: RunEvent }> = [];
+  /** cellflow/benchProgress notifications received, oldest first. */
+  readonly benchProgress: Array<{ progressToken: string; progress: BenchProgress }> = [];
   /** cellflow/driftProgress notifications received, oldest first. */
   readonly driftProgress: Array<{ progressToken: string; progress: DriftProgress }> = [];
   /** workspace/codeLens/refresh requests the server sent. */
@@ -84,6 +86,7 @@ export class LspClient {
       return null;
     });
     this.connection.onNotification(RunEventNotification.method, (p: unknown) => this.runEvents.push(p as (typeof this.runEvents)[number]));
+    this.connection.onNotification(BenchProgressNotification.method, (p: unknown) => this.benchProgress.push(p as (typeof this.benchProgress)[number]));
     this.connection.onNotification(DriftProgressNotification.method, (p: unknown) => this.driftProgress.push(p as (typeof this.driftProgress)[number]));
     this.connection.onRequest('window/workDoneProgress/create', () => null);
     this.connection.onNotification('window/logMessage', () => undefined);

@@ -13,6 +13,7 @@ export const EXPERIMENT_COMMANDS = [
   'cellflow.revealModelVersion',
   'cellflow.openStep',
   'cellflow.copyPythonPath',
+  'cellflow.benchmarkModel',
 ] as const;
 
 export type ExperimentCommand = (typeof EXPERIMENT_COMMANDS)[number];

@@ -1,7 +1,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { type CompareToWebview, ExportRunsCsvRequest, ModelsRequest, RegisterModelRequest, RunOutputsRequest, RunsRequest, SetAliasRequest, type ModelSummary, type RunSummary } from '../../../server/src/protocol';
+import { type BenchToWebview, type CompareToWebview, ExportRunsCsvRequest, ModelsRequest, RegisterModelRequest, RunOutputsRequest, RunsRequest, SetAliasRequest, type ModelSummary, type RunSummary } from '../../../server/src/protocol';
 import type { ExperimentCommand } from './commandIds';
+import { benchmarkModel, type BenchChoices } from './benchModel';
+import { BenchPanel } from './benchPanel';
 import { ComparePanel, MAX_COMPARED_RUNS } from './comparePanel';
 import { DriftView } from './driftView';
 import { RegistryTree, type RegistryNode } from './registryTree';
@@ -29,6 +31,8 @@ export interface Experiments {
   /** What the Compare Runs page was last given to draw. */
   compared(): CompareToWebview | undefined;
   drift: DriftView;
+  /** What the benchmark results page was given to draw, oldest first. */
+  benchSent(): readonly BenchToWebview[];
 }
 
 /** The Runs and Model Registry views and the commands over the experiment store. */
@@ -55,7 +59,7 @@ export function registerExperiments(context: vscode.ExtensionContext, server: Pr
   const exportCsv = async (folder: string, runIds: string[]) => void (await guard(() => exportRuns(stores, folder, { runIds })));
   const showRun = async (folder: string, runId: string) => void (await guard(() => revealRun(folder, runId)));
 
-  context.subscriptions.push(stores, runs, registry, runsView, registryView, runsSelection, { dispose: () => ComparePanel.active?.dispose() });
+  context.subscriptions.push(stores, runs, registry, runsView, registryView, runsSelection, { dispose: () => ComparePanel.active?.dispose() }, { dispose: () => BenchPanel.active?.dispose() });
   // Each command's arguments are whatever VS Code passes from a menu, a row or executeCommand.
   const commands: Record<ExperimentCommand, (...args: never[]) => unknown> = {
     'cellflow.refreshExperiments': () => stores.refresh(),
@@ -76,6 +80,7 @@ export function registerExperiments(context: vscode.ExtensionContext, server: Pr
         await registryView.reveal(node, { select: true, focus: true, expand: true });
       }),
     'cellflow.openStep': (args: { root: string; pipeline: string; stepId: string }) => guard(() => openStep(args)),
+    'cellflow.benchmarkModel': (target?: vscode.Uri | RegistryNode, choices?: BenchChoices) => guard(() => benchmarkModel(context, stores, target, choices)),
     'cellflow.copyPythonPath': async () => {
       const dir = context.asAbsolutePath(path.join('dist', 'python'));
       await vscode.env.clipboard.writeText(dir);
@@ -83,7 +88,7 @@ export function registerExperiments(context: vscode.ExtensionContext, server: Pr
       return dir;
     },
   };
-  return { ...views, execute: (id, args) => (commands[id] as (...a: unknown[]) => unknown)(...args), compared: () => ComparePanel.active?.lastSent, drift };
+  return { ...views, execute: (id, args) => (commands[id] as (...a: unknown[]) => unknown)(...args), compared: () => ComparePanel.active?.lastSent, drift, benchSent: () => BenchPanel.active?.sent ?? [] };
 }
 
 /** Runs a command body, turning a failure into one error message instead of an unhandled rejection. */

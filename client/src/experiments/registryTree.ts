@@ -172,9 +172,12 @@ function versionItem(node: Extract<RegistryNode, { kind: 'version' }>): vscode.T
   const item = new vscode.TreeItem(`v${v.version}`, vscode.TreeItemCollapsibleState.Collapsed);
   item.id = `version:${node.folder}:${node.model}@${v.version}`;
   const drift = v.drift?.drifted ? `drifted (${Math.round(v.drift.share * 100)}% of columns)` : undefined;
-  item.description = [...(drift ? [drift] : []), ...v.aliases.map((a) => `@${a}`), new Date(v.createdAt).toLocaleString()].join(' · ');
+  const b = v.bench;
+  const bench = b ? `${b.regressed ? 'slower: ' : ''}p50 ${b.p50Ms < 1 ? b.p50Ms.toFixed(3) : b.p50Ms.toFixed(2)} ms ${b.ep} b${b.batch}` : undefined;
+  item.description = [...(drift ? [drift] : []), ...(bench ? [bench] : []), ...v.aliases.map((a) => `@${a}`), new Date(v.createdAt).toLocaleString()].join(' · ');
   const checked = v.drift ? `\nlatest drift report ${new Date(v.drift.createdAt).toLocaleString()}: ${v.drift.drifted ? 'drifted' : 'no drift'}, ${Math.round(v.drift.share * 100)}% of columns` : '';
-  item.tooltip = `${node.model} v${v.version}\n${v.artifactPath}${v.artifactSha256 ? `\nsha256 ${v.artifactSha256}` : ''}${v.runId ? `\nfrom run ${v.runId}` : ''}${checked}`;
+  const measured = b ? `\nlatest benchmark ${new Date(b.createdAt).toLocaleString()}: p50 ${b.p50Ms.toFixed(3)} ms on ${b.ep} at batch ${b.batch}${b.regressed ? ' (a regression against the previous result)' : ''}` : '';
+  item.tooltip = `${node.model} v${v.version}\n${v.artifactPath}${v.artifactSha256 ? `\nsha256 ${v.artifactSha256}` : ''}${v.runId ? `\nfrom run ${v.runId}` : ''}${checked}${measured}`;
   item.iconPath = drift ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : new vscode.ThemeIcon(v.aliases.length ? 'verified' : 'versions');
   item.contextValue = 'cellflow.modelVersion';
   return item;

@@ -3,12 +3,13 @@ import * as path from 'node:path';
 import { regressions } from '../core/bench/compare';
 import { parseDims } from '../core/bench/inputs';
 import { DEFAULT_POLICY } from '../core/bench/measurement';
+import { describeBenchProgress, type BenchProgress } from '../core/bench/progress';
 import { environmentKey, type BenchReport } from '../core/bench/result';
 import { InvalidInput } from '../core/errors';
 import { terminalSafe as safe } from '../core/text/terminalSafe';
 import { isInside } from '../core/workspacePath';
 import { findWorkspaceRoot, storePath } from '../io/storeLocation';
-import { benchmark, BenchFailed, type BenchOptions, type BenchProgress } from '../services/bench/benchmark';
+import { benchmark, BenchFailed, type BenchOptions } from '../services/bench/benchmark';
 import { inputsFromFile } from '../services/bench/inputFiles';
 import { providers } from '../services/bench/onnxRuntime';
 import { hashFile } from '../services/runner/fileDigests';
@@ -135,12 +136,7 @@ function withStore<T>(args: BenchArgs, create: boolean, use: (store: Store, root
 function progressOf(args: BenchArgs): (p: BenchProgress | undefined) => void {
   if (args.json) return args.logProgress ? (p) => p && process.stdout.write(`${JSON.stringify({ progress: p })}\n`) : () => undefined;
   if (!process.stderr.isTTY) return () => undefined;
-  return (p) => process.stderr.write(p === undefined ? '\r\x1b[K' : `\r${describeBenchProgress(p)}   `);
-}
-
-export function describeBenchProgress(p: BenchProgress): string {
-  const where = `${p.ep} · batch ${p.batch}`;
-  return p.stage === 'first' ? `${where} · first inference` : p.stage === 'warmup' ? `${where} · warm-up (${p.runs})` : `${where} · window ${p.window}`;
+  return (p) => process.stderr.write(p === undefined ? '\r\x1b[K' : `\r${safe(describeBenchProgress(p))}   `);
 }
 
 function positive(flag: string, raw: string, real = false): number {
@@ -179,10 +175,13 @@ export async function runBenchProviders(json: boolean): Promise<number> {
   return 0;
 }
 
-/** `cellflow bench history [NAME]`: the benchmarks kept, newest first (of one model's versions). */
+/** `cellflow bench history [NAME|FILE.onnx]`: the benchmarks kept, newest first (of one model's versions, or one file). */
 export function runBenchHistory(model: string | undefined, json: boolean, storeFile?: string): number {
-  const name = model?.replace(/@.*$/, '');
-  const list = withStore({ store: storeFile } as BenchArgs, false, (store) => store.benchmarks(name)) ?? [];
+  // A model name (its versions), or an .onnx file by its path in the workspace.
+  const file = model && /\.onnx$/i.test(model) ? workspaceRelative(path.resolve(model)) : undefined;
+  const name = file ? undefined : model?.replace(/@.*$/, '');
+  const all = withStore({ store: storeFile } as BenchArgs, false, (store) => store.benchmarks(name)) ?? [];
+  const list = file ? all.filter((b) => b.modelPath === file) : all;
   if (json) process.stdout.write(`${JSON.stringify(list)}\n`);
   else if (!list.length) process.stdout.write(`No benchmark${name ? ` of ${safe(name)}` : ''} yet.\n`);
   else for (const b of list) process.stdout.write(`${new Date(b.createdAt).toISOString()}  ${b.model ? `${b.model.name}@${b.model.version}` : safe(b.modelPath)}  ${b.report.results.map((r) => `${r.ep}/b${r.batch} p50 ${r.p50Ms.toFixed(3)} ms`).join(', ')}${b.report.regressions.length ? '  REGRESSED' : ''}  (${b.id})\n`);

@@ -221,7 +221,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
     }
     if (args[0] === 'history') {
       const { values, positionals } = parseArgs({ args: args.slice(1), allowPositionals: true, options: { json: { type: 'boolean', default: false }, store: { type: 'string' } } });
-      if (positionals.length > 1) return usage('cellflow bench history [NAME] [--json]');
+      if (positionals.length > 1) return usage('cellflow bench history [NAME|FILE.onnx] [--json]');
       return userErrors(async () => runBenchHistory(positionals[0], values.json ?? false, values.store));
     }
     const { values, positionals } = parseArgs({

@@ -8,6 +8,7 @@ import { DiagnosticsScheduler, PIPELINE_LANGUAGE } from './diagnostics';
 import { FEATURE_CAPABILITIES, registerFeatures } from './features';
 import { ServerFiles } from './lintContext';
 import { registerExperiments } from './experiments';
+import { registerBench } from './bench';
 import { registerDrift } from './drift';
 import { registerRuns } from './pipelineRuns';
 import { Trust } from './trust';
@@ -77,6 +78,7 @@ const trust = new Trust(() => trustedAtStart);
 onNotification(connection, WorkspaceTrustedNotification, () => trust.grant());
 registerRuns(connection, documents, diagnostics, experiments, trust);
 registerDrift(connection, trust);
+registerBench(connection, trust);
 // Files pipelines name (notebooks, step code, lock files) changed on disk, or a pipeline came or went.
 connection.onDidChangeWatchedFiles(({ changes }) => {
   for (const c of changes) {

@@ -64,6 +64,19 @@ spec(
   z.object({ ...scope, reference: z.discriminatedUnion('kind', [z.object({ kind: z.literal('model'), model: text }), z.object({ kind: z.literal('file'), path: text })]), current: text, python: text.optional(), progressToken: text.optional() }),
 );
 spec(P.DriftHistoryRequest, z.object({ ...scope, model: text }));
+spec(
+  P.BenchRequest,
+  z.object({
+    ...scope,
+    model: z.discriminatedUnion('kind', [z.object({ kind: z.literal('model'), model: text }), z.object({ kind: z.literal('file'), path: text })]),
+    eps: z.array(text).min(1),
+    batches: z.array(z.number().int().positive()).min(1),
+    progressToken: text.optional(),
+    maxSeconds: z.number().positive().optional(),
+  }),
+);
+spec(P.BenchProvidersRequest, z.object(scope));
+spec(P.BenchHistoryRequest, z.object({ ...scope, model: text }));
 spec(P.WorkspaceTrustedNotification, z.object({ trusted: z.literal(true) }));
 
 /** `cellflow/runs: limit: expected number, received string`, for the first thing wrong. */

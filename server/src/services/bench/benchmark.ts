@@ -1,10 +1,11 @@
 import { fastestProviders } from '../../core/bench/compare';
 import { generate, resolveDims } from '../../core/bench/inputs';
 import type { MeasurePolicy } from '../../core/bench/measurement';
+import type { BenchProgress } from '../../core/bench/progress';
 import type { BenchReport, BenchResult, TensorInfo } from '../../core/bench/result';
 import { InvalidInput } from '../../core/errors';
 import { environment } from './environment';
-import { measure, type Feeds, type MeasureProgress } from './measure';
+import { measure, type Feeds } from './measure';
 import { loadRuntime, modelError, openSession, providers, runtime, tensors, type OpenOptions } from './onnxRuntime';
 
 export interface BenchOptions {
@@ -18,8 +19,6 @@ export interface BenchOptions {
   /** Real inputs by name, per batch size (from --inputs); generated when absent. */
   inputsFor?(batch: number, inputs: TensorInfo[]): Record<string, { type: string; dims: number[]; data: unknown }>;
 }
-
-export type BenchProgress = MeasureProgress & { ep: string; batch: number };
 
 /** The model loaded, but measuring it failed (out of memory, an operator the provider cannot run): exit 1, not 2. */
 export class BenchFailed extends Error {}

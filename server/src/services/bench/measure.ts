@@ -1,9 +1,8 @@
 import { isStable, summarizeWindows, warmupDone, windowDone, type MeasurePolicy, type Window } from '../../core/bench/measurement';
+import type { MeasureProgress } from '../../core/bench/progress';
 import type { Session } from './onnxRuntime';
 
 export type Feeds = Record<string, import('onnxruntime-node').Tensor>;
-
-export type MeasureProgress = { stage: 'first' } | { stage: 'warmup'; runs: number } | { stage: 'window'; window: number; stableSoFar: boolean };
 
 /** One inference, its outputs released at once when they stay on the GPU (they would pile up otherwise). */
 async function infer(session: Session, feeds: Feeds): Promise<void> {
