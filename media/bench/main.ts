@@ -81,7 +81,8 @@ function lineChart(id: string, caption: string, results: BenchResult[], measures
   const eps = [...new Set(results.map((r) => r.ep))];
   const colours = palette();
   const series: uPlot.Series[] = [{}];
-  const data: Array<Array<number | null>> = [batches];
+  // Batch sizes grow by factors: evenly spaced, each labelled, rather than a log axis that drops labels.
+  const data: Array<Array<number | null>> = [batches.map((_, i) => i)];
   eps.forEach((ep, i) => measures.forEach((measure, k) => {
     series.push({ label: `${ep}${measures.length > 1 ? (k ? ' p99' : ' p50') : ''}`, stroke: colours[i % colours.length], width: 2, dash: k ? [6, 4] : undefined });
     data.push(batches.map((b) => {
@@ -95,8 +96,11 @@ function lineChart(id: string, caption: string, results: BenchResult[], measures
     width: Math.max(260, Math.min(720, app.clientWidth - 16)),
     height: 200,
     legend: { show: false },
-    scales: { x: { time: false, distr: 3 }, y: { distr: 3 } },
-    axes: [{ ...axis, splits: () => batches }, { ...axis }],
+    scales: { x: { time: false, range: [-0.3, batches.length - 0.7] }, y: { distr: 3 } },
+    axes: [
+      { ...axis, splits: () => batches.map((_, i) => i), values: (_u: uPlot, ticks: number[]) => ticks.map((t) => (Number.isInteger(t) ? `batch ${batches[t]}` : '')) },
+      { ...axis, size: 56, values: (_u: uPlot, ticks: Array<number | null>) => ticks.map((t) => (t === null ? '' : short(t))) },
+    ],
     series,
   };
   queueMicrotask(() => charts.push(new uPlot(opts, data as uPlot.AlignedData, box)));
@@ -119,6 +123,12 @@ function historyTable(history: BenchmarkSummary[]): HTMLElement {
       el('td', {}, b.report.regressions.length ? `${b.report.regressions.length} (vs ${b.report.regressions[0].against.model ?? 'earlier'})` : '—')))),
   )));
   return box;
+}
+
+/** 1.2k, 3.4M: axis labels that fit. */
+function short(x: number): string {
+  const a = Math.abs(x);
+  return a >= 1e6 ? `${+(x / 1e6).toPrecision(3)}M` : a >= 1e3 ? `${+(x / 1e3).toPrecision(3)}k` : `${+x.toPrecision(3)}`;
 }
 
 function ms(x: number): string {

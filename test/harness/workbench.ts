@@ -107,3 +107,8 @@ export async function webviewShowing(page: Page, selector: string, timeoutMs = 3
     await new Promise((r) => setTimeout(r, delay)); // frames come and go with no event to wait on across them
   }
 }
+
+/** A row of a sidebar tree, by its label. */
+export function treeRow(page: Page, view: string, label: string) {
+  return page.locator(`.pane:has(.pane-header[aria-label^="${view}"]) .monaco-list-row`, { has: page.locator('.label-name', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\@]/g, '\\$&')}$`) }) }).first();
+}

@@ -2,10 +2,9 @@ import * as assert from 'node:assert/strict';
 import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Page } from 'playwright-core';
 import { startCodeServer, type CodeServer } from '../harness/codeServer';
 import { copyExamples } from '../harness/runSuite';
-import { openWorkbench, runCommand, webviewShowing, type Workbench } from '../harness/workbench';
+import { openWorkbench, runCommand, treeRow, webviewShowing, type Workbench } from '../harness/workbench';
 import { DIST, ROOT } from '../support/paths';
 import { waitFor } from '../support/waitFor';
 import { RESULTS } from './editor.test';
@@ -23,11 +22,6 @@ with cellflow.start_run(experiment="churn", run_name="${name}"):
         cellflow.log_metric("roc_auc", auc, step=step)
         cellflow.log_metric("loss", 1 - auc, step=step)
 `;
-
-/** A row of a sidebar tree, by its label. */
-function treeRow(page: Page, view: string, label: string) {
-  return page.locator(`.pane:has(.pane-header[aria-label^="${view}"]) .monaco-list-row`, { has: page.locator('.label-name', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\@]/g, '\\$&')}$`) }) }).first();
-}
 
 describe('the Cellflow sidebar through the UI (code-server + chromium)', () => {
   let server: CodeServer;

@@ -62,6 +62,9 @@ describe('npm start (the README command)', () => {
     const pipeline = runs.find((r) => r.tags['cellflow.kind'] === 'pipeline' && r.status === 'FINISHED');
     assert.ok(pipeline, `the example pipeline ran:\n${output.slice(-2000)}`);
     assert.ok(runs.filter((r) => r.parentId && r.tags['cellflow.kind'] === 'step').length >= 5, 'its steps ran');
+    // And the ONNX scorer train.py registered was benchmarked: its version has a latest result.
+    const models = JSON.parse(execFileSync(process.execPath, [path.join(ROOT, 'dist', 'cli', 'cellflow.js'), 'models', 'list', '--json'], { cwd: path.join(ROOT, 'examples'), encoding: 'utf8' })) as Array<{ name: string; versions: Array<{ bench?: { ep: string } }> }>;
+    assert.equal(models.find((m) => m.name === 'churn-mlp')?.versions[0].bench?.ep, 'cpu', `the example benchmark was made:\n${output.slice(-2000)}`);
     await page.locator('.activitybar .action-item a[aria-label^="Cellflow"]').click();
     const experiment = page.locator('.pane:has(.pane-header[aria-label^="Runs"]) .monaco-list-row', { hasText: 'churn' }).first();
     await experiment.waitFor({ timeout: 60_000 });
