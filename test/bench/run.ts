@@ -6,6 +6,7 @@ import { runEditorSuite } from '../harness/runSuite';
 import { DIST, ROOT } from '../support/paths';
 import { benchDrift } from './drift';
 import { benchInfer } from './infer';
+import { benchLineage } from './lineage';
 import { benchNotebookAnalysis } from './notebookAnalysis';
 import { benchPipelineLint } from './pipelineLint';
 import { benchRunner } from './runner';
@@ -55,7 +56,7 @@ async function activation(): Promise<ActivationSample[]> {
   return samples;
 }
 
-/** `npm run bench -- --only lint` runs one section: notebook, lint, store, run, drift, infer, bundles, activation. */
+/** `npm run bench -- --only lint` runs one section: notebook, lint, store, run, drift, infer, lineage, bundles, activation. */
 async function main(): Promise<void> {
   const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
   const want = (section: string) => !only || only === section;
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
   if (want('run')) results.run = await benchRunner();
   if (want('drift')) results.drift = benchDrift();
   if (want('infer')) results.infer = await benchInfer();
+  if (want('lineage')) results.lineage = benchLineage();
   if (want('bundles') || want('activation')) await editorBench(results, want);
   fs.mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
   fs.writeFileSync(path.join(ROOT, 'test-results', 'bench.json'), `${JSON.stringify(results, null, 2)}\n`);

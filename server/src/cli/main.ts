@@ -7,6 +7,8 @@ import { runPipelineShow } from './pipelineCommand';
 import { runPromote } from './promoteCommand';
 import { runBench, runBenchHistory, runBenchProviders } from './benchCommand';
 import { runDrift, runDriftHistory } from './driftCommand';
+import { runLineage } from './lineageCommand';
+import { runMaturity } from './maturityCommand';
 import { runGc, runRun } from './runCommand';
 import { modelsAlias, modelsList, runsList, runsShow } from './storeCommands';
 import { terminalSafe } from '../core/text/terminalSafe';
@@ -16,6 +18,7 @@ const RUN_USAGE = 'cellflow run <file.cellflow.yaml> [--step <id> | --from <id>]
 
 const DRIFT_USAGE = 'cellflow drift --reference <file|NAME@VERSION|NAME@ALIAS> --current <file> [--stattest <name>] [--threshold X] [--columns a,b] [--drift-share X] [--fail-on-drift] [--save [--model NAME@VERSION|NAME@ALIAS]] [--json [--log-progress]]';
 const BENCH_USAGE = 'cellflow bench <model.onnx|NAME@VERSION|NAME@ALIAS> [--ep cpu,webgpu] [--batch 1,8,64] [--shape NAME=DIMS]... [--inputs <file.npy|file.csv>] [--threads N] [--warmup N] [--max-seconds S] [--graph-optimization disabled|basic|extended|all] [--outputs-on-gpu] [--save] [--fail-on-regression] [--json [--log-progress]]';
+const LINEAGE_USAGE = 'cellflow lineage <run-id|NAME@VERSION|NAME@ALIAS|pipeline.cellflow.yaml#step|sha256:cell-hash> [--json]';
 const PROMOTE_USAGE = 'cellflow promote <notebook.ipynb> --cells <list> --pipeline <file.cellflow.yaml> [--step <id>] [--move] [--in-place <function>]... [--json]';
 
 const HELP = `cellflow ${CELLFLOW_VERSION}: notebook cells to versioned, linted, runnable ML pipelines
@@ -57,6 +60,13 @@ Usage:
   cellflow bench providers [--json]   The execution providers this machine can run, and why not others.
   cellflow bench history [NAME] [--json]
                                       The benchmarks kept (of one model's versions), newest first.
+  ${LINEAGE_USAGE}
+                                      The chain both ways: upstream the cells, step versions, runs and
+                                      data it came from; downstream the model versions, benchmarks and
+                                      drift reports it led to (stale, drifted and regressed marked).
+  cellflow maturity [--json]          The workspace against the five-level MLOps maturity model (0 ad
+                                      hoc to 4 optimized): each criterion met or not, with the
+                                      evidence, and the next step to take.
   cellflow runs list [--filter <expr>] [--order-by <terms>] [--experiment <name>]
                      [--limit <n>] [--offset <n>] [--json]
                                       Logged runs with their params and latest metrics. <expr>:
@@ -264,6 +274,16 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
         store: values.store,
       }),
     );
+  },
+  maturity: (args) => {
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false }, store: { type: 'string' } } });
+    if (positionals.length) return usage('cellflow maturity [--json]');
+    return userErrors(async () => runMaturity(values.json ?? false, values.store));
+  },
+  lineage: (args) => {
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false }, store: { type: 'string' } } });
+    if (positionals.length !== 1) return usage(LINEAGE_USAGE);
+    return userErrors(async () => runLineage(positionals[0], values.json ?? false, values.store));
   },
   gc: (args) => {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'dry-run': { type: 'boolean', default: false }, store: { type: 'string' }, json: { type: 'boolean', default: false } } });

@@ -255,6 +255,9 @@ class PipelineRun {
 
   private async executeRecorded(s: StepInfo, runId: string, inputs: Record<string, OutputRecord>, parts: KeyParts, key: string, reason: string): Promise<void> {
     const store = this.o.store;
+    // What the step read, as lineage: each upstream output (by digest) -> this run, so the chain runs
+    // from a model version back through every step that made its data, to their cells.
+    for (const [name, input] of Object.entries(inputs)) store.link('artifact', input.digest, 'run', runId, `input:${name}`);
     store.logParams(runId, Object.fromEntries(Object.entries(parts.params).map(([k, v]) => [k, (typeof v === 'string' ? v : JSON.stringify(v)).slice(0, PARAM_VALUE_MAX)])));
     const logs = path.join(this.o.workspaceRoot, '.cellflow', 'logs');
     fs.mkdirSync(logs, { recursive: true });

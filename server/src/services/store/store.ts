@@ -15,6 +15,7 @@ import { HistoryThinner } from '../../core/store/downsample';
 import { filterSql, MAX_RUNS_PER_PAGE, orderSql } from '../../core/store/search';
 import type { BenchmarkSummary, DriftReportSummary, ExperimentSummary, LineageEdge, MetricPoint, ModelSummary, ModelVersion, RunDetail, RunOutputs, RunStatus, RunSummary } from '../../core/store/types';
 import type { BenchReport, BenchResult } from '../../core/bench/result';
+import type { NodeDetails } from '../../core/lineage/graph';
 import { hashFd } from '../../io/hashFile';
 import { processAlive } from '../processAlive';
 
@@ -346,6 +347,100 @@ export class Store {
     ).all(kind, id) as LineageEdge[];
   }
 
+  /** The edges out of a node and on from there (what it led to), each with its distance from it. */
+  lineageDown(kind: string, id: string): LineageEdge[] {
+    return this.stmt(
+      `WITH RECURSIVE down (from_kind, from_id, to_kind, to_id, relation, depth) AS (
+         SELECT from_kind, from_id, to_kind, to_id, relation, 1 FROM lineage WHERE from_kind = ? AND from_id = ?
+         UNION
+         SELECT l.from_kind, l.from_id, l.to_kind, l.to_id, l.relation, down.depth + 1
+         FROM lineage l JOIN down ON l.from_kind = down.to_kind AND l.from_id = down.to_id WHERE down.depth < 16
+       )
+       SELECT from_kind AS fromKind, from_id AS fromId, to_kind AS toKind, to_id AS toId, relation, min(depth) AS depth
+       FROM down GROUP BY fromKind, fromId, toKind, toId, relation ORDER BY depth, toKind, toId`,
+    ).all(kind, id) as LineageEdge[];
+  }
+
+  /** The newest version of a step that has run (`pipeline#step@N`), by the lineage the runs left. */
+  latestStepVersion(pipeline: string, stepId: string): string | undefined {
+    const prefix = `${pipeline}#${stepId}@`;
+    const ids = this.stmt("SELECT from_id FROM lineage WHERE from_kind = 'step-version' AND from_id >= ? AND from_id < ?").pluck().all(prefix, `${prefix}\uffff`) as string[];
+    return ids.sort((a, b) => Number(b.slice(prefix.length)) - Number(a.slice(prefix.length)))[0];
+  }
+
+  /** A promoted cell's full hash from the hex digits it starts with. */
+  cellHashByPrefix(hex: string): string | undefined {
+    const prefix = `sha256:${hex}`;
+    return this.stmt("SELECT from_id FROM lineage WHERE from_kind = 'cell-hash' AND from_id >= ? AND from_id < ? LIMIT 1").pluck().get(prefix, `${prefix}\uffff`) as string | undefined;
+  }
+
+  /** What the store knows of a lineage node, for its label and marks (a drifted version, a regressed benchmark). */
+  lineageNodeDetails(kind: string, id: string): NodeDetails {
+    switch (kind) {
+      case 'run':
+        return this.runNode(id);
+      case 'model-version':
+        return this.versionNode(id);
+      case 'drift-report':
+        return this.driftNode(id);
+      case 'benchmark':
+        return this.benchmarkNode(id);
+      case 'dataset': {
+        const d = this.stmt('SELECT name, row_count FROM datasets WHERE digest = ?').get(id) as { name: string | null; row_count: number | null } | undefined;
+        return d?.name ? { label: `data ${d.name}`, detail: `${id.slice(0, 19)}${d.row_count !== null ? `, ${d.row_count} rows` : ''}` } : {};
+      }
+      default:
+        return {};
+    }
+  }
+
+  private runNode(id: string): NodeDetails {
+    const r = this.stmt('SELECT name, status, step_id FROM runs WHERE id = ?').get(id) as { name: string | null; status: string; step_id: string | null } | undefined;
+    return r ? { label: `run ${r.name ?? r.step_id ?? id.slice(0, 8)} ${id.slice(0, 8)}`, detail: r.status.toLowerCase() } : { detail: 'not in the store any more' };
+  }
+
+  private versionNode(id: string): NodeDetails {
+    const at = id.lastIndexOf('@');
+    const [name, version] = [id.slice(0, at), Number(id.slice(at + 1))];
+    const aliases = this.stmt('SELECT alias FROM model_aliases WHERE model_name = ? AND version = ? ORDER BY alias').pluck().all(name, version) as string[];
+    const drift = this.stmt('SELECT drifted FROM drift_reports WHERE model_name = ? AND model_version = ? ORDER BY created_at DESC, rowid DESC LIMIT 1').pluck().get(name, version) as number | undefined;
+    return { label: `${name} v${version}${aliases.length ? ` @${aliases.join(' @')}` : ''}`, ...(drift === 1 ? { marks: ['drifted'], detail: 'its latest drift report drifted' } : {}) };
+  }
+
+  private driftNode(id: string): NodeDetails {
+    const d = this.stmt('SELECT drifted, share, current FROM drift_reports WHERE id = ?').get(id) as { drifted: number; share: number; current: string } | undefined;
+    return d ? { label: `drift report ${Math.round(100 * d.share)}% · ${d.current}`, ...(d.drifted ? { marks: ['drifted'] } : {}), detail: d.drifted ? 'drifted' : 'no drift' } : {};
+  }
+
+  private benchmarkNode(id: string): NodeDetails {
+    const b = this.stmt('SELECT report FROM benchmarks WHERE id = ?').pluck().get(id) as string | undefined;
+    if (!b) return {};
+    const report = JSON.parse(b) as BenchReport;
+    const first = report.results[0];
+    const n = report.regressions.length;
+    return { label: `benchmark ${first ? `${first.ep} b${first.batch} p50 ${first.p50Ms.toFixed(3)} ms` : id.slice(0, 8)}`, ...(n ? { marks: ['regressed'], detail: `${n} regression${n === 1 ? '' : 's'}` } : {}) };
+  }
+
+  /** Counts and facts the maturity assessment reads from the store. */
+  maturityFacts(): MaturityFacts {
+    const count = (q: string) => this.stmt(q).pluck().get() as number;
+    const versions = this.stmt('SELECT model_name AS name, count(*) AS n FROM model_versions GROUP BY model_name ORDER BY model_name').all() as Array<{ name: string; n: number }>;
+    const aliases = this.stmt('SELECT model_name, alias, version FROM model_aliases ORDER BY alias').all() as Array<{ model_name: string; alias: string; version: number }>;
+    return {
+      runs: count('SELECT count(*) FROM runs'),
+      pipelineRuns: count("SELECT count(*) FROM tags WHERE key = 'cellflow.kind' AND value = 'pipeline'"),
+      models: versions.map((v) => ({ name: v.name, versions: v.n, aliasVersions: aliases.filter((a) => a.model_name === v.name).map((a) => ({ alias: a.alias, version: a.version })) })),
+      benchmarks: count('SELECT count(*) FROM benchmarks'),
+      driftChecked: this.stmt("SELECT DISTINCT model_name || '@' || model_version FROM drift_reports WHERE model_name IS NOT NULL").pluck().all() as string[],
+      // A version registered after a report on an earlier version of the same model drifted: retrained on drift.
+      retrainedAfterDrift: this.stmt(
+        `SELECT DISTINCT v.model_name || '@' || v.version FROM model_versions v JOIN drift_reports d
+         ON d.model_name = v.model_name AND d.model_version < v.version AND d.drifted = 1 AND d.created_at <= v.created_at`,
+      ).pluck().all() as string[],
+      sweeps: count("SELECT count(DISTINCT value) FROM tags WHERE key = 'cellflow.sweep'"),
+    };
+  }
+
   /** Runs that say RUNNING but whose process on this host is gone were killed: mark them so. */
   reconcileKilled(): number {
     const dead = this.deadRuns();
@@ -621,7 +716,6 @@ export class Store {
     return { runId: row.runId, logged: this.runOutputs(row.runId).inputs, stepInputs };
   }
 
-  /** A model version by number or alias (`churn@3`, `churn@production`). */
   /** The pipeline file (relative to the root) whose run registered a model version, if a pipeline did. */
   modelVersionPipeline(model: { name: string; version: number }): string | undefined {
     const row = this.stmt(
@@ -631,6 +725,7 @@ export class Store {
     return row?.pipeline ?? undefined;
   }
 
+  /** A model version by number or alias (`churn@3`, `churn@production`). */
   resolveModelVersion(name: string, versionOrAlias: string): { name: string; version: number } {
     if (/^\d+$/.test(versionOrAlias)) {
       if (!this.stmt('SELECT 1 FROM model_versions WHERE model_name = ? AND version = ?').get(name, Number(versionOrAlias))) throw new StoreError(`${name}@${versionOrAlias}`, 'no such model version');
@@ -794,4 +889,15 @@ function benchmarkSummary(r: BenchmarkRow): BenchmarkSummary {
     environmentKey: r.environment_key,
     report: JSON.parse(r.report) as BenchReport,
   };
+}
+
+/** What the maturity assessment reads from the store. */
+export interface MaturityFacts {
+  runs: number;
+  pipelineRuns: number;
+  models: Array<{ name: string; versions: number; aliasVersions: Array<{ alias: string; version: number }> }>;
+  benchmarks: number;
+  driftChecked: string[];
+  retrainedAfterDrift: string[];
+  sweeps: number;
 }
