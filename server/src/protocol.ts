@@ -365,6 +365,16 @@ export type BenchToWebview =
 
 export type BenchFromWebview = { type: 'ready' };
 
+// ---- Maturity (client -> server; the server runs `cellflow maturity`) ----
+
+export type { Assessment, Criterion as MaturityCriterion, Action as MaturityAction } from './core/maturity/assess';
+
+/** The workspace against the five-level model. */
+export const MaturityRequest = request<StoreScope, Omit<import('./core/maturity/assess').Assessment, 'nextStep'> & { nextStep?: string }>('cellflow/maturity');
+
+/** A GitHub Actions workflow for the folder (lint, run, drift and bench gates), and where it would go. */
+export const CiWorkflowRequest = request<StoreScope, { path: string; text: string }>('cellflow/ciWorkflow');
+
 // ---- Drift webview messages (extension host <-> webview) ----
 
 export interface DriftChoices {

@@ -14,6 +14,8 @@ export const EXPERIMENT_COMMANDS = [
   'cellflow.openStep',
   'cellflow.copyPythonPath',
   'cellflow.benchmarkModel',
+  'cellflow.refreshMaturity',
+  'cellflow.maturityNextStep',
 ] as const;
 
 export type ExperimentCommand = (typeof EXPERIMENT_COMMANDS)[number];

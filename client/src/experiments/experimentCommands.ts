@@ -1,11 +1,12 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { type BenchToWebview, type CompareToWebview, ExportRunsCsvRequest, ModelsRequest, RegisterModelRequest, RunOutputsRequest, RunsRequest, SetAliasRequest, type ModelSummary, type RunSummary } from '../../../server/src/protocol';
+import { type BenchToWebview, CiWorkflowRequest, type CompareToWebview, ExportRunsCsvRequest, ModelsRequest, RegisterModelRequest, RunOutputsRequest, RunsRequest, SetAliasRequest, type ModelSummary, type RunSummary } from '../../../server/src/protocol';
 import type { ExperimentCommand } from './commandIds';
 import { benchmarkModel, type BenchChoices } from './benchModel';
 import { BenchPanel } from './benchPanel';
 import { ComparePanel, MAX_COMPARED_RUNS } from './comparePanel';
 import { DriftView } from './driftView';
+import { MaturityTree, type MaturityNode } from './maturityTree';
 import { RegistryTree, type RegistryNode } from './registryTree';
 import { RunsTree, type RunsNode } from './runsTree';
 import { errorMessage, formatNumber, StoreAccess, type StoreServer } from './storeAccess';
@@ -31,6 +32,7 @@ export interface Experiments {
   /** What the Compare Runs page was last given to draw. */
   compared(): CompareToWebview | undefined;
   drift: DriftView;
+  maturity: MaturityTree;
   /** What the benchmark results page was given to draw, oldest first. */
   benchSent(): readonly BenchToWebview[];
 }
@@ -44,7 +46,9 @@ export function registerExperiments(context: vscode.ExtensionContext, server: Pr
   const registryView = vscode.window.createTreeView('cellflow.registry', { treeDataProvider: registry, showCollapseAll: true });
   const runsSelection = trackSelection(runsView);
   const drift = new DriftView(context, stores);
-  context.subscriptions.push(drift);
+  const maturity = new MaturityTree(stores);
+  const maturityView = vscode.window.createTreeView('cellflow.maturity', { treeDataProvider: maturity });
+  context.subscriptions.push(drift, maturity, maturityView);
   const views: ExperimentViews = { runs, registry, runsView, registryView, runsSelection: runsSelection.current, stores };
 
   const revealRun = async (folder: string, runId: string) => {
@@ -80,6 +84,8 @@ export function registerExperiments(context: vscode.ExtensionContext, server: Pr
         await registryView.reveal(node, { select: true, focus: true, expand: true });
       }),
     'cellflow.openStep': (args: { root: string; pipeline: string; stepId: string }) => guard(() => openStep(args)),
+    'cellflow.refreshMaturity': () => maturity.refresh(),
+    'cellflow.maturityNextStep': (node?: MaturityNode) => guard(() => nextStep(stores, node)),
     'cellflow.benchmarkModel': (target?: vscode.Uri | RegistryNode, choices?: BenchChoices) => guard(() => benchmarkModel(context, stores, target, choices)),
     'cellflow.copyPythonPath': async () => {
       const dir = context.asAbsolutePath(path.join('dist', 'python'));
@@ -88,7 +94,49 @@ export function registerExperiments(context: vscode.ExtensionContext, server: Pr
       return dir;
     },
   };
-  return { ...views, execute: (id, args) => (commands[id] as (...a: unknown[]) => unknown)(...args), compared: () => ComparePanel.active?.lastSent, drift, benchSent: () => BenchPanel.active?.sent ?? [] };
+  return { ...views, execute: (id, args) => (commands[id] as (...a: unknown[]) => unknown)(...args), compared: () => ComparePanel.active?.lastSent, drift, maturity, benchSent: () => BenchPanel.active?.sent ?? [] };
+}
+
+/**
+ * An unmet criterion's next step: the CI workflow written into an unsaved editor at its path (the
+ * user reviews, then saves), or the command that does it (register, alias, the drift view).
+ */
+async function nextStep(stores: StoreAccess, node?: MaturityNode): Promise<vscode.TextDocument | undefined> {
+  if (node?.kind !== 'criterion') return undefined;
+  const c = node.criterion;
+  switch (c.action) {
+    case 'generate-ci': {
+      const { path: rel, text } = await stores.request(CiWorkflowRequest, { folder: node.folder });
+      const target = vscode.Uri.file(path.resolve(node.folder, rel));
+      const doc = await vscode.workspace.openTextDocument(target.with({ scheme: 'untitled' }));
+      const editor = await vscode.window.showTextDocument(doc);
+      await editor.edit((e) => e.replace(new vscode.Range(0, 0, doc.lineCount, 0), text));
+      void vscode.window.showInformationMessage(`Cellflow: review the workflow, then save it as ${rel}.`);
+      return doc;
+    }
+    case 'register-best':
+      await vscode.commands.executeCommand('cellflow.registerModel');
+      return undefined;
+    case 'set-alias':
+      await vscode.commands.executeCommand('cellflow.setAlias');
+      return undefined;
+    case 'check-drift':
+      await vscode.commands.executeCommand('cellflow.drift.focus');
+      return undefined;
+    case 'add-checks': {
+      const m = /step (\S+?\.cellflow\.ya?ml)#(\S+?) /.exec(c.next ?? '');
+      if (!m) return undefined;
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(path.resolve(node.folder, m[1])));
+      const line = doc.getText().split('\n').findIndex((l) => new RegExp(`^\\s*-\\s*id:\\s*${m[2]}\\s*$`).test(l));
+      const editor = await vscode.window.showTextDocument(doc);
+      if (line >= 0) editor.revealRange(new vscode.Range(line, 0, line, 0), vscode.TextEditorRevealType.InCenter);
+      void vscode.window.showInformationMessage(`Cellflow: add a checks: block to ${m[2]}; completion offers the columns its last run wrote.`);
+      return doc;
+    }
+    default:
+      void vscode.window.showInformationMessage(`Cellflow: ${c.next ?? c.title}`);
+      return undefined;
+  }
 }
 
 /** Runs a command body, turning a failure into one error message instead of an unhandled rejection. */

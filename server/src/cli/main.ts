@@ -64,9 +64,11 @@ Usage:
                                       The chain both ways: upstream the cells, step versions, runs and
                                       data it came from; downstream the model versions, benchmarks and
                                       drift reports it led to (stale, drifted and regressed marked).
-  cellflow maturity [--json]          The workspace against the five-level MLOps maturity model (0 ad
+  cellflow maturity [--ci-workflow] [--json]
+                                      The workspace against the five-level MLOps maturity model (0 ad
                                       hoc to 4 optimized): each criterion met or not, with the
-                                      evidence, and the next step to take.
+                                      evidence, and the next step to take. --ci-workflow prints a
+                                      GitHub Actions workflow for it (lint, run, drift and bench gates).
   cellflow runs list [--filter <expr>] [--order-by <terms>] [--experiment <name>]
                      [--limit <n>] [--offset <n>] [--json]
                                       Logged runs with their params and latest metrics. <expr>:
@@ -276,9 +278,9 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
     );
   },
   maturity: (args) => {
-    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false }, store: { type: 'string' } } });
-    if (positionals.length) return usage('cellflow maturity [--json]');
-    return userErrors(async () => runMaturity(values.json ?? false, values.store));
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false }, 'ci-workflow': { type: 'boolean', default: false }, store: { type: 'string' } } });
+    if (positionals.length) return usage('cellflow maturity [--ci-workflow] [--json]');
+    return userErrors(async () => runMaturity(values.json ?? false, values.store, values['ci-workflow'] ?? false));
   },
   lineage: (args) => {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false }, store: { type: 'string' } } });

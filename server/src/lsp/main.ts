@@ -10,6 +10,7 @@ import { ServerFiles } from './lintContext';
 import { registerExperiments } from './experiments';
 import { registerBench } from './bench';
 import { registerDrift } from './drift';
+import { registerMaturity } from './maturity';
 import { registerRuns } from './pipelineRuns';
 import { Trust } from './trust';
 import { registerPromotion } from './promotion';
@@ -79,6 +80,7 @@ onNotification(connection, WorkspaceTrustedNotification, () => trust.grant());
 registerRuns(connection, documents, diagnostics, experiments, trust);
 registerDrift(connection, trust);
 registerBench(connection, trust);
+registerMaturity(connection);
 // Files pipelines name (notebooks, step code, lock files) changed on disk, or a pipeline came or went.
 connection.onDidChangeWatchedFiles(({ changes }) => {
   for (const c of changes) {

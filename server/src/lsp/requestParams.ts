@@ -76,6 +76,8 @@ spec(
   }),
 );
 spec(P.BenchProvidersRequest, z.object(scope));
+spec(P.MaturityRequest, z.object(scope));
+spec(P.CiWorkflowRequest, z.object(scope));
 spec(P.BenchHistoryRequest, z.object({ ...scope, model: text }));
 spec(P.WorkspaceTrustedNotification, z.object({ trusted: z.literal(true) }));
 

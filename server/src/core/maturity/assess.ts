@@ -102,7 +102,8 @@ const RULES: Rule[] = [
   },
   {
     id: 'sweeps', level: 4, title: 'Hyperparameters are searched',
-    check: (e) => (e.sweeps ? { met: true, evidence: plural(e.sweeps, 'sweep') } : { met: false, evidence: 'no sweep in the store', next: 'Sweep the pipeline\'s params (cellflow sweep <pipeline> --param NAME=VALUES)', action: 'sweep' }),
+    // Trials are runs tagged cellflow.sweep (the sweep they belong to); Cellflow's own sweep command is not built yet.
+    check: (e) => (e.sweeps ? { met: true, evidence: plural(e.sweeps, 'sweep') } : { met: false, evidence: 'no sweep in the store (runs tagged cellflow.sweep)', next: 'Search the pipeline\'s params, logging each trial as a run tagged cellflow.sweep=<sweep name>' }),
   },
   {
     id: 'lineage', level: 4, title: 'The production version\'s lineage reaches its notebook cells',
