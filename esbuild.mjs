@@ -38,7 +38,7 @@ const bundles = [
   { entryPoints: { cellflow: 'server/src/cli/main.ts' }, outdir: 'dist/cli', external: [...native, ...optionalNative], banner: { js: '#!/usr/bin/env node' } },
   // The drift report's sorting threads (SortPool), beside the CLI that starts them.
   { entryPoints: { sortWorker: 'server/src/services/data/sortWorker.ts' }, outdir: 'dist/cli' },
-  { ...webview, entryPoints: { compare: 'media/compare/main.ts', drift: 'media/drift/main.ts', bench: 'media/bench/main.ts' }, outdir: 'dist/media' },
+  { ...webview, entryPoints: { compare: 'media/compare/main.ts', drift: 'media/drift/main.ts', bench: 'media/bench/main.ts', lineage: 'media/lineage/main.ts' }, outdir: 'dist/media' },
 ];
 
 async function generateSchema() {

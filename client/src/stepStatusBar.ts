@@ -70,13 +70,16 @@ export class StepStatusBar implements vscode.NotebookCellStatusBarItemProvider, 
       }
       const updated = s.updates.length ? ` · updates ${list(s.updates)}` : '';
       const setup = s.setup.length ? ` · setup from ${s.setup.length === 1 ? s.setup[0].split(':')[0] : `${s.setup.length} lines`}` : '';
-      const item = new vscode.NotebookCellStatusBarItem(`$(layers) step ${s.stepId} v${s.version} · reads ${list(s.reads)} · writes ${list(s.writes)}${updated}${setup}`, vscode.NotebookCellStatusBarAlignment.Left);
+      const d = s.descendants;
+      const descended = d && (d.runs || d.modelVersions) ? ` · ${d.runs} run${d.runs === 1 ? '' : 's'}, ${d.modelVersions} model version${d.modelVersions === 1 ? '' : 's'}` : '';
+      const item = new vscode.NotebookCellStatusBarItem(`$(layers) step ${s.stepId} v${s.version} · reads ${list(s.reads)} · writes ${list(s.writes)}${updated}${setup}${descended}`, vscode.NotebookCellStatusBarAlignment.Left);
       item.tooltip = [
         `Step ${s.stepId} v${s.version} of ${where}`,
         `reads: ${s.reads.join(', ') || '-'}`,
         `writes: ${s.writes.join(', ') || '-'}`,
         ...(s.updates.length ? [`updates (changes in place, so reads and writes): ${s.updates.join(', ')}`] : []),
         ...(s.setup.length ? ['setup carried from earlier cells, run first:', ...s.setup.map((l) => `  ${l}`)] : []),
+        ...(d ? [`descending from this version: ${d.runs} runs (its own and every step after it), ${d.modelVersions} model versions`] : []),
       ].join('\n');
       item.command = { title: 'Open Pipeline', command: 'vscode.open', arguments: [vscode.Uri.file(s.pipelinePath)] };
       return item;

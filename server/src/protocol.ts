@@ -164,6 +164,8 @@ export interface NotebookStep {
   staleReason?: string;
   /** Where the step's cells are in the snapshot (0-based indices). */
   cells: number[];
+  /** The runs and model versions that descend from this version of the step (the store's lineage). */
+  descendants?: { runs: number; modelVersions: number };
 }
 
 /** client -> server: the pipeline steps promoted from a notebook, with where their cells are now. */
@@ -374,6 +376,16 @@ export const MaturityRequest = request<StoreScope, Omit<import('./core/maturity/
 
 /** A GitHub Actions workflow for the folder (lint, run, drift and bench gates), and where it would go. */
 export const CiWorkflowRequest = request<StoreScope, { path: string; text: string }>('cellflow/ciWorkflow');
+
+// ---- Lineage (client -> server; the server runs `cellflow lineage`) ----
+
+export type { LineageGraph, GraphNode as LineageNode } from './core/lineage/graph';
+
+/** The chain both ways from a run id, `name@version`, `pipeline#step` or a cell hash. */
+export const LineageGraphRequest = request<StoreScope & { ref: string }, import('./core/lineage/graph').LineageGraph>('cellflow/lineageGraph');
+
+export type LineageToWebview = { type: 'graph'; ref: string; graph: import('./core/lineage/graph').LineageGraph } | { type: 'error'; message: string };
+export type LineageFromWebview = { type: 'ready' } | { type: 'open'; node: string };
 
 // ---- Drift webview messages (extension host <-> webview) ----
 

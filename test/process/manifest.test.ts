@@ -66,10 +66,10 @@ describe('extension manifest', () => {
     const contributed = (manifest.contributes.commands as Array<{ command: string; title: string }>).map((c) => c.command).sort();
     assert.deepEqual(registered, contributed);
   });
-  it('has a Cellflow sidebar with the Runs, Model Registry and Data Drift views, and menus that name contributed commands only', () => {
+  it('has a Cellflow sidebar with the Runs, Model Registry, Data Drift and Maturity views, and menus that name contributed commands only', () => {
     const container = manifest.contributes.viewsContainers.activitybar.find((v: { id: string }) => v.id === 'cellflow');
     assert.ok(container && fs.existsSync(path.join(ROOT, container.icon)), 'the container and its icon');
-    assert.deepEqual(manifest.contributes.views.cellflow.map((v: { id: string; name: string }) => [v.id, v.name]), [['cellflow.runs', 'Runs'], ['cellflow.registry', 'Model Registry'], ['cellflow.drift', 'Data Drift']]);
+    assert.deepEqual(manifest.contributes.views.cellflow.map((v: { id: string; name: string }) => [v.id, v.name]), [['cellflow.runs', 'Runs'], ['cellflow.registry', 'Model Registry'], ['cellflow.drift', 'Data Drift'], ['cellflow.maturity', 'Maturity']]);
     assert.equal(manifest.contributes.views.cellflow[2].type, 'webview');
     const commands = new Set((manifest.contributes.commands as Array<{ command: string }>).map((c) => c.command));
     for (const [menu, items] of Object.entries(manifest.contributes.menus as Record<string, Array<{ command: string }>>)) {

@@ -14,6 +14,7 @@ export const EXPERIMENT_COMMANDS = [
   'cellflow.openStep',
   'cellflow.copyPythonPath',
   'cellflow.benchmarkModel',
+  'cellflow.showLineage',
   'cellflow.refreshMaturity',
   'cellflow.maturityNextStep',
 ] as const;

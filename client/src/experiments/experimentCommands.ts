@@ -1,11 +1,12 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { type BenchToWebview, CiWorkflowRequest, type CompareToWebview, ExportRunsCsvRequest, ModelsRequest, RegisterModelRequest, RunOutputsRequest, RunsRequest, SetAliasRequest, type ModelSummary, type RunSummary } from '../../../server/src/protocol';
+import { type BenchToWebview, CiWorkflowRequest, type CompareToWebview, type LineageToWebview, ExportRunsCsvRequest, ModelsRequest, RegisterModelRequest, RunOutputsRequest, RunsRequest, SetAliasRequest, type ModelSummary, type RunSummary } from '../../../server/src/protocol';
 import type { ExperimentCommand } from './commandIds';
 import { benchmarkModel, type BenchChoices } from './benchModel';
 import { BenchPanel } from './benchPanel';
 import { ComparePanel, MAX_COMPARED_RUNS } from './comparePanel';
 import { DriftView } from './driftView';
+import { LineagePanel } from './lineagePanel';
 import { MaturityTree, type MaturityNode } from './maturityTree';
 import { RegistryTree, type RegistryNode } from './registryTree';
 import { RunsTree, type RunsNode } from './runsTree';
@@ -33,6 +34,8 @@ export interface Experiments {
   compared(): CompareToWebview | undefined;
   drift: DriftView;
   maturity: MaturityTree;
+  /** What the Lineage page was given to draw, oldest first. */
+  lineageSent(): readonly LineageToWebview[];
   /** What the benchmark results page was given to draw, oldest first. */
   benchSent(): readonly BenchToWebview[];
 }
@@ -63,7 +66,8 @@ export function registerExperiments(context: vscode.ExtensionContext, server: Pr
   const exportCsv = async (folder: string, runIds: string[]) => void (await guard(() => exportRuns(stores, folder, { runIds })));
   const showRun = async (folder: string, runId: string) => void (await guard(() => revealRun(folder, runId)));
 
-  context.subscriptions.push(stores, runs, registry, runsView, registryView, runsSelection, { dispose: () => ComparePanel.active?.dispose() }, { dispose: () => BenchPanel.active?.dispose() });
+  const panels = { dispose: () => [ComparePanel.active, BenchPanel.active, LineagePanel.active].forEach((p) => p?.dispose()) };
+  context.subscriptions.push(stores, runs, registry, runsView, registryView, runsSelection, panels);
   // Each command's arguments are whatever VS Code passes from a menu, a row or executeCommand.
   const commands: Record<ExperimentCommand, (...args: never[]) => unknown> = {
     'cellflow.refreshExperiments': () => stores.refresh(),
@@ -84,6 +88,7 @@ export function registerExperiments(context: vscode.ExtensionContext, server: Pr
         await registryView.reveal(node, { select: true, focus: true, expand: true });
       }),
     'cellflow.openStep': (args: { root: string; pipeline: string; stepId: string }) => guard(() => openStep(args)),
+    'cellflow.showLineage': (node?: RegistryNode | RunsNode | string) => guard(() => showLineage(context, stores, node)),
     'cellflow.refreshMaturity': () => maturity.refresh(),
     'cellflow.maturityNextStep': (node?: MaturityNode) => guard(() => nextStep(stores, node)),
     'cellflow.benchmarkModel': (target?: vscode.Uri | RegistryNode, choices?: BenchChoices) => guard(() => benchmarkModel(context, stores, target, choices)),
@@ -94,7 +99,27 @@ export function registerExperiments(context: vscode.ExtensionContext, server: Pr
       return dir;
     },
   };
-  return { ...views, execute: (id, args) => (commands[id] as (...a: unknown[]) => unknown)(...args), compared: () => ComparePanel.active?.lastSent, drift, maturity, benchSent: () => BenchPanel.active?.sent ?? [] };
+  return {
+    ...views,
+    execute: (id, args) => (commands[id] as (...a: unknown[]) => unknown)(...args),
+    compared: () => ComparePanel.active?.lastSent,
+    drift,
+    maturity,
+    benchSent: () => BenchPanel.active?.sent ?? [],
+    lineageSent: () => LineagePanel.active?.sent ?? [],
+  };
+}
+
+/** The Lineage page from a model version (Registry), a run (Runs) or a reference typed in the palette. */
+async function showLineage(context: vscode.ExtensionContext, stores: StoreAccess, node?: RegistryNode | RunsNode | string): Promise<LineagePanel | undefined> {
+  const folder = (typeof node === 'object' && 'folder' in node ? node.folder : undefined) ?? stores.folders()[0];
+  if (!folder) return undefined;
+  let ref: string | undefined;
+  if (typeof node === 'string') ref = node;
+  else if (node?.kind === 'version') ref = `${node.model}@${node.version.version}`;
+  else if (node?.kind === 'run') ref = node.run.id;
+  else ref = await vscode.window.showInputBox({ title: 'Show Lineage', prompt: 'A run id, NAME@VERSION, NAME@ALIAS, pipeline.cellflow.yaml#step, or a cell hash' });
+  return ref ? LineagePanel.show(context, stores, folder, ref) : undefined;
 }
 
 /**

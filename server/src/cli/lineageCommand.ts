@@ -38,7 +38,15 @@ export function lineageOfRef(store: Store, root: string, ref: string): LineageGr
     if (kind === 'step-version') return { ...d, ...pipelines.step(id) };
     return d;
   };
-  return lineageGraph(start, store.lineageOf(start.kind, start.id), store.lineageDown(start.kind, start.id), details);
+  const graph = lineageGraph(start, store.lineageOf(start.kind, start.id), store.lineageDown(start.kind, start.id), details);
+  // A cell opens where it is now in its notebook, as the step it was promoted into finds it.
+  for (const n of graph.nodes) {
+    if (n.kind !== 'cell-hash') continue;
+    const step = graph.edges.find((e) => e.from === n.id && e.kind === 'promoted')?.to.slice('step-version:'.length);
+    const at = step ? pipelines.cell(step) : undefined;
+    if (at) n.location = at;
+  }
+  return graph;
 }
 
 function resolve(store: Store, root: string, ref: string): { kind: string; id: string } {
@@ -87,6 +95,15 @@ class PipelineFacts {
     const marks: NodeDetails['marks'] = step.version === s.version && step.stale ? ['stale'] : [];
     const detail = step.version > s.version ? `superseded by v${step.version}` : step.stale ? `stale: ${step.staleReason ?? 'its cells changed'}` : `current${step.source ? `, from ${step.source.notebook} cells ${step.source.cells.join(', ')}` : ''}`;
     return { marks, detail, location: { file: s.pipeline, ...(line >= 0 ? { line } : {}) } };
+  }
+
+  /** Where a step version's first source cell is now: its notebook (relative to the root) and the cell's index. */
+  cell(stepVersion: string): { file: string; cell: number } | undefined {
+    const s = parseStepVersion(stepVersion);
+    const step = s ? this.status(s.pipeline)?.steps.find((x) => x.id === s.stepId) : undefined;
+    if (!s || !step?.source || step.currentCells[0] === undefined) return undefined;
+    const notebook = path.join(this.root, path.dirname(s.pipeline), step.source.notebook);
+    return { file: path.relative(this.root, notebook).split(path.sep).join('/'), cell: step.currentCells[0] };
   }
 
   private status(pipeline: string): ReturnType<typeof pipelineStatus> | null {

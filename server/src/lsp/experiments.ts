@@ -34,6 +34,8 @@ export interface Experiments {
   columnsOf(pipelinePath: string, stepId: string, output: string): Array<[string, string]>;
   /** The latest run of a pipeline with its step runs, and the root its log paths are relative to. */
   lastPipelineRun(pipelinePath: string): { root: string; run: RunSummary; steps: RunSummary[] } | undefined;
+  /** How many runs and model versions descend from a step version (its lineage downstream); none without a store. */
+  descendants(pipelinePath: string, stepId: string, version: number): { runs: number; modelVersions: number } | undefined;
   /** Called after any process writes a store (the CLI's runs included). */
   onStoreChanged(listener: () => void): void;
   dispose(): void;
@@ -94,6 +96,12 @@ export function registerExperiments(connection: Connection): Experiments {
       forPipeline(pipelinePath, (store, rel, root) => {
         const last = store.lastPipelineRun(rel);
         return last && { root, ...last };
+      }),
+    descendants: (pipelinePath, stepId, version) =>
+      forPipeline(pipelinePath, (store, rel) => {
+        const down = store.lineageDown('step-version', `${rel}#${stepId}@${version}`);
+        const count = (kind: string) => new Set(down.filter((e) => e.toKind === kind).map((e) => e.toId)).size;
+        return { runs: count('run'), modelVersions: count('model-version') };
       }),
     onStoreChanged: (listener) => listeners.push(listener),
     dispose: () => stores.dispose(),

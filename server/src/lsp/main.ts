@@ -73,7 +73,7 @@ connection.onInitialized(() => {
 });
 
 onRequest(connection, ServerStatusRequest, () => serverStatus(documents.all().length));
-const promotion = registerPromotion(connection, workspace);
+const promotion = registerPromotion(connection, workspace, experiments);
 registerFeatures(connection, documents, diagnostics, files, workspace, experiments.columnsOf);
 const trust = new Trust(() => trustedAtStart);
 onNotification(connection, WorkspaceTrustedNotification, () => trust.grant());

@@ -10,13 +10,14 @@ import { lastVersion, stepSourceStatus } from '../core/promote/status';
 import { stepOfCells } from '../core/promote/stepOfCells';
 import { pythonParser } from '../io/pythonParser';
 import { loadNotebookFile, writeTargets } from '../io/files';
+import type { Experiments } from './experiments';
 import { NotebookStepsRequest, PromoteRequest, SuggestStepRequest, type InitializationOptions, type NotebookSnapshot, type NotebookStep } from '../protocol';
 import { DEFAULT_UPDATE_RULES, updateRules } from '../core/python/updates';
 import { onRequest } from './requests';
 import type { Workspace } from './workspace';
 
 /** The promotion requests: thin handlers over core/promote, with texts from the workspace. */
-export function registerPromotion(connection: Connection, workspace: Workspace): { configure(options: InitializationOptions | undefined): void } {
+export function registerPromotion(connection: Connection, workspace: Workspace, experiments?: Pick<Experiments, 'descendants'>): { configure(options: InitializationOptions | undefined): void } {
   let analyzer: Promise<NotebookAnalyzer> | undefined;
   let rules = DEFAULT_UPDATE_RULES;
   const getAnalyzer = () => (analyzer ??= pythonParser().then((p) => new NotebookAnalyzer(p, undefined, rules)));
@@ -75,7 +76,10 @@ export function registerPromotion(connection: Connection, workspace: Workspace):
         const promoted = lastVersion(lock, step);
         const status = stepSourceStatus(step, (ref) => (path.resolve(dir, ref) === notebook.path ? nb : tryLoad(path.resolve(dir, ref), workspace.rootFor(pipelinePath))), promoted);
         const updates = step.reads.filter((r) => step.writes.includes(r));
-        steps.push({ pipelinePath, stepId: step.id, version: step.version, reads: step.reads, writes: step.writes, updates, setup: promoted?.setup ?? [], stale: status.stale, staleReason: status.staleReason, cells: status.currentCells });
+        const descendants = experiments?.descendants(pipelinePath, step.id, step.version);
+        const setup = promoted?.setup ?? [];
+        const { stale, staleReason, currentCells: cells } = status;
+        steps.push({ pipelinePath, stepId: step.id, version: step.version, reads: step.reads, writes: step.writes, updates, setup, stale, staleReason, cells, ...(descendants ? { descendants } : {}) });
       }
     }
     return { steps };

@@ -77,6 +77,7 @@ spec(
 );
 spec(P.BenchProvidersRequest, z.object(scope));
 spec(P.MaturityRequest, z.object(scope));
+spec(P.LineageGraphRequest, z.object({ ...scope, ref: text }));
 spec(P.CiWorkflowRequest, z.object(scope));
 spec(P.BenchHistoryRequest, z.object({ ...scope, model: text }));
 spec(P.WorkspaceTrustedNotification, z.object({ trusted: z.literal(true) }));

@@ -1,0 +1,56 @@
+import * as assert from 'node:assert/strict';
+import * as cp from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { startCodeServer, type CodeServer } from '../harness/codeServer';
+import { copyExamples } from '../harness/runSuite';
+import { openWorkbench, treeRow, webviewShowing, type Workbench } from '../harness/workbench';
+import { DIST, ROOT } from '../support/paths';
+import { Store } from '../../server/src/services/store/store';
+import { RESULTS } from './editor.test';
+
+describe('the Lineage page through the UI (code-server + chromium)', () => {
+  let server: CodeServer;
+  let workspace: string;
+  let wb: Workbench;
+
+  before(async () => {
+    server = await startCodeServer();
+    workspace = copyExamples({ promoted: true });
+    fs.mkdirSync(path.join(workspace, '.cellflow'), { recursive: true });
+    const cli = (...args: string[]) => cp.execFileSync(process.execPath, [path.join(DIST, 'cli', 'cellflow.js'), ...args], { cwd: workspace });
+    cli('run', 'churn.cellflow.yaml', '--python', '/usr/bin/python3');
+    const store = new Store(path.join(workspace, '.cellflow', 'cellflow.db'), workspace);
+    store.setAlias('churn-model', 1, 'production');
+    store.close();
+    cli('drift', '--reference', 'churn-model@production', '--current', 'data/customers_recent.csv', '--python', '/usr/bin/python3', '--save');
+    wb = await openWorkbench(server, { folder: workspace, extensionDevelopmentPath: ROOT });
+    await wb.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && wb) await wb.page.screenshot({ path: path.join(RESULTS, `failed-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}.png`) }).catch(() => undefined);
+  });
+  after(async () => {
+    await wb?.close();
+    await server?.stop();
+    fs.rmSync(workspace, { recursive: true, force: true });
+  });
+
+  it('draws the chain from a model version, the drifted report marked; a cell node opens the notebook at that cell', async () => {
+    const { page } = wb;
+    await page.locator('.activitybar .action-item a[aria-label^="Cellflow"]').click();
+    const version = treeRow(page, 'Model Registry', 'v1');
+    await version.waitFor({ timeout: 60_000 });
+    await version.hover();
+    await version.locator('.action-label[aria-label="Show Lineage"]').click();
+    const frame = await webviewShowing(page, 'svg#graph g.node[data-id="model-version:churn-model@1"]', 60_000);
+    const labels = await frame.locator('svg#graph g.node text.label').allTextContents(); // SVG text has no innerText
+    for (const want of ['churn-model v1 @production', 'step train v2', 'step split v1', 'step clean v1', 'step load v1']) assert.ok(labels.includes(want), `${want} in ${labels.join(' | ')}`);
+    assert.equal(await frame.locator('svg#graph g.node[data-kind="cell-hash"]').count(), 4);
+    assert.equal(await frame.locator('svg#graph g.node.mark-drifted[data-kind="drift-report"]').count(), 1, 'the drifted report is marked');
+    fs.mkdirSync(RESULTS, { recursive: true });
+    await page.screenshot({ path: path.join(RESULTS, 'lineage.png') });
+    await frame.locator('svg#graph g.node[data-kind="cell-hash"]').first().click();
+    await page.locator('.tab.active', { hasText: 'churn.ipynb' }).waitFor({ timeout: 30_000 });
+  });
+});
