@@ -58,6 +58,12 @@ with cellflow.start_run(experiment="churn", run_name="exported"):
   it('shows logged runs in the Runs view, and a run another process logs appears while it is open', async () => {
     const { page } = wb;
     await page.locator('.activitybar .action-item a[aria-label^="Cellflow"]').click();
+    // Room for the Runs and Registry rows (the list draws only the rows it has room for): the views below them folded.
+    for (const other of ['Data Drift', 'Maturity']) {
+      const h = page.locator(`.pane-header[aria-label^="${other}"]`);
+      await h.waitFor({ timeout: 60_000 });
+      if ((await h.getAttribute('aria-expanded')) === 'true') await h.click();
+    }
     const experiment = treeRow(page, 'Runs', 'churn');
     await experiment.waitFor({ timeout: 60_000 });
     assert.match(await experiment.innerText(), /3 runs/);

@@ -8,6 +8,7 @@ import { runPromote } from './promoteCommand';
 import { runBench, runBenchHistory, runBenchProviders } from './benchCommand';
 import { runDrift, runDriftHistory } from './driftCommand';
 import { runLineage } from './lineageCommand';
+import { runSweep } from './sweepCommand';
 import { runMaturity } from './maturityCommand';
 import { runGc, runRun } from './runCommand';
 import { modelsAlias, modelsList, runsList, runsShow } from './storeCommands';
@@ -18,6 +19,7 @@ const RUN_USAGE = 'cellflow run <file.cellflow.yaml> [--step <id> | --from <id>]
 
 const DRIFT_USAGE = 'cellflow drift --reference <file|NAME@VERSION|NAME@ALIAS> --current <file> [--stattest <name>] [--threshold X] [--columns a,b] [--drift-share X] [--fail-on-drift] [--save [--model NAME@VERSION|NAME@ALIAS]] [--json [--log-progress]]';
 const BENCH_USAGE = 'cellflow bench <model.onnx|NAME@VERSION|NAME@ALIAS> [--ep cpu,webgpu] [--batch 1,8,64] [--shape NAME=DIMS]... [--inputs <file.npy|file.csv>] [--threads N] [--warmup N] [--max-seconds S] [--graph-optimization disabled|basic|extended|all] [--outputs-on-gpu] [--save] [--fail-on-regression] [--json [--log-progress]]';
+const SWEEP_USAGE = 'cellflow sweep <file.cellflow.yaml> --param NAME=VALUES... [--strategy grid|random] [--trials N] [--metric NAME --goal min|max] [--jobs N] [--python <exe>] [--json]';
 const LINEAGE_USAGE = 'cellflow lineage <run-id|NAME@VERSION|NAME@ALIAS|pipeline.cellflow.yaml#step|sha256:cell-hash> [--json]';
 const PROMOTE_USAGE = 'cellflow promote <notebook.ipynb> --cells <list> --pipeline <file.cellflow.yaml> [--step <id>] [--move] [--in-place <function>]... [--json]';
 
@@ -60,6 +62,11 @@ Usage:
   cellflow bench providers [--json]   The execution providers this machine can run, and why not others.
   cellflow bench history [NAME] [--json]
                                       The benchmarks kept (of one model's versions), newest first.
+  ${SWEEP_USAGE}
+                                      The pipeline once per trial (VALUES: 0.01,0.1,1 or a range
+                                      0.001:1:log[:COUNT]), reusing every step a trial's params leave
+                                      alone; each trial a run tagged with the sweep; the best by
+                                      --metric (a metric a step logged).
   ${LINEAGE_USAGE}
                                       The chain both ways: upstream the cells, step versions, runs and
                                       data it came from; downstream the model versions, benchmarks and
@@ -275,6 +282,31 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
         logProgress: values['log-progress'] ?? false,
         store: values.store,
       }),
+    );
+  },
+  sweep: (args) => {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        param: { type: 'string', multiple: true, default: [] },
+        strategy: { type: 'string' },
+        trials: { type: 'string' },
+        metric: { type: 'string' },
+        goal: { type: 'string' },
+        jobs: { type: 'string' },
+        executor: { type: 'string', default: 'python' },
+        python: { type: 'string' },
+        store: { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+    });
+    if (positionals.length !== 1) return usage(SWEEP_USAGE);
+    return userErrors(() =>
+      runSweep(
+        { pipeline: positionals[0], param: values.param ?? [], strategy: values.strategy, trials: values.trials, metric: values.metric, goal: values.goal, jobs: values.jobs, executor: values.executor ?? 'python', python: values.python, store: values.store, json: values.json ?? false },
+        path.resolve(__dirname, '..', 'python'),
+      ),
     );
   },
   maturity: (args) => {

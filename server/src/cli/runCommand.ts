@@ -14,7 +14,7 @@ import { collectGarbage } from '../services/runner/gc';
 import { importedModules } from '../services/runner/localModules';
 import type { StepExecutor } from '../services/runner/executor';
 import { PythonExecutor } from '../services/runner/pythonExecutor';
-import { runPipeline } from '../services/runner/runner';
+import { runPipeline, type RunResult } from '../services/runner/runner';
 import { refuseLinkedOut } from '../services/store/db';
 import { Store } from '../services/store/store';
 
@@ -39,6 +39,26 @@ export interface RunArgs {
 
 /** Exit codes: 0 succeeded, 1 a step or check failed, 2 bad usage or input, 130 cancelled. */
 export async function runRun(args: RunArgs, pythonPackages: string): Promise<number> {
+  const session = await openPipelineSession(args, pythonPackages);
+  try {
+    const result = await session.run(parseParams(args.params, session.declared), (e) => print(e, args, session.root));
+    return result.status === 'succeeded' ? 0 : result.status === 'cancelled' ? 130 : 1;
+  } finally {
+    await session.close();
+  }
+}
+
+/** A pipeline checked and ready to run, perhaps many times (a sweep's trials): one store, one executor, Ctrl+C cancels. */
+export interface PipelineSession {
+  root: string;
+  pipelineRel: string;
+  declared: string[];
+  store: Store;
+  run(params: Record<string, unknown>, onEvent: (e: RunEvent) => void): Promise<RunResult>;
+  close(): Promise<void>;
+}
+
+export async function openPipelineSession(args: RunArgs, pythonPackages: string): Promise<PipelineSession> {
   if (args.step && args.from) throw new InvalidInput('--step and --from cannot be used together');
   if (args.executor !== 'python' && args.executor !== 'jupyter') throw new InvalidInput(`--executor takes python or jupyter, not ${JSON.stringify(args.executor)}`);
   if (args.jupyterUrl && args.executor !== 'jupyter') throw new InvalidInput('--jupyter-url goes with --executor jupyter');
@@ -60,7 +80,8 @@ export async function runRun(args: RunArgs, pythonPackages: string): Promise<num
     throw new InvalidInput(`the pipeline has ${errors.length} error${errors.length === 1 ? '' : 's'}; fix ${errors.length === 1 ? 'it' : 'them'} first (cellflow lint): ${first.join('; ')}`);
   }
   const model = lint.model;
-  const params = parseParams(args.params, [...model.params.keys()]);
+  const declared = [...model.params.keys()];
+  parseParams(args.params, declared); // a mistyped --param is refused before anything starts
   const python = probePython(args.python ?? process.env.CELLFLOW_PYTHON ?? 'python3');
   const file = args.store ? path.resolve(args.store) : storePath(root);
   refuseLinkedOut(file, root);
@@ -71,31 +92,22 @@ export async function runRun(args: RunArgs, pythonPackages: string): Promise<num
   const onSigint = () => controller.abort();
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
-  try {
-    const result = await runPipeline({
-      pipelinePath,
-      model,
-      workspaceRoot: root,
-      store,
-      selection,
-      force: args.force,
-      dryRun: args.dryRun,
-      keepGoing: args.keepGoing,
-      params,
-      jobs,
-      python,
-      executor,
-      importsOf: importedModules,
-      signal: controller.signal,
-      onEvent: (e) => print(e, args, root),
-    });
-    return result.status === 'succeeded' ? 0 : result.status === 'cancelled' ? 130 : 1;
-  } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
-    await executor.dispose();
-    store.close();
-  }
+  return {
+    root,
+    pipelineRel: path.relative(root, pipelinePath).split(path.sep).join('/'),
+    declared,
+    store,
+    run: (params, onEvent) => {
+      const { force, dryRun, keepGoing } = args;
+      return runPipeline({ pipelinePath, model, workspaceRoot: root, store, selection, force, dryRun, keepGoing, params, jobs, python, executor, importsOf: importedModules, signal: controller.signal, onEvent });
+    },
+    close: async () => {
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigint);
+      await executor.dispose();
+      store.close();
+    },
+  };
 }
 
 /** The python executor, or a jupyter one (loaded only then: @jupyterlab/services is not small). */

@@ -102,8 +102,8 @@ const RULES: Rule[] = [
   },
   {
     id: 'sweeps', level: 4, title: 'Hyperparameters are searched',
-    // Trials are runs tagged cellflow.sweep (the sweep they belong to); Cellflow's own sweep command is not built yet.
-    check: (e) => (e.sweeps ? { met: true, evidence: plural(e.sweeps, 'sweep') } : { met: false, evidence: 'no sweep in the store (runs tagged cellflow.sweep)', next: 'Search the pipeline\'s params, logging each trial as a run tagged cellflow.sweep=<sweep name>' }),
+    // A sweep's trials are runs tagged cellflow.sweep (cellflow sweep tags them so; so can any other search).
+    check: (e) => (e.sweeps ? { met: true, evidence: plural(e.sweeps, 'sweep') } : { met: false, evidence: 'no sweep in the store', next: 'Sweep the pipeline\'s params (cellflow sweep <pipeline> --param NAME=VALUES --metric NAME)', action: 'sweep' }),
   },
   {
     id: 'lineage', level: 4, title: 'The production version\'s lineage reaches its notebook cells',
