@@ -380,6 +380,7 @@ export const CiWorkflowRequest = request<StoreScope, { path: string; text: strin
 // ---- Lineage (client -> server; the server runs `cellflow lineage`) ----
 
 export type { LineageGraph, GraphNode as LineageNode } from './core/lineage/graph';
+export { nodeLabel, parseStepVersion } from './core/lineage/nodes';
 
 /** The chain both ways from a run id, `name@version`, `pipeline#step` or a cell hash. */
 export const LineageGraphRequest = request<StoreScope & { ref: string }, import('./core/lineage/graph').LineageGraph>('cellflow/lineageGraph');

@@ -112,3 +112,20 @@ export async function webviewShowing(page: Page, selector: string, timeoutMs = 3
 export function treeRow(page: Page, view: string, label: string) {
   return page.locator(`.pane:has(.pane-header[aria-label^="${view}"]) .monaco-list-row`, { has: page.locator('.label-name', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\@]/g, '\\$&')}$`) }) }).first();
 }
+
+/**
+ * The hooks every UI suite ends with: a screenshot of a failed test into `results`, then the
+ * workbench closed, code-server stopped and the scratch workspace removed (whatever `state` holds then).
+ */
+export function uiTeardown(state: () => { wb?: Workbench; server?: CodeServer; workspace?: string }, results: string): void {
+  afterEach(async function () {
+    const { wb } = state();
+    if (this.currentTest?.state === 'failed' && wb) await wb.page.screenshot({ path: path.join(results, `failed-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}.png`) }).catch(() => undefined);
+  });
+  after(async () => {
+    const { wb, server, workspace } = state();
+    await wb?.close();
+    await server?.stop();
+    if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
+  });
+}

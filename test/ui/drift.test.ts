@@ -7,7 +7,7 @@ import { writeBigCsv } from '../support/bigCsv';
 import { waitFor } from '../support/waitFor';
 import { startCodeServer, type CodeServer } from '../harness/codeServer';
 import { copyExamples } from '../harness/runSuite';
-import { openWorkbench, webviewShowing, type Workbench } from '../harness/workbench';
+import { openWorkbench, webviewShowing, uiTeardown, type Workbench } from '../harness/workbench';
 import { DIST, ROOT } from '../support/paths';
 import { RESULTS } from './editor.test';
 
@@ -27,14 +27,7 @@ describe('the Data Drift view through the UI (code-server + chromium)', () => {
     wb = await openWorkbench(server, { folder: workspace, extensionDevelopmentPath: ROOT });
     await wb.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
   });
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && wb) await wb.page.screenshot({ path: path.join(RESULTS, `failed-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}.png`) }).catch(() => undefined);
-  });
-  after(async () => {
-    await wb?.close();
-    await server?.stop();
-    fs.rmSync(workspace, { recursive: true, force: true });
-  });
+  uiTeardown(() => ({ wb, server, workspace }), RESULTS);
 
   it('compares this month\'s data with a model version\'s training data: the table, the verdict, a column\'s chart', async () => {
     const { page } = wb;

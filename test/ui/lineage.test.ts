@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startCodeServer, type CodeServer } from '../harness/codeServer';
 import { copyExamples } from '../harness/runSuite';
-import { openWorkbench, treeRow, webviewShowing, type Workbench } from '../harness/workbench';
+import { openWorkbench, treeRow, webviewShowing, uiTeardown, type Workbench } from '../harness/workbench';
 import { DIST, ROOT } from '../support/paths';
 import { Store } from '../../server/src/services/store/store';
 import { RESULTS } from './editor.test';
@@ -27,14 +27,7 @@ describe('the Lineage page through the UI (code-server + chromium)', () => {
     wb = await openWorkbench(server, { folder: workspace, extensionDevelopmentPath: ROOT });
     await wb.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
   });
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && wb) await wb.page.screenshot({ path: path.join(RESULTS, `failed-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}.png`) }).catch(() => undefined);
-  });
-  after(async () => {
-    await wb?.close();
-    await server?.stop();
-    fs.rmSync(workspace, { recursive: true, force: true });
-  });
+  uiTeardown(() => ({ wb, server, workspace }), RESULTS);
 
   it('draws the chain from a model version, the drifted report marked; a cell node opens the notebook at that cell', async () => {
     const { page } = wb;

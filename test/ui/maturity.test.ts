@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startCodeServer, type CodeServer } from '../harness/codeServer';
 import { copyExamples } from '../harness/runSuite';
-import { openWorkbench, treeRow, type Workbench } from '../harness/workbench';
+import { openWorkbench, treeRow, uiTeardown, type Workbench } from '../harness/workbench';
 import { DIST, ROOT } from '../support/paths';
 import { Store } from '../../server/src/services/store/store';
 import { waitFor } from '../support/waitFor';
@@ -28,14 +28,7 @@ describe('the Maturity view through the UI (code-server + chromium)', () => {
     wb = await openWorkbench(server, { folder: workspace, extensionDevelopmentPath: ROOT });
     await wb.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
   });
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && wb) await wb.page.screenshot({ path: path.join(RESULTS, `failed-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}.png`) }).catch(() => undefined);
-  });
-  after(async () => {
-    await wb?.close();
-    await server?.stop();
-    fs.rmSync(workspace, { recursive: true, force: true });
-  });
+  uiTeardown(() => ({ wb, server, workspace }), RESULTS);
 
   it('shows the level and each criterion with its evidence; Take Next Step on CI writes a workflow to review', async () => {
     const { page } = wb;

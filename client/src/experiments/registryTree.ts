@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { LineageRequest, ModelsRequest, type LineageEdge, type ModelSummary, type ModelVersion } from '../../../server/src/protocol';
+import { LineageRequest, ModelsRequest, nodeLabel, parseStepVersion, type LineageEdge, type ModelSummary, type ModelVersion } from '../../../server/src/protocol';
 import { commonItem, StoreTree, type CommonNode } from './storeTree';
 
 export type RegistryNode =
@@ -113,9 +113,9 @@ export class RegistryTree extends StoreTree<RegistryNode> {
 /** One step back along the chain: the run that produced the version, the step version it ran, the cell. */
 function lineageItem(node: Extract<RegistryNode, { kind: 'lineage' }>, root: string): vscode.TreeItem {
   const { edge, folder } = node;
-  const item = new vscode.TreeItem(lineageLabel(edge.fromKind, edge.fromId), vscode.TreeItemCollapsibleState.None);
+  const item = new vscode.TreeItem(nodeLabel(edge.fromKind, edge.fromId), vscode.TreeItemCollapsibleState.None);
   item.id = `lineage:${folder}:${node.model}@${node.version}:${edge.fromKind}:${edge.fromId}:${edge.toId}`;
-  item.description = `${edge.relation} ${lineageLabel(edge.toKind, edge.toId)}`;
+  item.description = `${edge.relation} ${nodeLabel(edge.toKind, edge.toId)}`;
   item.tooltip = `${edge.fromKind} ${edge.fromId}\n${edge.relation} ${edge.toKind} ${edge.toId}`;
   switch (edge.fromKind) {
     case 'run':
@@ -139,31 +139,6 @@ function lineageItem(node: Extract<RegistryNode, { kind: 'lineage' }>, root: str
       item.iconPath = new vscode.ThemeIcon('circle-small');
   }
   return item;
-}
-
-function lineageLabel(kind: string, id: string): string {
-  switch (kind) {
-    case 'run':
-      return `run ${id.slice(0, 8)}`;
-    case 'step-version': {
-      const s = parseStepVersion(id);
-      return s ? `step ${s.stepId} v${s.version}` : `step ${id}`;
-    }
-    case 'cell-hash':
-      return `cell ${id.replace(/^sha256:/, '').slice(0, 12)}`;
-    case 'dataset':
-      return `data ${id.replace(/^sha256:/, '').slice(0, 12)}`;
-    case 'model-version':
-      return id.replace(/@(\d+)$/, ' v$1');
-    default:
-      return `${kind} ${id}`;
-  }
-}
-
-/** `pipeline.cellflow.yaml#step@3`, as the store keys a step version. */
-export function parseStepVersion(id: string): { pipeline: string; stepId: string; version: number } | undefined {
-  const m = /^(.*)#([^#@]+)@(\d+)$/.exec(id);
-  return m ? { pipeline: m[1], stepId: m[2], version: Number(m[3]) } : undefined;
 }
 
 /** A version row: drifted first when its latest drift report drifted, then its aliases and date. */

@@ -335,30 +335,12 @@ export class Store {
    * version that run ran, and the cell hash that step was promoted from.
    */
   lineageOf(kind: string, id: string): LineageEdge[] {
-    return this.stmt(
-      `WITH RECURSIVE up (from_kind, from_id, to_kind, to_id, relation, depth) AS (
-         SELECT from_kind, from_id, to_kind, to_id, relation, 1 FROM lineage WHERE to_kind = ? AND to_id = ?
-         UNION
-         SELECT l.from_kind, l.from_id, l.to_kind, l.to_id, l.relation, up.depth + 1
-         FROM lineage l JOIN up ON l.to_kind = up.from_kind AND l.to_id = up.from_id WHERE up.depth < 16
-       )
-       SELECT from_kind AS fromKind, from_id AS fromId, to_kind AS toKind, to_id AS toId, relation, min(depth) AS depth
-       FROM up GROUP BY fromKind, fromId, toKind, toId, relation ORDER BY depth, fromKind, fromId`,
-    ).all(kind, id) as LineageEdge[];
+    return this.stmt(sql.LINEAGE_UP).all(kind, id) as LineageEdge[];
   }
 
   /** The edges out of a node and on from there (what it led to), each with its distance from it. */
   lineageDown(kind: string, id: string): LineageEdge[] {
-    return this.stmt(
-      `WITH RECURSIVE down (from_kind, from_id, to_kind, to_id, relation, depth) AS (
-         SELECT from_kind, from_id, to_kind, to_id, relation, 1 FROM lineage WHERE from_kind = ? AND from_id = ?
-         UNION
-         SELECT l.from_kind, l.from_id, l.to_kind, l.to_id, l.relation, down.depth + 1
-         FROM lineage l JOIN down ON l.from_kind = down.to_kind AND l.from_id = down.to_id WHERE down.depth < 16
-       )
-       SELECT from_kind AS fromKind, from_id AS fromId, to_kind AS toKind, to_id AS toId, relation, min(depth) AS depth
-       FROM down GROUP BY fromKind, fromId, toKind, toId, relation ORDER BY depth, toKind, toId`,
-    ).all(kind, id) as LineageEdge[];
+    return this.stmt(sql.LINEAGE_DOWN).all(kind, id) as LineageEdge[];
   }
 
   /** The newest version of a step that has run (`pipeline#step@N`), by the lineage the runs left. */
