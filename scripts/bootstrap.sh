@@ -13,6 +13,7 @@ APT_PACKAGES=(
   python3-sklearn
   python3-ipykernel   # a real Jupyter kernel for runs
   jupyter-server
+  python3-distributed # the Dask executor: the driver, and `cellflow cluster start`'s scheduler and workers
 )
 
 missing=()

@@ -1,4 +1,4 @@
-"""Step `evaluate` of pipeline `churn`, version 1.
+"""Step `evaluate` of pipeline `churn`, version 2.
 
 Promoted by Cellflow from notebooks/churn.ipynb, cell 12 (id a3f2c5e4).
 Change the notebook and re-promote rather than editing this file: Cellflow notices hand edits.
@@ -12,6 +12,7 @@ import pickle as _cellflow_pickle
 import sys as _cellflow_sys
 
 from sklearn.metrics import accuracy_score, roc_auc_score
+import cellflow
 
 # Definitions steps share are modules beside this file (cellflow_defs/): on the path, they import here, and
 # pickle finds the classes of the inputs by their module names.
@@ -19,7 +20,7 @@ _cellflow_sys.path.insert(0, _cellflow_os.path.dirname(_cellflow_os.path.abspath
 
 PIPELINE = "churn"
 STEP = "evaluate"
-VERSION = 1
+VERSION = 2
 INPUTS = ["model", "X_test", "y_test"]
 OUTPUTS = ["proba", "accuracy", "roc_auc"]
 PARAMS = {}
@@ -37,6 +38,7 @@ def run(model, X_test, y_test):
         proba = model.predict_proba(X_test)[:, 1]
         accuracy = accuracy_score(y_test, proba > 0.5)
         roc_auc = roc_auc_score(y_test, proba)
+        cellflow.log_metrics({"accuracy": accuracy, "roc_auc": roc_auc})
         print(f"accuracy={accuracy:.3f} roc_auc={roc_auc:.3f}")
         return _cellflow_outputs(locals())
     finally:

@@ -3,7 +3,7 @@ import 'uplot/dist/uPlot.min.css';
 import './compare.css';
 import type { CompareFromWebview, CompareRun, CompareToWebview } from '../../server/src/protocol';
 import { el } from '../shared/el';
-import { alignSeries, chartedMetrics, formatValue, metricRows, paramRows, type CompareRow } from './model';
+import { alignSeries, chartedMetrics, comparableMetrics, formatValue, metricRows, numericVariedParams, paramMetricPoints, paramRows, type CompareRow } from './model';
 
 declare function acquireVsCodeApi(): { postMessage(message: CompareFromWebview): void; getState(): unknown; setState(state: unknown): void };
 
@@ -11,6 +11,10 @@ const vscode = acquireVsCodeApi();
 const app = document.getElementById('app')!;
 /** The charts drawn, by metric key, and what they were drawn for: a redraw of the same runs and keys updates them in place. */
 const charts = new Map<string, uPlot>();
+/** The params-against-metric scatters, redrawn whenever the runs or the chosen metric change. */
+const scatters: uPlot[] = [];
+/** The metric the params are charted against: the user's pick, else the sweep's, else the first. */
+let scatterMetric: string | undefined;
 let drawnFor = '';
 let shown: Extract<CompareToWebview, { type: 'runs' }> | undefined;
 let onlyDifferences = (vscode.getState() as { onlyDifferences?: boolean } | undefined)?.onlyDifferences ?? false;
@@ -59,8 +63,10 @@ function render(force = false): void {
   header.append(el('div', { class: 'toolbar' }, el('label', {}, toggle, ' Only rows that differ'), exportButton));
   summary.append(header, legend(runs, colours), table('Params', runs, paramRows(runs), colours, false), table('Metrics (latest value)', runs, metricRows(runs), colours, true));
 
+  const against = paramsAgainstMetric(runs, colours);
   if (!force && structure === drawnFor && document.getElementById('summary')) {
     document.getElementById('summary')!.replaceWith(summary);
+    document.getElementById('params-metric')?.replaceWith(against);
     for (const key of keys) {
       const { xs, ys } = alignSeries(runs, key);
       charts.get(key)?.setData([xs, ...ys] as uPlot.AlignedData);
@@ -69,14 +75,62 @@ function render(force = false): void {
   }
   clear();
   drawnFor = structure;
-  app.append(summary);
+  app.append(summary, against);
   const section = el('section', { class: 'charts' }, el('h2', {}, 'Metrics over steps'));
   if (!keys.length) section.append(el('p', { class: 'empty' }, 'No metric was logged at more than one step.'));
   app.append(section);
   for (const key of keys) section.append(chart(runs, key, colours));
 }
 
+/**
+ * Each numeric param that differs between the runs (a sweep's swept ones) against one metric, a
+ * point per run: where the metric peaks, and whether a wider range would help.
+ */
+function paramsAgainstMetric(runs: CompareRun[], colours: string[]): HTMLElement {
+  for (const c of scatters.splice(0)) c.destroy();
+  const section = el('section', { id: 'params-metric', class: 'charts' });
+  const params = numericVariedParams(runs);
+  const metrics = comparableMetrics(runs);
+  if (!params.length || !metrics.length) return section;
+  const focus = shown?.focus;
+  if (!scatterMetric || !metrics.includes(scatterMetric)) scatterMetric = focus && metrics.includes(focus.metric) ? focus.metric : metrics[0];
+  const select = el('select', { id: 'scatter-metric', 'aria-label': 'Metric' }) as HTMLSelectElement;
+  for (const m of metrics) select.append(el('option', { value: m }, m));
+  select.value = scatterMetric;
+  select.addEventListener('change', () => {
+    scatterMetric = select.value;
+    document.getElementById('params-metric')?.replaceWith(paramsAgainstMetric(runs, colours));
+  });
+  const goal = focus?.metric === scatterMetric ? ` (${focus.goal === 'min' ? 'lower' : 'higher'} is better)` : '';
+  section.append(el('h2', {}, 'Params against ', select, goal));
+  for (const param of params) section.append(scatter(runs, param, scatterMetric, colours));
+  return section;
+}
+
+function scatter(runs: CompareRun[], param: string, metric: string, colours: string[]): HTMLElement {
+  const { xs, ys, runIds, log } = paramMetricPoints(runs, param, metric);
+  const box = el('figure', { class: 'chart scatter', 'data-param': param, 'data-metric': metric, 'data-points': String(xs.length), 'aria-label': `${metric} against ${param}, ${xs.length} runs` });
+  box.append(el('figcaption', {}, `${metric} against ${param}`, log ? el('span', { class: 'muted' }, ' (log scale)') : ''));
+  const css = getComputedStyle(document.body);
+  const fg = css.getPropertyValue('--vscode-charts-foreground').trim() || css.getPropertyValue('--vscode-foreground').trim();
+  const grid = css.getPropertyValue('--vscode-charts-lines').trim() || 'rgba(128,128,128,0.25)';
+  const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+  const colour = colours[0] ?? fg;
+  const opts: uPlot.Options = {
+    ...chartSize(app),
+    scales: { x: { time: false, ...(log ? { distr: 3 } : {}) } },
+    axes: [{ ...axis, label: param }, { ...axis, label: metric }],
+    legend: { show: false },
+    cursor: { drag: { x: false, y: false } },
+    series: [{ label: param }, { label: metric, stroke: colour, fill: colour, paths: () => null, points: { show: true, size: 9, fill: colour } }],
+  };
+  box.title = runIds.length ? 'Each point is a run' : 'No run logged both';
+  queueMicrotask(() => scatters.push(new uPlot(opts, [xs, ys] as uPlot.AlignedData, box)));
+  return box;
+}
+
 function clear(): void {
+  for (const c of scatters.splice(0)) c.destroy();
   for (const c of charts.values()) c.destroy();
   charts.clear();
   drawnFor = '';

@@ -86,3 +86,36 @@ export function formatValue(value: string | number | undefined): string {
   if (value === undefined) return '—';
   return typeof value === 'string' ? value : formatNumber(value);
 }
+
+const asNumber = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : Number(v));
+
+/** Params that differ between the runs and read as numbers in every run that logged them: the x axes of the params-against-metric charts. */
+export function numericVariedParams(runs: CompareRun[]): string[] {
+  return paramRows(runs)
+    .filter((row) => row.differs)
+    .map((row) => row.key)
+    .filter((key) => {
+      const values = runs.map((r) => asNumber(r.params[key])).filter((v) => v !== undefined);
+      return values.length >= 2 && values.every((v) => Number.isFinite(v)) && new Set(values).size > 1;
+    });
+}
+
+/** Metrics with a finite latest value in at least two runs: what the params can be charted against. */
+export function comparableMetrics(runs: CompareRun[]): string[] {
+  return keysOf(runs, (r) => r.metrics).filter((k) => runs.filter((r) => Number.isFinite(r.metrics[k])).length >= 2);
+}
+
+/**
+ * A scatter of one metric against one param: each run that logged both is a point, sorted by the
+ * param (uPlot's x must ascend); a log x scale when the param spans two decades or more above 0, as a
+ * swept learning rate does.
+ */
+export function paramMetricPoints(runs: CompareRun[], param: string, metric: string): { xs: number[]; ys: number[]; runIds: string[]; log: boolean } {
+  const points = runs
+    .map((r) => ({ x: asNumber(r.params[param]), y: r.metrics[metric], id: r.id }))
+    .filter((p): p is { x: number; y: number; id: string } => p.x !== undefined && Number.isFinite(p.x) && Number.isFinite(p.y))
+    .sort((a, b) => a.x - b.x);
+  const xs = points.map((p) => p.x);
+  const log = xs.length > 1 && xs[0] > 0 && xs[xs.length - 1] / xs[0] >= 100;
+  return { xs, ys: points.map((p) => p.y), runIds: points.map((p) => p.id), log };
+}

@@ -377,6 +377,36 @@ export const MaturityRequest = request<StoreScope, Omit<import('./core/maturity/
 /** A GitHub Actions workflow for the folder (lint, run, drift and bench gates), and where it would go. */
 export const CiWorkflowRequest = request<StoreScope, { path: string; text: string }>('cellflow/ciWorkflow');
 
+/** The checks block the last run's columns suggest for a step of an open pipeline file; a reason where there is none. */
+export const AddChecksRequest = request<{ uri: string; stepId: string }, { edit?: { range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string }; reason?: string }>('cellflow/addChecks');
+
+export { defaultGoal, rankBy, rankableMetrics } from './core/store/ranking';
+
+// ---- Parameter sweeps (client -> server; the server runs `cellflow sweep` in a process of its own) ----
+
+export type { SweepProgress, SweepReport, SweepTrial } from './core/sweep/report';
+export { describeSweepProgress } from './core/sweep/report';
+export { suggestValues } from './core/sweep/plan';
+
+export interface SweepParams extends StoreScope {
+  /** The pipeline file, absolute. */
+  pipeline: string;
+  /** NAME=VALUES, each as the CLI's --param takes it. */
+  params: string[];
+  strategy?: 'grid' | 'random';
+  trials?: number;
+  metric?: string;
+  goal?: 'min' | 'max';
+  /** Names this sweep in the SweepProgressNotifications it causes. */
+  progressToken?: string;
+}
+
+/** client -> server: run the sweep; cancellable (the CLI process ends, the running trial is cancelled). Refused in an untrusted workspace. */
+export const SweepRequest = request<SweepParams, import('./core/sweep/report').SweepReport>('cellflow/sweep');
+
+/** server -> client: a trial started or ended. */
+export const SweepProgressNotification = notification<{ progressToken: string; progress: import('./core/sweep/report').SweepProgress }>('cellflow/sweepProgress');
+
 // ---- Lineage (client -> server; the server runs `cellflow lineage`) ----
 
 export type { LineageGraph, GraphNode as LineageNode } from './core/lineage/graph';
@@ -419,6 +449,7 @@ export interface CompareRun {
   history: Record<string, Array<[step: number, value: number]>>;
 }
 
-export type CompareToWebview = { type: 'runs'; runs: CompareRun[]; truncatedTo?: number } | { type: 'error'; message: string };
+/** `focus`: the metric (and its goal) the comparison is about, as a sweep names it; the params-against-metric charts start on it. */
+export type CompareToWebview = { type: 'runs'; runs: CompareRun[]; truncatedTo?: number; focus?: { metric: string; goal: 'min' | 'max' } } | { type: 'error'; message: string };
 
 export type CompareFromWebview = { type: 'ready' } | { type: 'openRun'; runId: string } | { type: 'exportCsv' };

@@ -32,9 +32,13 @@ describe('cellflow sweep: the pipeline once per trial, reusing what a trial leav
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('a 3 x 3 grid runs 9 trials; only the steps that use a swept param run again; the best by the logged metric', () => {
-    const r = cellflow(['sweep', 'p.cellflow.yaml', '--param', 'A=1,2,3', '--param', 'B=1:3:lin:3', '--metric', 'score', '--goal', 'max', '--python', PYTHON, '--json'], dir, { timeoutMs: 280_000 });
+    const r = cellflow(['sweep', 'p.cellflow.yaml', '--param', 'A=1,2,3', '--param', 'B=1:3:lin:3', '--metric', 'score', '--goal', 'max', '--python', PYTHON, '--json', '--log-progress'], dir, { timeoutMs: 280_000 });
     assert.equal(r.code, 0, r.stderr);
-    const out = JSON.parse(r.stdout) as SweepJson;
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const progress = lines.slice(0, -1).map((l) => l.progress as { phase: string; trial: number; of: number; metric?: number });
+    assert.deepEqual(progress.map((p) => `${p.phase} ${p.trial}/${p.of}`), Array.from({ length: 9 }, (_, i) => [`trial ${i + 1}/9`, `done ${i + 1}/9`]).flat(), 'a progress line as each trial starts and ends, before the report');
+    assert.equal(progress[1].metric, -1);
+    const out = lines[lines.length - 1] as unknown as SweepJson;
     assert.equal(out.trials.length, 9);
     assert.deepEqual(out.trials.map((t) => `${t.params.A},${t.params.B}`), ['1,1', '1,2', '1,3', '2,1', '2,2', '2,3', '3,1', '3,2', '3,3']);
     assert.ok(out.trials.every((t) => t.status === 'succeeded'));
@@ -46,6 +50,7 @@ describe('cellflow sweep: the pipeline once per trial, reusing what a trial leav
     try {
       const tagged = out.trials.map((t) => store.getRun(t.runId, 1).tags);
       assert.ok(tagged.every((tags, i) => tags['cellflow.sweep'] === out.sweep && tags['cellflow.trial'] === String(i + 1)), 'each trial is a run grouped under the sweep');
+      assert.deepEqual(out.trials.map((t) => store.getRun(t.runId, 1).metrics.score), out.trials.map((t) => t.metric), 'each trial run carries the metric its steps logged, for Compare Runs');
     } finally {
       store.close();
     }

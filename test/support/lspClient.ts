@@ -22,7 +22,7 @@ import {
   type TextDocumentContentChangeEvent,
 } from 'vscode-languageserver-protocol/node';
 import { URI } from 'vscode-uri';
-import { BenchProgressNotification, DriftProgressNotification, RunEventNotification, SERVER_NODE_FLAGS, StoreChangedNotification, type BenchProgress, type DriftProgress, type NotificationSpec, type RequestSpec, type RunEvent } from '../../server/src/protocol';
+import { BenchProgressNotification, DriftProgressNotification, RunEventNotification, SERVER_NODE_FLAGS, StoreChangedNotification, SweepProgressNotification, type BenchProgress, type DriftProgress, type SweepProgress, type NotificationSpec, type RequestSpec, type RunEvent } from '../../server/src/protocol';
 import { DIST } from './paths';
 import { waitFor } from './waitFor';
 
@@ -44,6 +44,8 @@ export class LspClient {
   readonly benchProgress: Array<{ progressToken: string; progress: BenchProgress }> = [];
   /** cellflow/driftProgress notifications received, oldest first. */
   readonly driftProgress: Array<{ progressToken: string; progress: DriftProgress }> = [];
+  /** cellflow/sweepProgress notifications received, oldest first. */
+  readonly sweepProgress: Array<{ progressToken: string; progress: SweepProgress }> = [];
   /** workspace/codeLens/refresh requests the server sent. */
   codeLensRefreshes = 0;
   /** cellflow/storeChanged notifications received, oldest first. */
@@ -88,6 +90,7 @@ export class LspClient {
     this.connection.onNotification(RunEventNotification.method, (p: unknown) => this.runEvents.push(p as (typeof this.runEvents)[number]));
     this.connection.onNotification(BenchProgressNotification.method, (p: unknown) => this.benchProgress.push(p as (typeof this.benchProgress)[number]));
     this.connection.onNotification(DriftProgressNotification.method, (p: unknown) => this.driftProgress.push(p as (typeof this.driftProgress)[number]));
+    this.connection.onNotification(SweepProgressNotification.method, (p: unknown) => this.sweepProgress.push(p as (typeof this.sweepProgress)[number]));
     this.connection.onRequest('window/workDoneProgress/create', () => null);
     this.connection.onNotification('window/logMessage', () => undefined);
     this.connection.onNotification(StoreChangedNotification.method, (p: unknown) => this.storeChanges.push(p as { folder: string }));

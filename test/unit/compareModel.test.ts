@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { alignSeries, chartedMetrics, metricRows, paramRows } from '../../media/compare/model';
+import { alignSeries, chartedMetrics, comparableMetrics, metricRows, numericVariedParams, paramMetricPoints, paramRows } from '../../media/compare/model';
 import type { CompareRun } from '../../server/src/protocol';
 
 const run = (id: string, over: Partial<CompareRun>): CompareRun => ({ id, label: id, status: 'FINISHED', experiment: 'churn', params: {}, metrics: {}, history: {}, ...over });
@@ -41,5 +41,18 @@ describe('the Compare Runs page model', () => {
     assert.ok(xs.length * many.length <= 200_000, `${xs.length} x values`);
     assert.ok(ys.every((y) => y.length === xs.length));
     assert.ok(ys.every((y) => y.filter((v) => v !== null).length > 400), 'each run keeps most of its line');
+  });
+
+  it('charts each numeric param that differs against a metric, a point per run sorted by the param, log-scaled across decades', () => {
+    const trials = [
+      run('t1', { params: { C: '1', kernel: 'rbf', seed: '42' }, metrics: { auc: 0.8 } }),
+      run('t2', { params: { C: '0.01', kernel: 'linear', seed: '42' }, metrics: { auc: 0.6 } }),
+      run('t3', { params: { C: '100', kernel: 'rbf', seed: '42' }, metrics: { auc: 0.7, note: 1 } }),
+      run('t4', { params: { C: '10', kernel: 'rbf', seed: '42' } }),
+    ];
+    assert.deepEqual(numericVariedParams(trials), ['C'], 'text params and ones every run shares are left out');
+    assert.deepEqual(comparableMetrics(trials), ['auc'], 'a metric one run logged has nothing to compare');
+    assert.deepEqual(paramMetricPoints(trials, 'C', 'auc'), { xs: [0.01, 1, 100], ys: [0.6, 0.8, 0.7], runIds: ['t2', 't1', 't3'], log: true });
+    assert.equal(paramMetricPoints(trials.slice(0, 1).concat(run('t5', { params: { C: '2' }, metrics: { auc: 1 } })), 'C', 'auc').log, false);
   });
 });

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { bestTrial, parseValues, planTrials } from '../../server/src/core/sweep/plan';
+import { defaultGoal, rankableMetrics, rankBy } from '../../server/src/core/store/ranking';
+import { bestTrial, parseValues, planTrials, suggestValues } from '../../server/src/core/sweep/plan';
 
 describe('sweep planning (core/sweep)', () => {
   it('reads lists as JSON where they are, and ranges evenly in linear or log space, ends included', () => {
@@ -26,5 +27,23 @@ describe('sweep planning (core/sweep)', () => {
     assert.equal(bestTrial(trials, 'max')?.trial, 3);
     assert.equal(bestTrial(trials, 'min')?.trial, 1);
     assert.equal(bestTrial<{ trial: number; metric?: number }>([{ trial: 1 }], 'max'), undefined);
+  });
+
+  it('offers values to sweep from a param\'s current value, and the offer parses back', () => {
+    assert.equal(suggestValues(1), '0.1:10:log:5');
+    assert.equal(suggestValues(0.2), '0.02:2:log:5');
+    assert.equal(suggestValues(42), '21,42,84');
+    assert.equal(suggestValues(true), 'true,false');
+    assert.equal(suggestValues('adam'), '"adam"');
+    assert.deepEqual(parseValues(suggestValues(1), '--param C'), [0.1, 0.316227766017, 1, 3.16227766017, 10]);
+    assert.deepEqual(parseValues(suggestValues(42), '--param SEED'), [21, 42, 84]);
+  });
+
+  it('ranks runs by a metric, minimising losses and errors and maximising the rest', () => {
+    assert.deepEqual(['val_loss', 'rmse', 'error_rate', 'latency_ms', 'accuracy', 'roc_auc', 'f1'].map(defaultGoal), ['min', 'min', 'min', 'min', 'max', 'max', 'max']);
+    const runs: Array<{ id: string; metrics: Record<string, number> }> = [{ id: 'a', metrics: { auc: 0.7, loss: 0.3 } }, { id: 'b', metrics: { auc: 0.9 } }, { id: 'c', metrics: { auc: 0.9, loss: 0.1 } }, { id: 'd', metrics: { seen: 1 } }];
+    assert.deepEqual(rankBy(runs, (r) => r.metrics.auc, 'max').map((r) => r.id), ['b', 'c', 'a'], 'ties keep their order; runs without it are left out');
+    assert.deepEqual(rankBy(runs, (r) => r.metrics.loss, 'min').map((r) => r.id), ['c', 'a']);
+    assert.deepEqual(rankableMetrics(runs), ['auc', 'loss'], 'a metric one run logged cannot rank');
   });
 });

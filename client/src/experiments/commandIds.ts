@@ -17,6 +17,8 @@ export const EXPERIMENT_COMMANDS = [
   'cellflow.showLineage',
   'cellflow.refreshMaturity',
   'cellflow.maturityNextStep',
+  'cellflow.sweepPipeline',
+  'cellflow.registerBestRun',
 ] as const;
 
 export type ExperimentCommand = (typeof EXPERIMENT_COMMANDS)[number];

@@ -21,7 +21,7 @@ export class ComparePanel implements vscode.Disposable {
   /** The last message sent, for the editor tests (what the page was given to draw). */
   lastSent: CompareToWebview | undefined;
 
-  static show(context: vscode.ExtensionContext, stores: StoreAccess, folder: string, runIds: string[], actions: CompareActions): ComparePanel {
+  static show(context: vscode.ExtensionContext, stores: StoreAccess, folder: string, runIds: string[], actions: CompareActions, focus?: CompareFocus): ComparePanel {
     const ids = runIds.slice(0, MAX_COMPARED_RUNS);
     const truncatedTo = runIds.length > ids.length ? ids.length : undefined;
     if (ComparePanel.current) {
@@ -38,6 +38,7 @@ export class ComparePanel implements vscode.Disposable {
     current.folder = folder;
     current.runIds = ids;
     current.truncatedTo = truncatedTo;
+    current.focus = focus;
     void current.load();
     return current;
   }
@@ -49,6 +50,7 @@ export class ComparePanel implements vscode.Disposable {
   private folder = '';
   private runIds: string[] = [];
   private truncatedTo: number | undefined;
+  private focus: CompareFocus | undefined;
 
   private constructor(
     readonly panel: vscode.WebviewPanel,
@@ -109,7 +111,7 @@ export class ComparePanel implements vscode.Disposable {
         metrics: r.metrics,
         history: Object.fromEntries(Object.entries(r.metricHistory).map(([k, points]) => [k, points.map((p): [number, number] => [p.step, p.value])])),
       }));
-      this.send({ type: 'runs', runs: compared, ...(this.truncatedTo ? { truncatedTo: this.truncatedTo } : {}) });
+      this.send({ type: 'runs', runs: compared, ...(this.truncatedTo ? { truncatedTo: this.truncatedTo } : {}), ...(this.focus ? { focus: this.focus } : {}) });
     } catch (err) {
       if (seq === this.loads) this.send({ type: 'error', message: errorMessage(err) });
     }
@@ -126,6 +128,8 @@ export class ComparePanel implements vscode.Disposable {
     void this.panel.webview.postMessage(message);
   }
 }
+
+export type CompareFocus = NonNullable<Extract<CompareToWebview, { type: 'runs' }>['focus']>;
 
 export interface CompareActions {
   revealRun(folder: string, runId: string): Promise<void>;

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { type BenchToWebview, CiWorkflowRequest, type CompareToWebview, type LineageToWebview, ExportRunsCsvRequest, ModelsRequest, RegisterModelRequest, RunOutputsRequest, RunsRequest, SetAliasRequest, type ModelSummary, type RunSummary } from '../../../server/src/protocol';
+import { AddChecksRequest, type BenchToWebview, CiWorkflowRequest, defaultGoal, rankableMetrics, rankBy, type CompareToWebview, type LineageToWebview, ExportRunsCsvRequest, ModelsRequest, RegisterModelRequest, RunOutputsRequest, RunsRequest, SetAliasRequest, type ModelSummary, type RunSummary } from '../../../server/src/protocol';
 import type { ExperimentCommand } from './commandIds';
 import { benchmarkModel, type BenchChoices } from './benchModel';
 import { BenchPanel } from './benchPanel';
@@ -10,6 +10,7 @@ import { LineagePanel } from './lineagePanel';
 import { MaturityTree, type MaturityNode } from './maturityTree';
 import { RegistryTree, type RegistryNode } from './registryTree';
 import { RunsTree, type RunsNode } from './runsTree';
+import { sweepPipeline, type SweepChoices } from './sweepPipeline';
 import { errorMessage, formatNumber, StoreAccess, type StoreServer } from './storeAccess';
 
 /** Aliases offered before any exist; the user can type any other. */
@@ -91,6 +92,15 @@ export function registerExperiments(context: vscode.ExtensionContext, server: Pr
     'cellflow.showLineage': (node?: RegistryNode | RunsNode | string) => guard(() => showLineage(context, stores, node)),
     'cellflow.refreshMaturity': () => maturity.refresh(),
     'cellflow.maturityNextStep': (node?: MaturityNode) => guard(() => nextStep(stores, node)),
+    'cellflow.sweepPipeline': (target?: vscode.Uri, choices?: SweepChoices) =>
+      guard(async () => {
+        const swept = await sweepPipeline(stores, target instanceof vscode.Uri ? target : undefined, choices);
+        const ids = swept?.report.trials.flatMap((t) => (t.runId ? [t.runId] : [])) ?? [];
+        if (!swept || ids.length < 2) return undefined;
+        const { metric, goal } = swept.report;
+        return ComparePanel.show(context, stores, swept.folder, ids, { revealRun: showRun, exportCsv }, metric ? { metric, goal } : undefined);
+      }),
+    'cellflow.registerBestRun': (choice?: { metric: string; goal?: 'min' | 'max' }) => guard(() => registerBestRun(views, choice)),
     'cellflow.benchmarkModel': (target?: vscode.Uri | RegistryNode, choices?: BenchChoices) => guard(() => benchmarkModel(context, stores, target, choices)),
     'cellflow.copyPythonPath': async () => {
       const dir = context.asAbsolutePath(path.join('dist', 'python'));
@@ -140,7 +150,10 @@ async function nextStep(stores: StoreAccess, node?: MaturityNode): Promise<vscod
       return doc;
     }
     case 'register-best':
-      await vscode.commands.executeCommand('cellflow.registerModel');
+      await vscode.commands.executeCommand('cellflow.registerBestRun');
+      return undefined;
+    case 'sweep':
+      await vscode.commands.executeCommand('cellflow.sweepPipeline', await firstPipeline(node.folder));
       return undefined;
     case 'set-alias':
       await vscode.commands.executeCommand('cellflow.setAlias');
@@ -148,20 +161,65 @@ async function nextStep(stores: StoreAccess, node?: MaturityNode): Promise<vscod
     case 'check-drift':
       await vscode.commands.executeCommand('cellflow.drift.focus');
       return undefined;
-    case 'add-checks': {
-      const m = /step (\S+?\.cellflow\.ya?ml)#(\S+?) /.exec(c.next ?? '');
-      if (!m) return undefined;
-      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(path.resolve(node.folder, m[1])));
-      const line = doc.getText().split('\n').findIndex((l) => new RegExp(`^\\s*-\\s*id:\\s*${m[2]}\\s*$`).test(l));
-      const editor = await vscode.window.showTextDocument(doc);
-      if (line >= 0) editor.revealRange(new vscode.Range(line, 0, line, 0), vscode.TextEditorRevealType.InCenter);
-      void vscode.window.showInformationMessage(`Cellflow: add a checks: block to ${m[2]}; completion offers the columns its last run wrote.`);
-      return doc;
-    }
+    case 'add-checks':
+      return c.target ? addChecks(stores, vscode.Uri.file(path.resolve(node.folder, c.target.pipeline)), c.target.step) : undefined;
     default:
       void vscode.window.showInformationMessage(`Cellflow: ${c.next ?? c.title}`);
       return undefined;
   }
+}
+
+/**
+ * "Add checks to step X": the checks block the server builds from the columns the step's last run
+ * recorded, inserted into the pipeline file (unsaved: the user tightens it, then saves).
+ */
+async function addChecks(stores: StoreAccess, uri: vscode.Uri, stepId: string): Promise<vscode.TextDocument> {
+  const doc = await vscode.workspace.openTextDocument(uri);
+  const editor = await vscode.window.showTextDocument(doc);
+  const { edit, reason } = await stores.request(AddChecksRequest, { uri: doc.uri.toString(), stepId });
+  if (!edit) {
+    void vscode.window.showInformationMessage(`Cellflow: ${reason ?? `no checks to add to ${stepId}`}.`);
+    return doc;
+  }
+  const range = new vscode.Range(edit.range.start.line, edit.range.start.character, edit.range.end.line, edit.range.end.character);
+  await editor.edit((e) => e.replace(range, edit.newText));
+  const added = new vscode.Range(range.start, doc.positionAt(doc.offsetAt(range.start) + edit.newText.length));
+  editor.selection = new vscode.Selection(added.start, added.end);
+  editor.revealRange(added, vscode.TextEditorRevealType.InCenter);
+  void vscode.window.showInformationMessage(`Cellflow: added checks to ${stepId} from the columns its last run wrote; tighten them (nulls, min, max, values), then save.`);
+  return doc;
+}
+
+/** The workspace folder's first pipeline file, for actions that need one. */
+async function firstPipeline(folder: string): Promise<vscode.Uri | undefined> {
+  return (await vscode.workspace.findFiles(new vscode.RelativePattern(folder, '**/*.cellflow.{yaml,yml}'), '**/{node_modules,.git}/**', 1))[0];
+}
+
+/**
+ * "Register the best run": the runs ranked by a metric they logged (lower is better for losses and
+ * errors, else higher), the best first, then the register flow on the one picked.
+ */
+async function registerBestRun(views: ExperimentViews, choice?: { metric: string; goal?: 'min' | 'max' }): Promise<{ name: string; version: number } | undefined> {
+  const folder = await pickFolder(views.stores);
+  if (!folder) return undefined;
+  const { runs } = await views.stores.request(RunsRequest, { folder, limit: 500, filter: "attributes.status = 'FINISHED'" });
+  const metrics = rankableMetrics(runs);
+  if (!metrics.length) {
+    void vscode.window.showInformationMessage('Cellflow: no metric was logged by two or more finished runs to choose the best by.');
+    return undefined;
+  }
+  const metric = choice?.metric ?? (metrics.length === 1 ? metrics[0] : (await vscode.window.showQuickPick(metrics.map((m) => ({ label: m, description: `${defaultGoal(m) === 'min' ? 'lowest' : 'highest'} is best` })), { title: 'Register the Best Run: best by which metric?' }))?.label);
+  if (!metric) return undefined;
+  const goal = choice?.goal ?? defaultGoal(metric);
+  const ranked = rankBy(runs, (r) => r.metrics[metric], goal);
+  const best = choice
+    ? ranked[0]
+    : (await vscode.window.showQuickPick(
+        ranked.slice(0, 50).map((run, i) => ({ label: `${i === 0 ? '$(star-full) ' : ''}${run.name ?? run.id.slice(0, 8)}`, description: `${metric} ${formatNumber(run.metrics[metric])}`, detail: [run.experiment, run.pipeline && `${run.pipeline}${run.stepId ? `#${run.stepId}` : ''}`, new Date(run.startTime).toLocaleString()].filter(Boolean).join(' · '), run })),
+        { title: `Register the Best Run: by ${metric} (${goal === 'min' ? 'lowest' : 'highest'} first)` },
+      ))?.run;
+  if (!best) return undefined;
+  return registerModel(views, { kind: 'run', folder, run: best });
 }
 
 /** Runs a command body, turning a failure into one error message instead of an unhandled rejection. */

@@ -19,7 +19,7 @@ const RUN_USAGE = 'cellflow run <file.cellflow.yaml> [--step <id> | --from <id>]
 
 const DRIFT_USAGE = 'cellflow drift --reference <file|NAME@VERSION|NAME@ALIAS> --current <file> [--stattest <name>] [--threshold X] [--columns a,b] [--drift-share X] [--fail-on-drift] [--save [--model NAME@VERSION|NAME@ALIAS]] [--json [--log-progress]]';
 const BENCH_USAGE = 'cellflow bench <model.onnx|NAME@VERSION|NAME@ALIAS> [--ep cpu,webgpu] [--batch 1,8,64] [--shape NAME=DIMS]... [--inputs <file.npy|file.csv>] [--threads N] [--warmup N] [--max-seconds S] [--graph-optimization disabled|basic|extended|all] [--outputs-on-gpu] [--save] [--fail-on-regression] [--json [--log-progress]]';
-const SWEEP_USAGE = 'cellflow sweep <file.cellflow.yaml> --param NAME=VALUES... [--strategy grid|random] [--trials N] [--metric NAME --goal min|max] [--jobs N] [--python <exe>] [--json]';
+const SWEEP_USAGE = 'cellflow sweep <file.cellflow.yaml> --param NAME=VALUES... [--strategy grid|random] [--trials N] [--metric NAME --goal min|max] [--jobs N] [--python <exe>] [--json [--log-progress]]';
 const LINEAGE_USAGE = 'cellflow lineage <run-id|NAME@VERSION|NAME@ALIAS|pipeline.cellflow.yaml#step|sha256:cell-hash> [--json]';
 const PROMOTE_USAGE = 'cellflow promote <notebook.ipynb> --cells <list> --pipeline <file.cellflow.yaml> [--step <id>] [--move] [--in-place <function>]... [--json]';
 
@@ -299,12 +299,13 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
         python: { type: 'string' },
         store: { type: 'string' },
         json: { type: 'boolean', default: false },
+        'log-progress': { type: 'boolean', default: false },
       },
     });
     if (positionals.length !== 1) return usage(SWEEP_USAGE);
     return userErrors(() =>
       runSweep(
-        { pipeline: positionals[0], param: values.param ?? [], strategy: values.strategy, trials: values.trials, metric: values.metric, goal: values.goal, jobs: values.jobs, executor: values.executor ?? 'python', python: values.python, store: values.store, json: values.json ?? false },
+        { pipeline: positionals[0], param: values.param ?? [], strategy: values.strategy, trials: values.trials, metric: values.metric, goal: values.goal, jobs: values.jobs, executor: values.executor ?? 'python', python: values.python, store: values.store, json: values.json ?? false, logProgress: values['log-progress'] ?? false },
         path.resolve(__dirname, '..', 'python'),
       ),
     );

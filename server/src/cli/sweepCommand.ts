@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidInput } from '../core/errors';
-import { bestTrial, parseValues, planTrials, type Trial } from '../core/sweep/plan';
+import { defaultGoal } from '../core/store/ranking';
+import { bestTrial, parseValues, planTrials } from '../core/sweep/plan';
+import { describeSweepProgress, shownParams, type SweepProgress, type SweepReport, type SweepTrial } from '../core/sweep/report';
+import type { Store } from '../services/store/store';
 import { terminalSafe as safe } from '../core/text/terminalSafe';
 import { openPipelineSession, parseParams, type RunArgs } from './runCommand';
 
@@ -11,15 +14,8 @@ export interface SweepArgs extends Pick<RunArgs, 'pipeline' | 'executor' | 'pyth
   metric?: string;
   goal?: string;
   json: boolean;
-}
-
-interface TrialResult {
-  trial: number;
-  params: Trial;
-  runId?: string;
-  status: string;
-  steps: Record<string, string>;
-  metric?: number;
+  /** With --json: `{"progress": …}` lines as trials start and end, for the editor. */
+  logProgress?: boolean;
 }
 
 /**
@@ -31,27 +27,34 @@ export async function runSweep(args: SweepArgs, pythonPackages: string): Promise
   const { strategy, goal, trials, swept } = sweepOptions(args);
   const session = await openPipelineSession({ ...args, force: false, dryRun: false, keepGoing: false, params: [], json: true }, pythonPackages);
   const sweep = `sweep-${randomUUID().slice(0, 8)}`;
-  const results: TrialResult[] = [];
+  const results: SweepTrial[] = [];
   try {
     parseParams(swept.map((p) => `${p.name}=0`), session.declared); // every swept name is a param of the pipeline
     const plan = planTrials(swept, strategy, trials);
+    const report = (p: SweepProgress) => {
+      if (args.json && args.logProgress) process.stdout.write(`${JSON.stringify({ progress: p })}\n`);
+      else if (!args.json) process.stderr.write(`${describeSweepProgress(p)}\n`);
+    };
     for (const [i, params] of plan.entries()) {
-      if (!args.json) process.stderr.write(`trial ${i + 1}/${plan.length}: ${shownParams(params)}\n`);
+      report({ phase: 'trial', trial: i + 1, of: plan.length, params });
       const r = await session.run(params, () => undefined);
-      const result: TrialResult = { trial: i + 1, params, status: r.status, steps: r.steps as Record<string, string>, ...(r.runId ? { runId: r.runId } : {}) };
+      const result: SweepTrial = { trial: i + 1, params, status: r.status, steps: r.steps as Record<string, string>, ...(r.runId ? { runId: r.runId } : {}) };
       if (r.runId) {
         session.store.setTags(r.runId, { 'cellflow.sweep': sweep, 'cellflow.trial': String(i + 1) });
-        const metric = args.metric ? trialMetric(session.store, r.runId, args.metric) : undefined;
+        const metrics = rollUpMetrics(session.store, r.runId);
+        const metric = args.metric ? metrics[args.metric] : undefined;
         if (metric !== undefined) result.metric = metric;
       }
       results.push(result);
+      report({ phase: 'done', trial: i + 1, of: plan.length, status: r.status, ...(result.metric !== undefined ? { metric: result.metric } : {}) });
       if (r.status === 'cancelled') break;
     }
   } finally {
     await session.close();
   }
   const best = args.metric ? bestTrial(results, goal) : undefined;
-  if (args.json) process.stdout.write(`${JSON.stringify({ sweep, strategy, metric: args.metric ?? null, goal, trials: results, best: best ?? null })}\n`);
+  const out: SweepReport = { sweep, strategy, metric: args.metric ?? null, goal, trials: results, best: best ?? null };
+  if (args.json) process.stdout.write(`${JSON.stringify(out)}\n`);
   else process.stdout.write(human(sweep, results, best, args.metric));
   return results.every((r) => r.status === 'succeeded') ? 0 : 1;
 }
@@ -60,7 +63,7 @@ function sweepOptions(args: SweepArgs): { strategy: 'grid' | 'random'; goal: 'mi
   if (!args.param.length) throw new InvalidInput('cellflow sweep needs at least one --param NAME=VALUES (0.01,0.1,1 or 0.001:1:log)');
   const strategy = args.strategy ?? 'grid';
   if (strategy !== 'grid' && strategy !== 'random') throw new InvalidInput(`--strategy takes grid or random, not ${JSON.stringify(strategy)}`);
-  const goal = args.goal ?? 'max';
+  const goal = args.goal ?? defaultGoal(args.metric ?? '');
   if (goal !== 'min' && goal !== 'max') throw new InvalidInput(`--goal takes min or max, not ${JSON.stringify(goal)}`);
   const trials = args.trials === undefined ? undefined : Number(args.trials);
   if (trials !== undefined && (!Number.isInteger(trials) || trials < 1)) throw new InvalidInput(`--trials takes a whole number of 1 or more, not ${JSON.stringify(args.trials)}`);
@@ -72,22 +75,24 @@ function sweepOptions(args: SweepArgs): { strategy: 'grid' | 'random'; goal: 'mi
   return { strategy, goal, ...(trials !== undefined ? { trials } : {}), swept };
 }
 
-const shownParams = (params: Trial) => Object.entries(params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
-
-/** A metric the trial logged: on the pipeline run, or on one of its step runs, run or reused. */
-function trialMetric(store: import('../services/store/store').Store, runId: string, name: string): number | undefined {
+/**
+ * The metrics a trial's steps logged (the ones it ran, and the earlier runs of those it reused),
+ * logged again on the trial's pipeline run, so that Compare Runs on the trials shows each one's
+ * metrics beside its params. The pipeline run's own metrics win.
+ */
+function rollUpMetrics(store: Store, runId: string): Record<string, number> {
   const run = store.getRun(runId, 1);
-  if (typeof run.metrics[name] === 'number') return run.metrics[name];
   const reused = Object.entries(run.tags).filter(([k]) => k.startsWith('cellflow.reused.')).map(([, v]) => v);
   const children = store.searchRuns({ parentId: runId, limit: 1000 }).runs.map((r) => r.id);
-  for (const id of [...children, ...reused]) {
-    const m = store.runSummaries([id])[0]?.metrics[name];
-    if (typeof m === 'number') return m;
+  const found: Record<string, number> = {};
+  for (const step of store.runSummaries([...children, ...reused])) {
+    for (const [k, v] of Object.entries(step.metrics)) if (!(k in found) && !(k in run.metrics)) found[k] = v;
   }
-  return undefined;
+  if (Object.keys(found).length) store.logMetrics(runId, Object.entries(found).map(([key, value]) => ({ key, value })));
+  return { ...found, ...run.metrics };
 }
 
-function human(sweep: string, results: TrialResult[], best: TrialResult | undefined, metric?: string): string {
+function human(sweep: string, results: SweepTrial[], best: SweepTrial | undefined, metric?: string): string {
   const lines = results.map((r) => {
     const counts = Object.values(r.steps).reduce<Record<string, number>>((a, s) => ({ ...a, [s]: (a[s] ?? 0) + 1 }), {});
     const steps = Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ');

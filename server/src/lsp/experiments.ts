@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type { Connection } from 'vscode-languageserver/node';
 import { URI } from 'vscode-uri';
+import type { RecordedOutputs } from '../core/pipeline/features/checksBlock';
 import { runsToCsv } from '../core/store/csv';
 import { jsonSafe } from '../core/store/format';
 import { MAX_RUNS_PER_PAGE } from '../core/store/search';
@@ -30,8 +31,8 @@ const MAX_RUNS = MAX_RUNS_PER_PAGE;
  */
 export interface Experiments {
   setFolders(uris: string[]): void;
-  /** The columns the last run of a step recorded for one of its outputs; none without a store or a run. */
-  columnsOf(pipelinePath: string, stepId: string, output: string): Array<[string, string]>;
+  /** The columns the last run of a step recorded for each table output; none without a store or a run. */
+  recordedOutputs(pipelinePath: string, stepId: string): RecordedOutputs;
   /** The latest run of a pipeline with its step runs, and the root its log paths are relative to. */
   lastPipelineRun(pipelinePath: string): { root: string; run: RunSummary; steps: RunSummary[] } | undefined;
   /** How many runs and model versions descend from a step version (its lineage downstream); none without a store. */
@@ -91,7 +92,11 @@ export function registerExperiments(connection: Connection): Experiments {
 
   return {
     setFolders: (uris) => stores.setFolders(uris.map((u) => folderKey(URI.parse(u).fsPath))),
-    columnsOf: (pipelinePath, stepId, output) => forPipeline(pipelinePath, (store, rel) => store.latestCachedStep(rel, stepId)?.outputs[output]?.columns) ?? [],
+    recordedOutputs: (pipelinePath, stepId) =>
+      forPipeline(pipelinePath, (store, rel) => {
+        const outputs = store.latestCachedStep(rel, stepId)?.outputs ?? {};
+        return Object.fromEntries(Object.entries(outputs).flatMap(([name, o]) => (o.columns?.length ? [[name, o.columns]] : [])));
+      }) ?? {},
     lastPipelineRun: (pipelinePath) =>
       forPipeline(pipelinePath, (store, rel, root) => {
         const last = store.lastPipelineRun(rel);

@@ -2,6 +2,8 @@ import {
   CodeActionKind,
   CompletionItemKind,
   DiagnosticSeverity,
+  ErrorCodes,
+  ResponseError,
   SymbolKind,
   type CodeAction as LspCodeAction,
   type Connection,
@@ -13,6 +15,7 @@ import {
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { URI } from 'vscode-uri';
 import type { Diagnostic, DiagnosticCode } from '../core/diagnostic';
+import { addChecksEdit, type RecordedOutputs } from '../core/pipeline/features/checksBlock';
 import { codeActions } from '../core/pipeline/features/codeActions';
 import { completions } from '../core/pipeline/features/completion';
 import { hover } from '../core/pipeline/features/hover';
@@ -22,16 +25,18 @@ import { documentSymbols, type SymbolNode } from '../core/pipeline/features/symb
 import type { LintResult } from '../core/pipeline/lint';
 import { lockPathFor } from '../core/pipeline/lockFile';
 import { LineIndex, type Lines } from '../core/text/lineIndex';
+import { AddChecksRequest } from '../protocol';
 import type { DiagnosticsScheduler } from './diagnostics';
 import { PIPELINE_LANGUAGE } from './diagnostics';
 import type { ServerFiles } from './lintContext';
+import { onRequest } from './requests';
 import type { Workspace } from './workspace';
 
-/** The editing features, each a thin layer over core/pipeline/features on the document's current lint. */
-/** The columns the last run recorded for a step's output (from the store), for completion under `checks:`. */
-export type ColumnsOf = (pipelinePath: string, stepId: string, output: string) => Array<[string, string]>;
+/** The columns the last run recorded for a step's table outputs (from the store): completion under `checks:`, and Add Checks. */
+export type RecordedOutputsOf = (pipelinePath: string, stepId: string) => RecordedOutputs;
 
-export function registerFeatures(connection: Connection, documents: TextDocuments<TextDocument>, lint: DiagnosticsScheduler, files: ServerFiles, workspace: Workspace, columnsOf?: ColumnsOf): void {
+/** The editing features, each a thin layer over core/pipeline/features on the document's current lint. */
+export function registerFeatures(connection: Connection, documents: TextDocuments<TextDocument>, lint: DiagnosticsScheduler, files: ServerFiles, workspace: Workspace, recordedOf?: RecordedOutputsOf): void {
   const open = (uri: string): { doc: TextDocument; result: Required<Pick<LintResult, 'parsed' | 'model'>>; fsPath?: string } | undefined => {
     const doc = documents.get(uri);
     if (!doc || doc.languageId !== PIPELINE_LANGUAGE) return undefined;
@@ -47,7 +52,7 @@ export function registerFeatures(connection: Connection, documents: TextDocument
     if (!o) return [];
     const { parsed, model } = o.result;
     const fsPath = o.fsPath;
-    const facts = fsPath && columnsOf ? { columns: (stepId: string, output: string) => columnsOf(fsPath, stepId, output) } : undefined;
+    const facts = fsPath && recordedOf ? { columns: (stepId: string, output: string) => [...(recordedOf(fsPath, stepId)[output] ?? [])] as Array<[string, string]> } : undefined;
     return completions(parsed.text, parsed.lines, model, parsed.lines.offsetAt(position), facts).map((c) => ({
       label: c.label,
       kind: { key: CompletionItemKind.Property, step: CompletionItemKind.Function, param: CompletionItemKind.Constant, name: CompletionItemKind.Variable }[c.kind],
@@ -55,6 +60,18 @@ export function registerFeatures(connection: Connection, documents: TextDocument
       documentation: c.documentation,
       insertText: c.insertText,
     }));
+  });
+
+  // The maturity view's "Add checks to step X": the block the last run's columns suggest, as an edit the editor applies.
+  onRequest(connection, AddChecksRequest, ({ uri, stepId }) => {
+    const o = open(uri);
+    if (!o) throw new ResponseError(ErrorCodes.InvalidParams, 'the pipeline file is not open, or does not parse');
+    const { parsed, model } = o.result;
+    const step = model.steps.find((s) => s.id?.value === stepId);
+    if (!step) throw new ResponseError(ErrorCodes.InvalidParams, `the pipeline has no step ${stepId}`);
+    if (step.checks.length) return { reason: `${stepId} has a checks block already` };
+    const edit = addChecksEdit(parsed, model, stepId, o.fsPath && recordedOf ? recordedOf(o.fsPath, stepId) : {});
+    return edit ? { edit: { range: parsed.lines.rangeOf(edit.start, edit.end), newText: edit.newText } } : { reason: `no run of ${stepId} recorded a table output yet: run the pipeline, then add its checks` };
   });
 
   connection.onHover(({ textDocument, position }) => {

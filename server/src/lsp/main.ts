@@ -11,6 +11,7 @@ import { registerExperiments } from './experiments';
 import { registerBench } from './bench';
 import { registerDrift } from './drift';
 import { registerMaturity } from './maturity';
+import { registerSweep } from './sweep';
 import { registerRuns } from './pipelineRuns';
 import { Trust } from './trust';
 import { registerPromotion } from './promotion';
@@ -74,13 +75,14 @@ connection.onInitialized(() => {
 
 onRequest(connection, ServerStatusRequest, () => serverStatus(documents.all().length));
 const promotion = registerPromotion(connection, workspace, experiments);
-registerFeatures(connection, documents, diagnostics, files, workspace, experiments.columnsOf);
+registerFeatures(connection, documents, diagnostics, files, workspace, experiments.recordedOutputs);
 const trust = new Trust(() => trustedAtStart);
 onNotification(connection, WorkspaceTrustedNotification, () => trust.grant());
 registerRuns(connection, documents, diagnostics, experiments, trust);
 registerDrift(connection, trust);
 registerBench(connection, trust);
 registerMaturity(connection);
+registerSweep(connection, trust);
 // Files pipelines name (notebooks, step code, lock files) changed on disk, or a pipeline came or went.
 connection.onDidChangeWatchedFiles(({ changes }) => {
   for (const c of changes) {

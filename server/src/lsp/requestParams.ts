@@ -79,6 +79,20 @@ spec(P.BenchProvidersRequest, z.object(scope));
 spec(P.MaturityRequest, z.object(scope));
 spec(P.LineageGraphRequest, z.object({ ...scope, ref: text }));
 spec(P.CiWorkflowRequest, z.object(scope));
+spec(P.AddChecksRequest, z.object({ uri: text, stepId: text }));
+spec(
+  P.SweepRequest,
+  z.object({
+    ...scope,
+    pipeline: text,
+    params: z.array(text).min(1).max(32),
+    strategy: z.enum(['grid', 'random']).optional(),
+    trials: z.number().int().min(1).max(100_000).optional(),
+    metric: text.optional(),
+    goal: z.enum(['min', 'max']).optional(),
+    progressToken: text.optional(),
+  }),
+);
 spec(P.BenchHistoryRequest, z.object({ ...scope, model: text }));
 spec(P.WorkspaceTrustedNotification, z.object({ trusted: z.literal(true) }));
 

@@ -16,6 +16,8 @@ export interface Criterion {
   /** The next step when unmet. */
   next?: string;
   action?: Action;
+  /** The step an add-checks action is for. */
+  target?: { pipeline: string; step: string };
 }
 
 export interface Assessment {
@@ -29,7 +31,7 @@ export interface Assessment {
 const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 const list = (xs: string[], max = 3) => `${xs.slice(0, max).join(', ')}${xs.length > max ? `, and ${xs.length - max} more` : ''}`;
 
-type Rule = Omit<Criterion, 'met' | 'evidence' | 'next' | 'action'> & { check(e: Evidence): { met: boolean; evidence: string; next?: string; action?: Action } };
+type Rule = Omit<Criterion, 'met' | 'evidence' | 'next' | 'action' | 'target'> & { check(e: Evidence): Pick<Criterion, 'met' | 'evidence' | 'next' | 'action' | 'target'> };
 
 /** Each criterion once, with its level; the level is the highest whose criteria, and those below, all hold. */
 const RULES: Rule[] = [
@@ -64,10 +66,12 @@ const RULES: Rule[] = [
     id: 'validation', level: 2, title: 'Pipelines validate their data',
     check: (e) => {
       const checked = e.pipelines.filter((p) => p.checks > 0);
-      const without = e.pipelines.flatMap((p) => p.stepsWithoutChecks.map((s) => `${p.file}#${s}`));
+      const without = e.pipelines.flatMap((p) => p.stepsWithoutChecks.map((step) => ({ pipeline: p.file, step })));
       return checked.length
         ? { met: true, evidence: `${plural(checked.reduce((n, p) => n + p.checks, 0), 'check')} in ${list(checked.map((p) => p.file))}` }
-        : { met: false, evidence: e.pipelines.length ? 'no checks block in any pipeline' : 'no pipeline', next: without.length ? `Add checks to step ${without[0]} (the columns its last run wrote)` : 'Add a checks block to a step', action: 'add-checks' };
+        : without.length
+          ? { met: false, evidence: 'no checks block in any pipeline', next: `Add checks to step ${without[0].pipeline}#${without[0].step} (the columns its last run wrote)`, action: 'add-checks', target: without[0] }
+          : { met: false, evidence: e.pipelines.length ? 'no checks block in any pipeline' : 'no pipeline', next: 'Add a checks block to a step' };
     },
   },
   {
@@ -119,7 +123,7 @@ const RULES: Rule[] = [
 export function assess(e: Evidence): Assessment {
   const criteria: Criterion[] = RULES.map(({ check, ...rule }) => {
     const r = check(e);
-    return { ...rule, met: r.met, evidence: r.evidence, ...(r.met ? {} : { next: r.next, ...(r.action ? { action: r.action } : {}) }) };
+    return { ...rule, met: r.met, evidence: r.evidence, ...(r.met ? {} : { next: r.next, ...(r.action ? { action: r.action } : {}), ...(r.target ? { target: r.target } : {}) }) };
   });
   let level = 0;
   for (const l of [1, 2, 3, 4] as const) {

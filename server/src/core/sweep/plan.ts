@@ -1,5 +1,6 @@
 import { InvalidInput } from '../errors';
 import { random } from '../bench/inputs';
+import { rankBy } from '../store/ranking';
 
 export type Trial = Record<string, unknown>;
 
@@ -46,6 +47,17 @@ export function planTrials(params: Array<{ name: string; values: unknown[] }>, s
 
 /** The best trial by a metric: the lowest (min) or highest (max) value; trials without it are left out. */
 export function bestTrial<T extends { metric?: number }>(trials: T[], goal: 'min' | 'max'): T | undefined {
-  const scored = trials.filter((t) => typeof t.metric === 'number' && Number.isFinite(t.metric));
-  return scored.reduce<T | undefined>((best, t) => (!best || (goal === 'min' ? t.metric! < best.metric! : t.metric! > best.metric!) ? t : best), undefined);
+  return rankBy(trials, (t) => t.metric, goal)[0];
+}
+
+/**
+ * Values to sweep a param over, offered in the editor from its current value: a log range across two
+ * decades around a positive number, a few integers around a whole one, both booleans; else the value.
+ */
+export function suggestValues(current: unknown): string {
+  if (typeof current === 'boolean') return 'true,false';
+  if (typeof current !== 'number' || !Number.isFinite(current)) return current === undefined || current === null ? '' : JSON.stringify(current);
+  if (Number.isInteger(current) && Math.abs(current) >= 2) return [0.5, 1, 2].map((f) => Math.round(current * f)).join(',');
+  if (current > 0) return `${Number((current / 10).toPrecision(6))}:${Number((current * 10).toPrecision(6))}:log:5`;
+  return String(current);
 }
