@@ -119,7 +119,8 @@ function scatter(runs: CompareRun[], param: string, metric: string, colours: str
   const opts: uPlot.Options = {
     ...chartSize(app),
     scales: { x: { time: false, ...(log ? { distr: 3 } : {}) } },
-    axes: [{ ...axis, label: param }, { ...axis, label: metric }],
+    // Ticks with as many decimals as their spacing needs: close values (0.7831, 0.7838) stay apart.
+    axes: [{ ...axis, label: param }, { ...axis, label: metric, size: 60, values: (_u, splits) => tickLabels(splits) }],
     legend: { show: false },
     cursor: { drag: { x: false, y: false } },
     series: [{ label: param }, { label: metric, stroke: colour, fill: colour, paths: () => null, points: { show: true, size: 9, fill: colour } }],
@@ -127,6 +128,12 @@ function scatter(runs: CompareRun[], param: string, metric: string, colours: str
   box.title = runIds.length ? 'Each point is a run' : 'No run logged both';
   queueMicrotask(() => scatters.push(new uPlot(opts, [xs, ys] as uPlot.AlignedData, box)));
   return box;
+}
+
+function tickLabels(splits: number[]): string[] {
+  const step = splits.length > 1 ? Math.abs(splits[1] - splits[0]) : 0;
+  const decimals = step > 0 ? Math.min(12, Math.max(0, Math.ceil(-Math.log10(step)))) : 2;
+  return splits.map((v) => v.toFixed(decimals));
 }
 
 function clear(): void {

@@ -397,6 +397,8 @@ export interface SweepParams extends StoreScope {
   trials?: number;
   metric?: string;
   goal?: 'min' | 'max';
+  /** `cellflow.python.path` as the client read it; the CLI's default (`python3`) without it. */
+  python?: string;
   /** Names this sweep in the SweepProgressNotifications it causes. */
   progressToken?: string;
 }

@@ -51,6 +51,7 @@ describe('cellflow sweep: the pipeline once per trial, reusing what a trial leav
       const tagged = out.trials.map((t) => store.getRun(t.runId, 1).tags);
       assert.ok(tagged.every((tags, i) => tags['cellflow.sweep'] === out.sweep && tags['cellflow.trial'] === String(i + 1)), 'each trial is a run grouped under the sweep');
       assert.deepEqual(out.trials.map((t) => store.getRun(t.runId, 1).metrics.score), out.trials.map((t) => t.metric), 'each trial run carries the metric its steps logged, for Compare Runs');
+      assert.deepEqual(out.trials.map((t) => Object.values(store.getRun(t.runId, 1).params).map(Number)), out.trials.map((t) => [t.params.A, t.params.B]), 'and its params');
     } finally {
       store.close();
     }

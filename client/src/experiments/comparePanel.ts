@@ -104,7 +104,8 @@ export class ComparePanel implements vscode.Disposable {
       if (seq !== this.loads) return;
       const compared: CompareRun[] = runs.map((r) => ({
         id: r.id,
-        label: r.name ?? r.id.slice(0, 8),
+        // A sweep's trials share the pipeline's name; their trial number tells them apart.
+        label: `${r.name ?? r.id.slice(0, 8)}${r.tags['cellflow.trial'] ? ` #${r.tags['cellflow.trial']}` : ''}`,
         status: r.status,
         experiment: r.experiment,
         params: r.params,

@@ -36,7 +36,8 @@ export async function sweepPipeline(stores: StoreAccess, target?: vscode.Uri, gi
   const choices = given ?? (await pickSweep(stores, folder, uri));
   if (!choices?.params.length) return undefined;
   const progressToken = randomUUID();
-  const params: SweepParams = { folder, pipeline: uri.fsPath, params: choices.params, progressToken, ...(choices.metric ? { metric: choices.metric, goal: choices.goal ?? defaultGoal(choices.metric) } : {}) };
+  const python = vscode.workspace.getConfiguration('cellflow', uri).get<string>('python.path') || undefined;
+  const params: SweepParams = { folder, pipeline: uri.fsPath, params: choices.params, progressToken, ...(python ? { python } : {}), ...(choices.metric ? { metric: choices.metric, goal: choices.goal ?? defaultGoal(choices.metric) } : {}) };
   const name = vscode.workspace.asRelativePath(uri, false);
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Cellflow: sweeping ${name}`, cancellable: true }, async (progress, token) => {
     const sub = await stores.onNotification(SweepProgressNotification, (n) => {
@@ -85,9 +86,10 @@ async function pickSweep(stores: StoreAccess, folder: string, uri: vscode.Uri): 
     if (!values) return undefined;
     params.push(`${p.label}=${values}`);
   }
+  // The metrics this workspace's runs have logged, even once: a first sweep may follow a single run.
   const { runs } = await stores.request(RunsRequest, { folder, limit: 200 });
   const NONE = '$(circle-slash) No metric';
-  const metric = await vscode.window.showQuickPick([...rankableMetrics(runs).map((m) => ({ label: m, description: `${defaultGoal(m) === 'min' ? 'lower' : 'higher'} is better` })), { label: NONE }], { title: 'Sweep Parameters: judge the trials by which metric?' });
+  const metric = await vscode.window.showQuickPick([...rankableMetrics(runs, 1).filter((m) => !m.startsWith('checks.')).map((m) => ({ label: m, description: `${defaultGoal(m) === 'min' ? 'lower' : 'higher'} is better` })), { label: NONE }], { title: 'Sweep Parameters: judge the trials by which metric?' });
   if (!metric) return undefined;
   return { params, ...(metric.label !== NONE ? { metric: metric.label } : {}) };
 }

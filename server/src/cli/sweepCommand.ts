@@ -41,6 +41,7 @@ export async function runSweep(args: SweepArgs, pythonPackages: string): Promise
       const result: SweepTrial = { trial: i + 1, params, status: r.status, steps: r.steps as Record<string, string>, ...(r.runId ? { runId: r.runId } : {}) };
       if (r.runId) {
         session.store.setTags(r.runId, { 'cellflow.sweep': sweep, 'cellflow.trial': String(i + 1) });
+        session.store.logParams(r.runId, params); // the trial's values, on its run: what Compare Runs charts
         const metrics = rollUpMetrics(session.store, r.runId);
         const metric = args.metric ? metrics[args.metric] : undefined;
         if (metric !== undefined) result.metric = metric;

@@ -90,6 +90,7 @@ spec(
     trials: z.number().int().min(1).max(100_000).optional(),
     metric: text.optional(),
     goal: z.enum(['min', 'max']).optional(),
+    python: text.optional(),
     progressToken: text.optional(),
   }),
 );

@@ -18,6 +18,7 @@ export function registerSweep(connection: Connection, trust: Trust): void {
     const args = ['sweep', path.resolve(folder, p.pipeline), ...p.params.flatMap((v) => ['--param', v]), '--json', '--log-progress'];
     if (p.strategy) args.push('--strategy', p.strategy);
     if (p.trials !== undefined) args.push('--trials', String(p.trials));
+    if (p.python) args.push('--python', p.python);
     if (p.metric) args.push('--metric', p.metric, ...(p.goal ? ['--goal', p.goal] : []));
     const onProgress = p.progressToken ? (progress: SweepProgress) => void connection.sendNotification(SweepProgressNotification.method, { progressToken: p.progressToken, progress }) : undefined;
     return JSON.parse(await cliJson(folder, args, 'sweep', token, onProgress)) as SweepReport;

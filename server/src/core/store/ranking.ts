@@ -16,9 +16,9 @@ export function rankBy<T>(items: readonly T[], value: (item: T) => number | unde
   return scored.map((s) => s.item);
 }
 
-/** The metrics that at least two of the runs logged, most common first: what a best-run choice can rank by. */
-export function rankableMetrics(runs: ReadonlyArray<{ metrics: Record<string, number> }>): string[] {
+/** The metrics that at least `min` of the runs logged (two: what a best-run choice can rank by), most common first. */
+export function rankableMetrics(runs: ReadonlyArray<{ metrics: Record<string, number> }>, min = 2): string[] {
   const counts = new Map<string, number>();
   for (const r of runs) for (const k of Object.keys(r.metrics)) counts.set(k, (counts.get(k) ?? 0) + 1);
-  return [...counts].filter(([, n]) => n >= 2).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([k]) => k);
+  return [...counts].filter(([, n]) => n >= min).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([k]) => k);
 }
