@@ -111,10 +111,7 @@ function scatter(runs: CompareRun[], param: string, metric: string, colours: str
   const { xs, ys, runIds, log } = paramMetricPoints(runs, param, metric);
   const box = el('figure', { class: 'chart scatter', 'data-param': param, 'data-metric': metric, 'data-points': String(xs.length), 'aria-label': `${metric} against ${param}, ${xs.length} runs` });
   box.append(el('figcaption', {}, `${metric} against ${param}`, log ? el('span', { class: 'muted' }, ' (log scale)') : ''));
-  const css = getComputedStyle(document.body);
-  const fg = css.getPropertyValue('--vscode-charts-foreground').trim() || css.getPropertyValue('--vscode-foreground').trim();
-  const grid = css.getPropertyValue('--vscode-charts-lines').trim() || 'rgba(128,128,128,0.25)';
-  const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+  const { fg, axis } = axisStyle();
   const colour = colours[0] ?? fg;
   const opts: uPlot.Options = {
     ...chartSize(app),
@@ -128,6 +125,14 @@ function scatter(runs: CompareRun[], param: string, metric: string, colours: str
   box.title = runIds.length ? 'Each point is a run' : 'No run logged both';
   queueMicrotask(() => scatters.push(new uPlot(opts, [xs, ys] as uPlot.AlignedData, box)));
   return box;
+}
+
+/** Axis colours from the theme (read when drawn: a theme change redraws). */
+function axisStyle(): { fg: string; axis: { stroke: string; grid: { stroke: string; width: number }; ticks: { stroke: string; width: number } } } {
+  const css = getComputedStyle(document.body);
+  const fg = css.getPropertyValue('--vscode-charts-foreground').trim() || css.getPropertyValue('--vscode-foreground').trim();
+  const grid = css.getPropertyValue('--vscode-charts-lines').trim() || 'rgba(128,128,128,0.25)';
+  return { fg, axis: { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } } };
 }
 
 function tickLabels(splits: number[]): string[] {
@@ -187,10 +192,7 @@ function chart(runs: CompareRun[], key: string, colours: string[]): HTMLElement 
   const box = el('figure', { class: 'chart', 'aria-label': `${key} over steps, ${runs.length} runs` });
   const { xs, ys, binned } = alignSeries(runs, key);
   box.append(el('figcaption', {}, key, binned ? el('span', { class: 'muted' }, ' (steps binned)') : ''));
-  const css = getComputedStyle(document.body);
-  const fg = css.getPropertyValue('--vscode-charts-foreground').trim() || css.getPropertyValue('--vscode-foreground').trim();
-  const grid = css.getPropertyValue('--vscode-charts-lines').trim() || 'rgba(128,128,128,0.25)';
-  const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+  const { axis } = axisStyle();
   const opts: uPlot.Options = {
     ...chartSize(app),
     scales: { x: { time: false } },
