@@ -20,7 +20,7 @@ describe('custom requests with params of the wrong shape', function () {
   it('cover every custom message the protocol declares, client to server', () => {
     const declared = Object.values(protocol).flatMap((v) => (typeof v === 'object' && v !== null && 'method' in v && typeof v.method === 'string' ? [v.method] : []));
     // The messages the server sends rather than takes.
-    const fromServer = [protocol.StoreChangedNotification.method, protocol.RunEventNotification.method, protocol.DriftProgressNotification.method, protocol.BenchProgressNotification.method];
+    const fromServer = [protocol.StoreChangedNotification.method, protocol.RunEventNotification.method, protocol.DriftProgressNotification.method, protocol.BenchProgressNotification.method, protocol.SweepProgressNotification.method];
     const toServer = declared.filter((m) => !fromServer.includes(m));
     assert.deepEqual([...customMethods()].sort(), toServer.sort());
   });
