@@ -109,7 +109,7 @@ function paramsAgainstMetric(runs: CompareRun[], colours: string[]): HTMLElement
 
 function scatter(runs: CompareRun[], param: string, metric: string, colours: string[]): HTMLElement {
   const { xs, ys, runIds, log } = paramMetricPoints(runs, param, metric);
-  const box = el('figure', { class: 'chart scatter', 'data-param': param, 'data-metric': metric, 'data-points': String(xs.length), 'aria-label': `${metric} against ${param}, ${xs.length} runs` });
+  const box = el('figure', { class: 'scatter', 'data-param': param, 'data-metric': metric, 'data-points': String(xs.length), 'aria-label': `${metric} against ${param}, ${xs.length} runs` });
   box.append(el('figcaption', {}, `${metric} against ${param}`, log ? el('span', { class: 'muted' }, ' (log scale)') : ''));
   const { fg, axis } = axisStyle();
   const colour = colours[0] ?? fg;
