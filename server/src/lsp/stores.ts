@@ -16,6 +16,8 @@ interface Entry {
   store?: Store;
   /** The inode opened: a store deleted or replaced on disk is reopened. */
   ino?: number;
+  /** The open store's change stamp when the views were last told: see changedSince(). */
+  stamp?: string;
   problem?: string;
   unwatch: () => void;
 }
@@ -111,7 +113,7 @@ export class StoreRegistry {
           entry.store.close();
           entry.store = undefined;
         }
-        this.onChange(folder);
+        if (changedSince(entry)) this.onChange(folder);
       }, SETTLE_MS);
     };
     const files = [file, `${file}-wal`];
@@ -128,6 +130,28 @@ export class StoreRegistry {
     entry.store?.close();
     entry.store = undefined;
   }
+}
+
+/**
+ * Whether the store's content changed since the views were last told. Every re-read of a tree drops
+ * the handles of its rows until they are read again, so a click on a row's action then loses its row:
+ * file touches that change nothing (checkpoints, a client closing) are not passed on. A store not
+ * open here, or one that cannot say, counts as changed.
+ */
+function changedSince(entry: Entry): boolean {
+  if (!entry.store) {
+    entry.stamp = undefined;
+    return true;
+  }
+  let stamp: string | undefined;
+  try {
+    stamp = entry.store.changeStamp();
+  } catch {
+    stamp = undefined; // a damaged store: the next request says so
+  }
+  const changed = stamp === undefined || stamp !== entry.stamp;
+  entry.stamp = stamp;
+  return changed;
 }
 
 /** The store to write, or, in a folder this process cannot write, to read only (the views still list). */

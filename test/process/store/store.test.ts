@@ -30,6 +30,22 @@ describe('experiment store', () => {
       assert.equal(again.searchRuns().runs.length, 1);
     });
 
+    it('changes its change stamp on a commit by any connection, and not on a checkpoint or a reader closing', () => {
+      const store = ws.open();
+      store.startRun();
+      const first = store.changeStamp();
+      // Another process reads, checkpoints the WAL into the file and closes: the files change, the runs do not.
+      const other = python(`import sqlite3\ndb = sqlite3.connect(${JSON.stringify(ws.db)})\ndb.execute("SELECT count(*) FROM runs").fetchall()\ndb.execute("PRAGMA wal_checkpoint(TRUNCATE)")\ndb.close()\n`, ws.dir);
+      assert.equal(other.code, 0, other.stderr);
+      assert.equal(store.changeStamp(), first);
+      const writer = python(`import cellflow\nwith cellflow.start_run(experiment="e"):\n    pass\n`, ws.dir);
+      assert.equal(writer.code, 0, writer.stderr);
+      const afterOther = store.changeStamp();
+      assert.notEqual(afterOther, first, 'a commit by another process');
+      store.startRun();
+      assert.notEqual(store.changeStamp(), afterOther, 'a commit by this connection');
+    });
+
     it('refuses a store written by a newer Cellflow without downgrading it', () => {
       ws.open().close();
       const raw = new BetterSqlite3(ws.db);

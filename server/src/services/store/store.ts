@@ -104,6 +104,16 @@ export class Store {
     this.db.close();
   }
 
+  /**
+   * Changes when anything was committed since the last call, by this connection or any other: a
+   * checkpoint or a connection closing touches the files without changing what the views show.
+   */
+  changeStamp(): string {
+    const other = this.db.pragma('data_version', { simple: true }) as number;
+    const own = this.stmt('SELECT total_changes()').pluck().get() as number;
+    return `${other}:${own}`;
+  }
+
   private stmt(sql: string): Database.Statement {
     let s = this.statements.get(sql);
     if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
