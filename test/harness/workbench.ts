@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { format } from 'node:util';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { waitFor } from '../support/waitFor';
 import type { CodeServer } from './codeServer';
 
 export const CHROMIUM = process.env.CELLFLOW_CHROMIUM ?? '/usr/bin/chromium';
@@ -111,6 +112,23 @@ export async function webviewShowing(page: Page, selector: string, timeoutMs = 3
 /** A row of a sidebar tree, by its label. */
 export function treeRow(page: Page, view: string, label: string) {
   return page.locator(`.pane:has(.pane-header[aria-label^="${view}"]) .monaco-list-row`, { has: page.locator('.label-name', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\@]/g, '\\$&')}$`) }) }).first();
+}
+
+/**
+ * Expands a tree row until `child` shows. A click that lands while a store change re-renders the tree
+ * is lost, so the row is clicked again while it stays collapsed (never while it is expanding, which
+ * would fold it).
+ */
+export async function expandRow(row: Locator, child: Locator, timeoutMs = 30_000): Promise<void> {
+  const expanded = async () => (await row.getAttribute('aria-expanded')) === 'true';
+  await waitFor(async () => {
+    if (await child.isVisible()) return true;
+    if (!(await expanded())) {
+      await row.click();
+      await waitFor(expanded, 'the row to expand', 3000).catch(() => undefined);
+    }
+    return false;
+  }, `${String(child)} under an expanded row`, timeoutMs);
 }
 
 /**

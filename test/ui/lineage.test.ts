@@ -7,6 +7,7 @@ import { copyExamples } from '../harness/runSuite';
 import { openWorkbench, treeRow, webviewShowing, uiTeardown, type Workbench } from '../harness/workbench';
 import { DIST, ROOT } from '../support/paths';
 import { Store } from '../../server/src/services/store/store';
+import { waitFor } from '../support/waitFor';
 import { RESULTS } from './editor.test';
 
 describe('the Lineage page through the UI (code-server + chromium)', () => {
@@ -56,7 +57,14 @@ describe('the Lineage page through the UI (code-server + chromium)', () => {
     assert.equal(await frame.locator('svg#graph g.node.mark-drifted[data-kind="drift-report"]').count(), 1, 'the drifted report is marked');
     fs.mkdirSync(RESULTS, { recursive: true });
     await page.screenshot({ path: path.join(RESULTS, 'lineage.png') });
-    await frame.locator('svg#graph g.node[data-kind="cell-hash"]').first().click();
-    await page.locator('.tab.active', { hasText: 'churn.ipynb' }).waitFor({ timeout: 30_000 });
+    // The first notebook a fresh editor opens can take a while (its serializer's extension starts
+    // then); a click again while waiting opens the same one, and gets past a click the page lost.
+    const cell = frame.locator('svg#graph g.node[data-kind="cell-hash"]').first();
+    const tab = page.locator('.tab.active', { hasText: 'churn.ipynb' });
+    await waitFor(async () => {
+      if (await tab.isVisible()) return true;
+      await cell.click();
+      return tab.waitFor({ timeout: 10_000 }).then(() => true, () => false);
+    }, 'the notebook opened at the cell', 60_000);
   });
 });

@@ -235,12 +235,15 @@ async function guard<T>(body: () => Promise<T>): Promise<T | undefined> {
 type RunNode = Extract<RunsNode, { kind: 'run' }>;
 
 /**
- * The user's selection in a tree view, as its last selection event said: the fallback when the view's
- * own answer cannot be had (see selectedRuns).
+ * The user's selection in a tree view, as its last non-empty selection event said: the fallback when
+ * the view's own answer cannot be had (see selectedRuns). Empty events are skipped: a refresh sends
+ * one while the rows stay selected on screen, and a user cannot empty a tree's selection anyway.
  */
 function trackSelection<T>(view: vscode.TreeView<T>): vscode.Disposable & { current: () => readonly T[] } {
   let selection: readonly T[] = view.selection;
-  const subscription = view.onDidChangeSelection((e) => (selection = e.selection));
+  const subscription = view.onDidChangeSelection((e) => {
+    if (e.selection.length) selection = e.selection;
+  });
   return { current: () => selection, dispose: () => subscription.dispose() };
 }
 

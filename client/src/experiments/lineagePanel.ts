@@ -58,7 +58,7 @@ export class LineagePanel implements vscode.Disposable {
         if (m.type === 'ready') {
           this.ready = true;
           if (this.last) this.post(this.last);
-        } else void this.open(m.node);
+        } else this.open(m.node).catch((err: unknown) => void vscode.window.showErrorMessage(`Cellflow: cannot open that node: ${errorMessage(err)}`));
       }),
     );
   }
