@@ -4,6 +4,8 @@ import { gzipSync } from 'node:zlib';
 import { startCodeServer } from '../harness/codeServer';
 import { runEditorSuite } from '../harness/runSuite';
 import { DIST, ROOT } from '../support/paths';
+import { benchCancel } from './cancel';
+import { benchDask } from './dask';
 import { benchDrift } from './drift';
 import { benchInfer } from './infer';
 import { benchLineage } from './lineage';
@@ -56,7 +58,7 @@ async function activation(): Promise<ActivationSample[]> {
   return samples;
 }
 
-/** `npm run bench -- --only lint` runs one section: notebook, lint, store, run, drift, infer, lineage, bundles, activation. */
+/** `npm run bench -- --only lint` runs one section: notebook, lint, store, run, cancel, dask, drift, infer, lineage, bundles, activation. */
 async function main(): Promise<void> {
   const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
   const want = (section: string) => !only || only === section;
@@ -65,6 +67,8 @@ async function main(): Promise<void> {
   if (want('notebook')) results.notebookAnalysis = await benchNotebookAnalysis();
   if (want('store')) results.store = benchStore();
   if (want('run')) results.run = await benchRunner();
+  if (want('cancel')) results.cancel = await benchCancel();
+  if (want('dask')) results.dask = await benchDask();
   if (want('drift')) results.drift = benchDrift();
   if (want('infer')) results.infer = await benchInfer();
   if (want('lineage')) results.lineage = benchLineage();

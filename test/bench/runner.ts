@@ -15,7 +15,7 @@ import { median } from './stats';
 const RUNS = 5;
 
 /** A scratch workspace whose notebook has `cells`, each promoted as a step of its own. */
-async function workspace(cells: string[], setUp?: (dir: string) => void): Promise<{ dir: string; steps: string[] }> {
+export async function workspace(cells: string[], setUp?: (dir: string) => void): Promise<{ dir: string; steps: string[] }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cellflow-bench-run-'));
   fs.mkdirSync(path.join(dir, '.cellflow'));
   setUp?.(dir);

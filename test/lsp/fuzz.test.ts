@@ -11,7 +11,11 @@ import { promotedWorkspace } from '../support/promotedWorkspace';
 
 const RUNS = Number(process.env.CELLFLOW_FUZZ_RUNS ?? 10_000);
 const HOSTILE_RUNS = Number(process.env.CELLFLOW_FUZZ_HOSTILE_RUNS ?? 1000);
-const ANSWER_WITHIN_MS = 1000;
+/**
+ * Longer than this is a hang, not slowness: how fast the server answers is `npm run bench -- --only
+ * lint`'s to measure (a timed bound in a test fails on a loaded machine). The slowest answer is printed.
+ */
+const HANG_MS = 10_000;
 
 /** Text that YAML and the pipeline format find interesting. */
 const fragment = fc.oneof(
@@ -75,7 +79,7 @@ describe(`language server under ${RUNS} mutated pipeline documents (fast-check)`
     ws?.cleanup();
   });
 
-  it('never crashes or hangs, and answers each document within a second', async () => {
+  it('never crashes or hangs on any document', async () => {
     const base = fs.readFileSync(ws.pipeline, 'utf8');
     const uri = URI.file(ws.pipeline).toString();
     await lsp.open(uri, base);
@@ -88,7 +92,7 @@ describe(`language server under ${RUNS} mutated pipeline documents (fast-check)`
         text = (count++ % 50 === 0 && reset ? base : ms.reduce(mutate, text)).slice(0, 200_000);
         const t0 = Date.now();
         const version = await lsp.change(uri, [{ text }]);
-        await lsp.diagnosticsFor(uri, { version, timeoutMs: ANSWER_WITHIN_MS });
+        await lsp.diagnosticsFor(uri, { version, timeoutMs: HANG_MS });
         const lines = text.split('\n');
         const line = probe % lines.length;
         const position = { line, character: probe % (lines[line].length + 1) };
@@ -99,7 +103,7 @@ describe(`language server under ${RUNS} mutated pipeline documents (fast-check)`
         ]);
         const elapsed = Date.now() - t0;
         slowest = Math.max(slowest, elapsed);
-        return elapsed < ANSWER_WITHIN_MS && lsp.process.exitCode === null;
+        return elapsed < HANG_MS && lsp.process.exitCode === null;
       }),
       { numRuns: RUNS, seed: Number(process.env.CELLFLOW_FUZZ_SEED ?? 20261127), endOnFailure: true },
     );
@@ -163,7 +167,7 @@ describe(`language server under ${HOSTILE_RUNS} pipelines naming hostile paths a
     if (outside) fs.rmSync(outside, { recursive: true, force: true });
   });
 
-  it('answers diagnostics, hover, completion and outline within a second, refusing each path by its rule and never quoting a file', async () => {
+  it('answers diagnostics, hover, completion and outline without hanging, refusing each path by its rule and never quoting a file', async () => {
     const base = fs.readFileSync(ws.pipeline, 'utf8');
     const uri = URI.file(ws.pipeline).toString();
     await lsp.open(uri, base);
@@ -182,7 +186,7 @@ describe(`language server under ${HOSTILE_RUNS} pipelines naming hostile paths a
           if (bomb !== undefined) text = BOMBS[bomb](text);
           const t0 = Date.now();
           const version = await lsp.change(uri, [{ text }]);
-          const { diagnostics } = await lsp.diagnosticsFor(uri, { version, timeoutMs: ANSWER_WITHIN_MS });
+          const { diagnostics } = await lsp.diagnosticsFor(uri, { version, timeoutMs: HANG_MS });
           const lines = text.split('\n');
           const positions = probes.map((p) => {
             const line = p % lines.length;
@@ -209,7 +213,7 @@ describe(`language server under ${HOSTILE_RUNS} pipelines naming hostile paths a
           if (notebook) assert.ok(refused.some((d) => /^The source notebook of `clean`, /.test(d.message)), `notebook: ${notebook} is refused: ${JSON.stringify(diagnostics.map((d) => d.message))}`);
           if (code) assert.ok(refused.some((d) => /^The code file of `train`, /.test(d.message)), `code: ${code} is refused: ${JSON.stringify(diagnostics.map((d) => d.message))}`);
           for (const d of refused) assert.match(d.message, /is outside the workspace|not a regular file|is not a path: it holds a NUL byte/);
-          return elapsed < ANSWER_WITHIN_MS && lsp.process.exitCode === null;
+          return elapsed < HANG_MS && lsp.process.exitCode === null;
         },
       ),
       { numRuns: HOSTILE_RUNS, seed: Number(process.env.CELLFLOW_FUZZ_SEED ?? 20261202), endOnFailure: true },
