@@ -3,6 +3,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { ciWorkflow } from '../../server/src/core/maturity/workflow';
 import { mlp, writeModel } from '../support/onnxModels';
 import { ROOT } from '../support/paths';
 
@@ -51,5 +53,58 @@ describe('the packaged extension (the files vsce would pack, alone)', function (
       const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(m)})`], { cwd: path.join(ext, 'dist', 'cli'), encoding: 'utf8' });
       assert.equal(r.status, 0, `${m}: ${r.stderr}`);
     }
+  });
+});
+
+/**
+ * The generated CI workflow installs the CLI from the .vsix (the repository variable
+ * CELLFLOW_VSIX_URL): its install step, run here as Actions would run it, against a real
+ * `vsce package` of this checkout, must put a working `cellflow` on the runner's PATH.
+ */
+describe("the CI workflow's install step (a real .vsix, as Actions runs the step)", function () {
+  this.timeout(180_000);
+  let tmp: string;
+  let vsix: string;
+  let step: { name?: string; env?: Record<string, string>; run: string };
+  before(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cellflow-ci-install-'));
+    vsix = path.join(tmp, 'cellflow.vsix');
+    execFileSync(path.join(ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--allow-missing-repository', '--out', vsix], { cwd: ROOT, stdio: 'pipe' });
+    const doc = parseYaml(ciWorkflow({ pipelines: ['p.cellflow.yaml'], workdir: '.', python: '3.11' })) as { jobs: Record<string, { steps: Array<typeof step> }> };
+    step = doc.jobs.pipeline.steps.find((s) => s.name === 'Install the Cellflow CLI')!;
+    assert.ok(step, 'the workflow has the install step');
+    assert.equal(step.env?.CELLFLOW_VSIX_URL, '${{ vars.CELLFLOW_VSIX_URL }}');
+  });
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  /** Runs the step's script as Actions does (bash -e), in a fresh runner temp folder. */
+  function runStep(url: string | undefined) {
+    const runnerTemp = fs.mkdtempSync(path.join(tmp, 'runner-'));
+    const githubPath = path.join(runnerTemp, 'GITHUB_PATH');
+    fs.writeFileSync(githubPath, '');
+    const env: NodeJS.ProcessEnv = { PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`, HOME: runnerTemp, RUNNER_TEMP: runnerTemp, GITHUB_PATH: githubPath };
+    if (url !== undefined) env.CELLFLOW_VSIX_URL = url;
+    const r = spawnSync('bash', ['--noprofile', '--norc', '-e', '-o', 'pipefail', '-c', step.run], { cwd: runnerTemp, env, encoding: 'utf8' });
+    return { ...r, added: fs.readFileSync(githubPath, 'utf8').split('\n').filter(Boolean), env };
+  }
+
+  it('puts a cellflow on PATH that runs the packaged CLI', () => {
+    const r = runStep(`file://${vsix}`);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.added.length, 1);
+    const version = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    assert.ok(r.stdout.includes(version), `the step prints the CLI's version: ${r.stdout}`);
+    // A later step: a shell with the added folder on PATH, as the runner gives it.
+    const later = spawnSync('bash', ['-c', 'cellflow lint --help >/dev/null && cellflow --version'], { env: { ...r.env, PATH: `${r.added[0]}:${r.env.PATH}` }, encoding: 'utf8' });
+    assert.equal(later.status, 0, later.stderr);
+    assert.ok(later.stdout.includes(version));
+    assert.ok(fs.realpathSync(path.join(r.added[0], 'cellflow')).startsWith(fs.realpathSync(r.env.RUNNER_TEMP!)), 'not a cellflow from elsewhere');
+  });
+
+  it('fails, naming the variable to set, when CELLFLOW_VSIX_URL is unset', () => {
+    const r = runStep(undefined);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /CELLFLOW_VSIX_URL: set the repository variable CELLFLOW_VSIX_URL/);
+    assert.deepEqual(r.added, []);
   });
 });
