@@ -13,7 +13,9 @@ APT_PACKAGES=(
   python3-sklearn
   python3-ipykernel   # a real Jupyter kernel for runs
   jupyter-server
+  unzip curl          # what the generated CI workflow's install step runs (its test runs it here)
   python3-distributed # the Dask executor: the driver, and `cellflow cluster start`'s scheduler and workers
+  openssl             # the Dask TLS tests make their CA and certificates with it
 )
 
 missing=()

@@ -1,10 +1,20 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { RUN_COMMANDS, RunEventNotification, RunPipelineRequest, WorkspaceTrustedNotification, type RunCommand, type RunEvent, type RunPipelineParams, type RunPipelineResult, type RunSelection } from '../../server/src/protocol';
+import { RUN_COMMANDS, RunEventNotification, RunPipelineRequest, WorkspaceTrustedNotification, type DaskSettings, type RunCommand, type RunEvent, type RunPipelineParams, type RunPipelineResult, type RunSelection } from '../../server/src/protocol';
 import type { LanguageServerController } from './languageServer';
 
 /** Where the token of the user's Jupyter server is kept: SecretStorage, never settings. */
 const JUPYTER_TOKEN_KEY = 'cellflow.jupyter.token';
+
+/** The `cellflow.dask.*` settings, files relative to the workspace folder made absolute (the CLI runs in the pipeline's folder). */
+function daskSettings(config: vscode.WorkspaceConfiguration, folder: string | undefined): DaskSettings {
+  const file = (key: string) => {
+    const value = config.get<string>(key) || undefined;
+    return value && folder ? path.resolve(folder, value) : value;
+  };
+  const scheduler = config.get<string>('dask.scheduler') || undefined;
+  return { scheduler, schedulerFile: scheduler ? undefined : file('dask.schedulerFile'), tlsCa: file('dask.tlsCa'), tlsCert: file('dask.tlsCert'), tlsKey: file('dask.tlsKey') };
+}
 const MARK: Record<string, string> = { started: '▶', ran: '✔', reused: '↺', failed: '✘', skipped: '–', cancelled: '■' };
 
 /**
@@ -166,11 +176,12 @@ export class RunCommands implements vscode.Disposable {
 
   private async params(doc: vscode.TextDocument, selection: RunSelection): Promise<RunPipelineParams> {
     const config = vscode.workspace.getConfiguration('cellflow', doc.uri);
-    const executor = config.get<'python' | 'jupyter'>('run.executor') ?? 'python';
+    const executor = config.get<'python' | 'jupyter' | 'dask'>('run.executor') ?? 'python';
     const python = config.get<string>('python.path') || undefined;
     const jupyterUrl = config.get<string>('jupyter.url') || undefined;
     const jupyterToken = jupyterUrl ? await this.context.secrets.get(JUPYTER_TOKEN_KEY) : undefined;
-    return { uri: doc.uri.toString(), selection, executor, python, jupyterUrl, jupyterToken, runToken: `run-${process.pid}-${++this.counter}` };
+    const dask = executor === 'dask' ? daskSettings(config, vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath) : undefined;
+    return { uri: doc.uri.toString(), selection, executor, python, jupyterUrl, jupyterToken, dask, runToken: `run-${process.pid}-${++this.counter}` };
   }
 
   private channel(): vscode.OutputChannel {

@@ -29,7 +29,8 @@ _PICKLE_PROTOCOL = 4
 
 def _events():
     try:
-        return os.fdopen(3, "w", buffering=1, encoding="utf-8")
+        # fd 3, or the one a Dask task passed (CELLFLOW_EVENTS_FD): a worker's own fd 3 is a socket.
+        return os.fdopen(int(os.environ.get("CELLFLOW_EVENTS_FD") or 3), "w", buffering=1, encoding="utf-8", closefd=False)
     except OSError:
         return sys.stderr  # run by hand: events go to stderr
 
@@ -233,6 +234,9 @@ def main():
     if sys.path and os.path.abspath(sys.path[0] or ".") == here:
         sys.path.pop(0)
     _die_with_parent()
+    if os.environ.get("CELLFLOW_RELAY") == "1":
+        # The relay's pipes are this process's: a subprocess of the step inherits the variables only.
+        os.environ["CELLFLOW_RELAY_PID"] = str(os.getpid())
     emit = _emitter(_events())
     try:
         request = json.loads(sys.stdin.readline())

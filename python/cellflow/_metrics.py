@@ -129,13 +129,8 @@ class MetricBatch:
                 if seen is None or row[3] > seen[3] or (row[3] == seen[3] and row[4] >= seen[4]):
                     latest[row[1]] = row
 
-            def insert(c):
-                c.executemany(METRIC_INSERT, rows)
-                for row in latest.values():
-                    c.execute(LATEST_METRIC_UPSERT, row, fields={"key": row[1]})
-
             try:
-                self._store.write(insert)
+                self._write(rows, latest)
             except BaseException:
                 with self._lock:
                     self._flush_at = len(self._pending) + BATCH
@@ -144,3 +139,13 @@ class MetricBatch:
             with self._lock:
                 del self._pending[: len(rows)]
                 self._flush_at = BATCH
+
+    def _write(self, rows, latest):
+        """Writes a batch in one transaction: the points, and each key's newest value."""
+
+        def insert(c):
+            c.executemany(METRIC_INSERT, rows)
+            for row in latest.values():
+                c.execute(LATEST_METRIC_UPSERT, row, fields={"key": row[1]})
+
+        self._store.write(insert)

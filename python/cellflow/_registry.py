@@ -1,5 +1,6 @@
 """The model registry: versions of a model from workspace files, and aliases that point at them."""
 
+from . import _relay
 from ._connection import get_store, now
 from ._errors import CellflowError
 from ._files import artifact
@@ -9,6 +10,12 @@ from ._schema import ALIAS_UPSERT, MODEL_INSERT, MODEL_VERSION_EXISTS, MODEL_VER
 
 def register_model(artifact_path, name, run_id=None):
     """Registers `artifact_path` as the next version of model `name`; returns the version number."""
+    if _relay.relayed():
+        # On a Dask worker: the file is checked here, then registered by Cellflow's store (it reads it
+        # from the shared workspace) as the version of the step's run.
+        run = active_run()
+        rel, _digest, _size = artifact(_relay.where(), artifact_path)
+        return _relay.request("register_model", name=name, path=rel, runId=run_id or (run.id if run else None))
     store = get_store()
     run = active_run()
     if run_id is None and run is not None:
@@ -33,6 +40,9 @@ def register_model(artifact_path, name, run_id=None):
 
 def set_alias(name, version, alias):
     """Points `alias` (such as "staging") at a version of a model, moving it if it pointed elsewhere."""
+    if _relay.relayed():
+        _relay.request("set_alias", name=name, version=version, alias=alias)
+        return
     store = get_store()
 
     def upsert(c):

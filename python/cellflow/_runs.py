@@ -1,6 +1,7 @@
 """Runs: the active run, the MLflow-style calls that log to it, and finishing what is open at exit."""
 
 import atexit
+import math
 import numbers
 import os
 import socket
@@ -8,7 +9,8 @@ import uuid
 import warnings
 
 from ._connection import get_store, now
-from ._datasets import log_input as _log_input
+from . import _relay
+from ._datasets import describe_dataset, log_input as _log_input
 from ._errors import CellflowError, describe, text
 from ._files import artifact
 from ._git import git_commit
@@ -104,6 +106,8 @@ _active = []
 
 def start_run(experiment=None, run_name=None, **kwargs):
     """Starts a run (in `experiment`, default "Default") and makes it the active run."""
+    if _relay.relayed():
+        raise CellflowError("start_run: this step runs on a Dask worker, where only the run Cellflow made for it is reachable (log to cellflow.active_run()); the store stays on the machine running Cellflow")
     store = get_store()
     run_id = uuid.uuid4().hex
     commit = git_commit(store.root)
@@ -160,10 +164,48 @@ class StepRun(ActiveRun):
 StepRun.__module__ = "cellflow"
 
 
+class RelayedStepRun(StepRun):
+    """The step's run when the step runs on a Dask worker: every write is a request to Cellflow's store,
+    on the machine running Cellflow (_relay), checked there as a local write is checked here."""
+
+    def __init__(self, run_id):
+        super().__init__(_relay.where(), run_id, None)
+
+    def log_params(self, params):
+        _relay.request("params", runId=self.id, values={text("a param key", str(k)): str(v) for k, v in params.items()})
+
+    def set_tags(self, tags):
+        _relay.request("tags", runId=self.id, values={text("a tag key", str(k)): str(v) for k, v in tags.items()})
+
+    def log_artifact(self, path):
+        rel, _digest, _size = artifact(self._store, path)
+        return _relay.request("artifact", runId=self.id, path=rel)
+
+    def log_input(self, data, name=None, context="training"):
+        dataset = describe_dataset(self._store, data, name)
+        _relay.request("input", runId=self.id, context=context, **dataset)
+        return dataset["digest"]
+
+    def _write(self, rows, latest):
+        _relay.request("metrics", runId=self.id, metrics=[{"key": r[1], "value": _finite(r[2]), "step": r[3], "timestamp": r[4]} for r in rows])
+
+
+def _finite(value):
+    # JSON has no infinity; the store keeps it, so it travels as text, as JavaScript's JSON would name it.
+    return value if math.isfinite(value) else ("Infinity" if value > 0 else "-Infinity")
+
+
+RelayedStepRun.__module__ = "cellflow"
+
+
 def _step_run():
     run_id = os.environ.get("CELLFLOW_RUN_ID")
     if not run_id:
         return None
+    if _relay.relayed():
+        run = RelayedStepRun(run_id)
+        _active.append(run)
+        return run
     store = get_store()
     rows = store.read(RUN_RID, (run_id,))
     if not rows:

@@ -66,9 +66,14 @@ export const SETTINGS = {
   'cellflow.server.nodePath': { type: 'string', default: '', scope: 'machine-overridable' },
   'cellflow.trace.server': { type: 'string', default: 'off', scope: 'window', enum: ['off', 'messages', 'verbose'] },
   'cellflow.promote.inPlaceFunctions': { type: 'array', default: [], scope: 'resource' },
-  'cellflow.run.executor': { type: 'string', default: 'python', scope: 'resource', enum: ['python', 'jupyter'] },
+  'cellflow.run.executor': { type: 'string', default: 'python', scope: 'resource', enum: ['python', 'jupyter', 'dask'] },
   'cellflow.python.path': { type: 'string', default: '', scope: 'machine-overridable' },
   'cellflow.jupyter.url': { type: 'string', default: '', scope: 'machine-overridable' },
+  'cellflow.dask.scheduler': { type: 'string', default: '', scope: 'machine-overridable' },
+  'cellflow.dask.schedulerFile': { type: 'string', default: '', scope: 'machine-overridable' },
+  'cellflow.dask.tlsCa': { type: 'string', default: '', scope: 'machine-overridable' },
+  'cellflow.dask.tlsCert': { type: 'string', default: '', scope: 'machine-overridable' },
+  'cellflow.dask.tlsKey': { type: 'string', default: '', scope: 'machine-overridable' },
 } as const;
 
 /** What the client tells the server when it starts it (LSP initializationOptions). */
@@ -266,13 +271,24 @@ export interface RunPipelineParams {
   selection: RunSelection;
   force?: boolean;
   /** `cellflow.run.executor`, `cellflow.python.path`, `cellflow.jupyter.url` as the client read them. */
-  executor?: 'python' | 'jupyter';
+  executor?: 'python' | 'jupyter' | 'dask';
   python?: string;
   jupyterUrl?: string;
+  /** The `cellflow.dask.*` settings, paths absolute: unset, the workspace's own `cellflow cluster start` cluster. */
+  dask?: DaskSettings;
   /** The token of `jupyterUrl`, from SecretStorage; it goes to the run's environment only. */
   jupyterToken?: string;
   /** Names this run in the RunEventNotifications it causes. */
   runToken: string;
+}
+
+/** As `cellflow run` takes them (--scheduler, --scheduler-file, --tls-*), which checks them and names a wrong one. */
+export interface DaskSettings {
+  scheduler?: string;
+  schedulerFile?: string;
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 export interface RunPipelineResult {

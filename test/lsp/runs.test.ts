@@ -79,6 +79,25 @@ describe('running pipelines over LSP: cellflow/runPipeline, lenses and failed-st
     await waitFor(async () => (await titles()).filter((t) => t.endsWith('$(history) reused')).length === 3, 'three reused lenses');
   });
 
+  it('runs on a Dask cluster when the settings say dask, and a scheduler it cannot reach is an error naming it', async () => {
+    const started = cellflow(['cluster', 'start', '--workers', '1', '--python', PYTHON, '--json'], dir, { timeoutMs: 120_000 });
+    assert.equal(started.code, 0, started.stderr);
+    const { scheduler } = JSON.parse(started.stdout) as { scheduler: string };
+    try {
+      await start(true);
+      const r = await lsp.request(RunPipelineRequest, params({ executor: 'dask', dask: { scheduler } }));
+      assert.deepEqual([r.status, r.steps], ['succeeded', { one: 'ran', two: 'ran', three: 'ran' }]);
+      const runs = JSON.parse(cellflow(['runs', 'list', '--json'], dir).stdout) as Array<{ stepId: string | null; tags: Record<string, string> }>;
+      const workers = runs.filter((x) => x.stepId).map((x) => x.tags['cellflow.worker']);
+      assert.equal(workers.length, 3);
+      assert.ok(workers.every((w) => /^tcp:\/\/127\.0\.0\.1:\d+$/.test(w)), `each step ran on the cluster's worker: ${workers.join(', ')}`);
+      await assert.rejects(lsp.request(RunPipelineRequest, params({ executor: 'dask', dask: { scheduler: 'tcp://127.0.0.1:1' }, force: true })), /cannot connect to the Dask scheduler at tcp:\/\/127\.0\.0\.1:1/);
+      await assert.rejects(lsp.request(RunPipelineRequest, params({ executor: 'dask', dask: { scheduler, tlsCa: path.join(dir, 'ca.pem') }, force: true })), /TLS needs all three of --tls-ca, --tls-cert and --tls-key/);
+    } finally {
+      cellflow(['cluster', 'stop'], dir);
+    }
+  });
+
   it('a step that fails gets a diagnostic on its id with the exception and a link to its log; what follows is skipped', async () => {
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('OK: 1', 'OK: 0'));
     await start(true);
@@ -93,20 +112,18 @@ describe('running pipelines over LSP: cellflow/runPipeline, lenses and failed-st
     assert.ok((await titles()).some((t) => t.startsWith(`${stepLine('three')}:$(circle-slash) skipped`)), 'the editor\'s own run shows the skipped step');
   });
 
-  it('cancelling the request cancels the run within a second; the lenses say so and offer Run again', async () => {
+  // How fast (the target: 1.5 s) is measured by `npm run bench -- --only cancel`.
+  it('cancelling the request cancels the run; the lenses say so and offer Run again', async () => {
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/^( {2}GATE: ).*$/m, '$1blocker'));
     await start(true);
     const source = new CancellationTokenSource();
     const pending = lsp.request(RunPipelineRequest, params(), source.token);
     await waitFor(() => lsp.runEvents.some((e) => e.runToken === `t${runs}` && e.event.event === 'step' && e.event.step === 'three' && e.event.status === 'started'), 'step three to start', 60_000);
     assert.ok((await titles()).includes('0:$(debug-stop) Cancel Run'), 'a running pipeline offers Cancel Run');
-    const t0 = Date.now();
     source.cancel();
     const r = await pending;
-    const cancelledAt = Date.now() - t0;
     assert.equal(r.status, 'cancelled');
     assert.equal(r.steps.three, 'cancelled');
-    assert.ok(cancelledAt < 1500, `the run ended ${cancelledAt} ms after the cancel`);
     await waitFor(async () => (await titles()).includes('0:$(run-all) Run Pipeline'), 'Run Pipeline again');
     assert.ok((await titles()).some((t) => t.startsWith(`${stepLine('three')}:$(debug-stop) cancelled`)));
   });

@@ -33,7 +33,7 @@ describe('extension manifest', () => {
 
   it('keeps the runtime setting out of reach of untrusted workspaces', () => {
     // The executables Cellflow starts, and where steps run.
-    assert.deepEqual(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations, ['cellflow.jupyter.url', 'cellflow.python.path', 'cellflow.run.executor', 'cellflow.server.nodePath']);
+    assert.deepEqual(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations, ['cellflow.dask.scheduler', 'cellflow.dask.schedulerFile', 'cellflow.jupyter.url', 'cellflow.python.path', 'cellflow.run.executor', 'cellflow.server.nodePath']);
   });
 
   it('has the version the code reports', () => {

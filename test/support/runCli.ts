@@ -22,9 +22,12 @@ export function runJson(dir: string, pipeline: string, args: string[]): { code: 
 /** Each step's last status, by step: independent steps end in any order. */
 export const finalStatuses = (events: RunEvent[]) => Object.fromEntries(events.filter((e) => e.event === 'step' && e.status !== 'started').map((e) => [e.step, e.status]));
 
-/** `cellflow run --json` in the background, resolving `started` once `step` starts. */
-export function spawnRun(dir: string, pipeline: string, args: string[], step: string): { child: ChildProcess; started: Promise<void>; exited: Promise<{ code: number | null; events: RunEvent[] }> } {
-  const child = spawn(process.execPath, [CLI, 'run', pipeline, '--python', PYTHON, '--json', ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * `cellflow run --json` in the background, resolving `started` once `step` starts. `group`: in a
+ * process group of its own, as a terminal runs it, so that a test can send Ctrl+C to the whole group.
+ */
+export function spawnRun(dir: string, pipeline: string, args: string[], step: string, o: { group?: boolean } = {}): { child: ChildProcess; started: Promise<void>; exited: Promise<{ code: number | null; events: RunEvent[] }> } {
+  const child = spawn(process.execPath, [CLI, 'run', pipeline, '--python', PYTHON, '--json', ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: o.group === true });
   const events: RunEvent[] = [];
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -11,12 +11,14 @@ import { runLineage } from './lineageCommand';
 import { runSweep } from './sweepCommand';
 import { runMaturity } from './maturityCommand';
 import { runGc, runRun } from './runCommand';
+import { runClusterStart, runClusterStop } from './clusterCommand';
 import { modelsAlias, modelsList, runsList, runsShow } from './storeCommands';
 import { terminalSafe } from '../core/text/terminalSafe';
 import { MAX_RUNS_PER_PAGE } from '../core/store/search';
 
-const RUN_USAGE = 'cellflow run <file.cellflow.yaml> [--step <id> | --from <id>] [--force] [--dry-run] [--keep-going] [--param K=V]... [--executor python|jupyter] [--jupyter-url <url>] [--jobs N] [--python <exe>] [--json [--log-events]]';
+const RUN_USAGE = 'cellflow run <file.cellflow.yaml> [--step <id> | --from <id>] [--force] [--dry-run] [--keep-going] [--param K=V]... [--executor python|jupyter|dask] [--jupyter-url <url>] [--scheduler tcp://H:P | --scheduler-file F] [--tls-ca F --tls-cert F --tls-key F] [--jobs N] [--python <exe>] [--json [--log-events]]';
 
+const CLUSTER_USAGE = 'cellflow cluster start [--workers N] [--threads N] [--python <exe>] [--host 127.0.0.1] [--tls-ca F --tls-cert F --tls-key F] [--json]';
 const DRIFT_USAGE = 'cellflow drift --reference <file|NAME@VERSION|NAME@ALIAS> --current <file> [--stattest <name>] [--threshold X] [--columns a,b] [--drift-share X] [--fail-on-drift] [--save [--model NAME@VERSION|NAME@ALIAS]] [--json [--log-progress]]';
 const BENCH_USAGE = 'cellflow bench <model.onnx|NAME@VERSION|NAME@ALIAS> [--ep cpu,webgpu] [--batch 1,8,64] [--shape NAME=DIMS]... [--inputs <file.npy|file.csv>] [--threads N] [--warmup N] [--max-seconds S] [--graph-optimization disabled|basic|extended|all] [--outputs-on-gpu] [--save] [--fail-on-regression] [--json [--log-progress]]';
 const SWEEP_USAGE = 'cellflow sweep <file.cellflow.yaml> --param NAME=VALUES... [--strategy grid|random] [--trials N] [--metric NAME --goal min|max] [--jobs N] [--python <exe>] [--json [--log-progress]]';
@@ -39,7 +41,13 @@ Usage:
                                       one Jupyter kernel (--executor jupyter; a server on 127.0.0.1, or
                                       --jupyter-url with CELLFLOW_JUPYTER_TOKEN), reused when its code,
                                       modules, params, inputs, files and interpreter are unchanged.
+                                      --executor dask: each step a task on a Dask cluster (the
+                                      scheduler given, or the one cellflow cluster start started).
                                       Exit 1 when a step or check failed, 130 when cancelled.
+  ${CLUSTER_USAGE}
+                                      A Dask scheduler and N workers on 127.0.0.1 (--host to bind
+                                      elsewhere) for --executor dask; tasks are never retried.
+  cellflow cluster stop [--json]      Stop them.
   cellflow gc [--dry-run] [--json]    Remove run artifacts (.cellflow/artifacts/) that no cached step
                                       result and no recorded run refers to.
   cellflow pipeline show <file.cellflow.yaml> [--json]
@@ -159,6 +167,11 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
         param: { type: 'string', multiple: true },
         executor: { type: 'string', default: 'python' },
         'jupyter-url': { type: 'string' },
+        scheduler: { type: 'string' },
+        'scheduler-file': { type: 'string' },
+        'tls-ca': { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
         jobs: { type: 'string' },
         python: { type: 'string' },
         store: { type: 'string' },
@@ -179,6 +192,11 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
           params: values.param ?? [],
           executor: values.executor ?? 'python',
           jupyterUrl: values['jupyter-url'],
+          scheduler: values.scheduler,
+          schedulerFile: values['scheduler-file'],
+          tlsCa: values['tls-ca'],
+          tlsCert: values['tls-cert'],
+          tlsKey: values['tls-key'],
           jobs: values.jobs,
           python: values.python,
           store: values.store,
@@ -188,6 +206,28 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
         path.resolve(__dirname, '..', 'python'),
       ),
     );
+  },
+  cluster: (args) => {
+    const [sub, ...more] = args;
+    if (sub === 'stop') {
+      const { values } = parseArgs({ args: more, options: { json: { type: 'boolean', default: false } } });
+      return userErrors(() => runClusterStop(values.json ?? false));
+    }
+    if (sub !== 'start') return usage(CLUSTER_USAGE);
+    const { values } = parseArgs({
+      args: more,
+      options: {
+        workers: { type: 'string' },
+        threads: { type: 'string' },
+        python: { type: 'string' },
+        host: { type: 'string' },
+        'tls-ca': { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+    });
+    return userErrors(() => runClusterStart({ workers: values.workers, threads: values.threads, python: values.python, host: values.host, tlsCa: values['tls-ca'], tlsCert: values['tls-cert'], tlsKey: values['tls-key'], json: values.json ?? false }));
   },
   drift: (args) => {
     if (args[0] === 'history') {

@@ -13,6 +13,8 @@ import { findWorkspaceRoot, storePath } from '../io/storeLocation';
 import { collectGarbage } from '../services/runner/gc';
 import { importedModules } from '../services/runner/localModules';
 import type { StepExecutor } from '../services/runner/executor';
+import { clusterState } from '../services/runner/cluster';
+import { DaskExecutor, type DaskTarget } from '../services/runner/daskExecutor';
 import { PythonExecutor } from '../services/runner/pythonExecutor';
 import { runPipeline, type RunResult } from '../services/runner/runner';
 import { refuseLinkedOut } from '../services/store/db';
@@ -29,6 +31,12 @@ export interface RunArgs {
   executor: string;
   /** The user's Jupyter server; its token comes from CELLFLOW_JUPYTER_TOKEN (the editor passes it from SecretStorage). */
   jupyterUrl?: string;
+  /** --executor dask: the scheduler (tcp:// or tls://), or its scheduler file; certificates for TLS. */
+  scheduler?: string;
+  schedulerFile?: string;
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
   jobs?: string;
   python?: string;
   store?: string;
@@ -59,11 +67,8 @@ export interface PipelineSession {
 }
 
 export async function openPipelineSession(args: RunArgs, pythonPackages: string): Promise<PipelineSession> {
-  if (args.step && args.from) throw new InvalidInput('--step and --from cannot be used together');
-  if (args.executor !== 'python' && args.executor !== 'jupyter') throw new InvalidInput(`--executor takes python or jupyter, not ${JSON.stringify(args.executor)}`);
-  if (args.jupyterUrl && args.executor !== 'jupyter') throw new InvalidInput('--jupyter-url goes with --executor jupyter');
-  if (args.jupyterUrl && !/^https?:\/\/[^/]/.test(args.jupyterUrl)) throw new InvalidInput(`--jupyter-url takes an http(s) URL, not ${JSON.stringify(args.jupyterUrl)}`);
-  const jobs = args.jobs === undefined ? os.availableParallelism() : Number(args.jobs);
+  refuseMismatchedFlags(args);
+  let jobs = args.jobs === undefined ? os.availableParallelism() : Number(args.jobs);
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw new InvalidInput(`--jobs takes a whole number from 1 to 256, not ${JSON.stringify(args.jobs)}`);
   const pipelinePath = path.resolve(args.pipeline);
   let text: string;
@@ -82,12 +87,24 @@ export async function openPipelineSession(args: RunArgs, pythonPackages: string)
   const model = lint.model;
   const declared = [...model.params.keys()];
   parseParams(args.params, declared); // a mistyped --param is refused before anything starts
-  const python = probePython(args.python ?? process.env.CELLFLOW_PYTHON ?? 'python3');
+  let python = probePython(args.python ?? process.env.CELLFLOW_PYTHON ?? 'python3');
+  const target = args.executor === 'dask' ? daskTarget(args, root) : undefined;
   const file = args.store ? path.resolve(args.store) : storePath(root);
   refuseLinkedOut(file, root);
   const store = new Store(file, root);
   const selection: Selection = args.step ? { kind: 'step', id: args.step } : args.from ? { kind: 'from', id: args.from } : { kind: 'all' };
-  const executor = await makeExecutor(args, python.path, pythonPackages, root);
+  let executor: StepExecutor;
+  try {
+    executor = await makeExecutor(args, python.path, pythonPackages, root, store, target);
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  if (executor instanceof DaskExecutor) {
+    // The steps run on the workers' Python: their results are keyed by it, and the cluster's threads bound --jobs.
+    python = executor.python;
+    if (args.jobs === undefined) jobs = Math.max(1, executor.concurrency);
+  }
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   process.on('SIGINT', onSigint);
@@ -110,12 +127,46 @@ export async function openPipelineSession(args: RunArgs, pythonPackages: string)
   };
 }
 
-/** The python executor, or a jupyter one (loaded only then: @jupyterlab/services is not small). */
-async function makeExecutor(args: RunArgs, python: string, pythonPackages: string, root: string): Promise<StepExecutor> {
+/** Flags that contradict each other or the executor, refused before anything is read or started. */
+function refuseMismatchedFlags(args: RunArgs): void {
+  if (args.step && args.from) throw new InvalidInput('--step and --from cannot be used together');
+  if (!['python', 'jupyter', 'dask'].includes(args.executor)) throw new InvalidInput(`--executor takes python, jupyter or dask, not ${JSON.stringify(args.executor)}`);
+  if ((args.scheduler || args.schedulerFile || args.tlsCa || args.tlsCert || args.tlsKey) && args.executor !== 'dask') throw new InvalidInput('--scheduler, --scheduler-file and --tls-* go with --executor dask');
+  if (args.jupyterUrl && args.executor !== 'jupyter') throw new InvalidInput('--jupyter-url goes with --executor jupyter');
+  if (args.jupyterUrl && !/^https?:\/\/[^/]/.test(args.jupyterUrl)) throw new InvalidInput(`--jupyter-url takes an http(s) URL, not ${JSON.stringify(args.jupyterUrl)}`);
+}
+
+/** The python executor, a Dask one, or a jupyter one (loaded only then: @jupyterlab/services is not small). */
+async function makeExecutor(args: RunArgs, python: string, pythonPackages: string, root: string, store: Store, target: DaskTarget | undefined): Promise<StepExecutor> {
   if (args.executor === 'python') return new PythonExecutor(python, pythonPackages);
+  if (target) return DaskExecutor.connect({ python, pythonPackages, target, store });
   const { JupyterExecutor } = await import('../services/runner/jupyterExecutor');
   const server = args.jupyterUrl ? { url: args.jupyterUrl, token: process.env.CELLFLOW_JUPYTER_TOKEN ?? '' } : undefined;
   return new JupyterExecutor({ python, pythonPackages, workspace: root, server });
+}
+
+/**
+ * The cluster --executor dask uses: --scheduler, --scheduler-file, or else the one `cellflow cluster
+ * start` started for this workspace; with --tls-ca, --tls-cert and --tls-key (all three), TLS only.
+ */
+function daskTarget(args: RunArgs, root: string): DaskTarget {
+  if (args.scheduler && args.schedulerFile) throw new InvalidInput('--scheduler and --scheduler-file cannot be used together');
+  if (args.scheduler && !/^(tcp|tls):\/\/[^/]+$/.test(args.scheduler)) throw new InvalidInput(`--scheduler takes tcp://HOST:PORT or tls://HOST:PORT, not ${JSON.stringify(args.scheduler)}`);
+  const tlsGiven = [args.tlsCa, args.tlsCert, args.tlsKey].filter(Boolean).length;
+  if (tlsGiven && tlsGiven < 3) throw new InvalidInput('TLS needs all three of --tls-ca, --tls-cert and --tls-key');
+  const tls = tlsGiven ? { ca: path.resolve(args.tlsCa!), cert: path.resolve(args.tlsCert!), key: path.resolve(args.tlsKey!) } : undefined;
+  for (const f of tls ? [tls.ca, tls.cert, tls.key] : []) if (!fs.existsSync(f)) throw new InvalidInput(`${f}: no such file`);
+  if (args.scheduler) {
+    if (args.scheduler.startsWith('tls://') !== Boolean(tls)) throw new InvalidInput(tls ? 'the certificates are for a tls:// scheduler' : `${args.scheduler} needs --tls-ca, --tls-cert and --tls-key`);
+    return { scheduler: args.scheduler, tls };
+  }
+  if (args.schedulerFile) {
+    if (!fs.existsSync(args.schedulerFile)) throw new InvalidInput(`${args.schedulerFile}: no such file`);
+    return { schedulerFile: path.resolve(args.schedulerFile), tls };
+  }
+  const cluster = clusterState(root);
+  if (!cluster) throw new InvalidInput('no Dask cluster for this workspace: pass --scheduler tcp://HOST:PORT or --scheduler-file F, or start one with `cellflow cluster start --workers N`');
+  return { schedulerFile: cluster.schedulerFile, tls: tls ?? cluster.tls };
 }
 
 /** `--param K=V`: K a param of the pipeline; V as JSON when it reads as JSON (0.3, true, [1, 2]), else text. */
@@ -138,9 +189,12 @@ export function parseParams(pairs: string[], declared: string[]): Record<string,
 
 function probePython(python: string): { path: string; version: string } {
   // Keyed by its version and prefix too: two virtual environments both called `python3` differ there.
-  const r = spawnSync(python, ['-c', 'import sys; print(sys.version.split()[0], sys.prefix)'], { encoding: 'utf8', timeout: 30_000 });
+  // And by the path it runs from (sys.executable), not the name it was given: `python3` here and
+  // `/usr/bin/python3` on a Dask worker are one interpreter, and share their cached results.
+  const r = spawnSync(python, ['-c', 'import sys; print(sys.executable); print(sys.version.split()[0], sys.prefix)'], { encoding: 'utf8', timeout: 30_000 });
   if (r.status !== 0) throw new InvalidInput(`the Python interpreter ${python} cannot be run${r.error ? ` (${r.error.message})` : ''}; pass --python or set CELLFLOW_PYTHON`);
-  return { path: python, version: r.stdout.trim() };
+  const [executable, version] = r.stdout.trim().split('\n');
+  return { path: executable?.trim() || python, version: (version ?? '').trim() };
 }
 
 const MARK: Record<string, string> = { started: '▶', ran: '✔', reused: '↺', failed: '✘', skipped: '–', cancelled: '■', 'would-run': '▶' };

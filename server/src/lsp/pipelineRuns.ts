@@ -155,6 +155,17 @@ function countSelected(model: NonNullable<LintResult['model']>, selection: Selec
   }
 }
 
+/** The `cellflow.dask.*` settings as `cellflow run` flags; the CLI checks them (and names a wrong one). */
+function daskFlags(d: NonNullable<RunPipelineParams['dask']>): string[] {
+  const flags: string[] = [];
+  if (d.scheduler) flags.push('--scheduler', d.scheduler);
+  if (d.schedulerFile) flags.push('--scheduler-file', d.schedulerFile);
+  if (d.tlsCa) flags.push('--tls-ca', d.tlsCa);
+  if (d.tlsCert) flags.push('--tls-cert', d.tlsCert);
+  if (d.tlsKey) flags.push('--tls-key', d.tlsKey);
+  return flags;
+}
+
 /** `cellflow run <file> --json --log-events`, its events passed on; exit 2 (bad usage, a refusal) is an error with its message. */
 function runCli(fsPath: string, p: RunPipelineParams, token: CancellationToken, onEvent: (e: RunEvent) => void): Promise<RunPipelineResult> {
   const args = [CLI, 'run', fsPath, '--json', '--log-events'];
@@ -163,6 +174,7 @@ function runCli(fsPath: string, p: RunPipelineParams, token: CancellationToken, 
   if (p.executor) args.push('--executor', p.executor);
   if (p.python) args.push('--python', p.python);
   if (p.jupyterUrl && p.executor === 'jupyter') args.push('--jupyter-url', p.jupyterUrl);
+  if (p.executor === 'dask' && p.dask) args.push(...daskFlags(p.dask));
   const env = { ...process.env, ...(p.jupyterToken ? { CELLFLOW_JUPYTER_TOKEN: p.jupyterToken } : {}) };
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: path.dirname(fsPath), env, stdio: ['ignore', 'pipe', 'pipe'] });

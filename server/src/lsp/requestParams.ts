@@ -57,7 +57,17 @@ spec(P.ExportRunsCsvRequest, z.object({ ...scope, runIds: names.optional(), expe
 const selection = z.discriminatedUnion('kind', [z.object({ kind: z.literal('all') }), z.object({ kind: z.enum(['step', 'from']), id: text })]);
 spec(
   P.RunPipelineRequest,
-  z.object({ uri: text, selection, force: z.boolean().optional(), executor: z.enum(['python', 'jupyter']).optional(), python: text.optional(), jupyterUrl: text.optional(), jupyterToken: text.optional(), runToken: text }),
+  z.object({
+    uri: text,
+    selection,
+    force: z.boolean().optional(),
+    executor: z.enum(['python', 'jupyter', 'dask']).optional(),
+    python: text.optional(),
+    jupyterUrl: text.optional(),
+    jupyterToken: text.optional(),
+    dask: z.object({ scheduler: text.optional(), schedulerFile: text.optional(), tlsCa: text.optional(), tlsCert: text.optional(), tlsKey: text.optional() }).optional(),
+    runToken: text,
+  }),
 );
 spec(
   P.DriftRequest,

@@ -40,6 +40,8 @@ export interface StepContext {
   /** Written with everything the step printed. */
   logFile: string;
   signal: AbortSignal;
+  /** The runs of the upstream steps that ran in this pipeline run (an executor may order by them: Dask dependencies). */
+  dependsOn?: string[];
 }
 
 /** Runs steps; a run makes one, uses it for all its steps and disposes of it at the end. */

@@ -119,6 +119,8 @@ function overall(statuses: Array<StepStatus | 'would-run'>, aborted: boolean): R
 
 class PipelineRun {
   private readonly done = new Map<string, Done>();
+  /** The step runs made in this pipeline run, by step id. */
+  private readonly stepRuns = new Map<string, string>();
   private readonly digests: FileDigests;
   /** The planned steps by id, for finding which upstream step provides an input. */
   private readonly byId: Map<string, StepInfo>;
@@ -264,6 +266,7 @@ class PipelineRun {
     const logFile = path.join(logs, `${runId}.log`);
     const logRel = path.relative(this.o.workspaceRoot, logFile).split(path.sep).join('/');
     store.setTags(runId, { 'cellflow.kind': 'step', 'cellflow.log': logRel, 'cellflow.reason': reason.slice(0, 1000) });
+    this.stepRuns.set(s.id, runId);
     this.o.onEvent({ event: 'step', step: s.id, status: 'started', version: s.version, runId, reason });
     const t0 = Date.now();
     const outcome: StepOutcome = await this.o.executor.execute(
@@ -283,6 +286,7 @@ class PipelineRun {
         logFile,
         onLog: (stream, text) => this.o.onEvent({ event: 'log', step: s.id, stream, text }),
         signal: this.o.signal,
+        dependsOn: s.dependsOn.flatMap((d) => this.stepRuns.get(d) ?? []),
       },
     );
     const seconds = (Date.now() - t0) / 1000;
