@@ -61,8 +61,11 @@ describe('the Lineage page through the UI (code-server + chromium)', () => {
     // then); a click again while waiting opens the same one, and gets past a click the page lost.
     const cell = frame.locator('svg#graph g.node[data-kind="cell-hash"]').first();
     const tab = page.locator('.tab.active', { hasText: 'churn.ipynb' });
+    const refused = page.locator('.notifications-toasts .notification-list-item', { hasText: 'cannot open that node' });
     await waitFor(async () => {
       if (await tab.isVisible()) return true;
+      const why = await refused.allTextContents();
+      if (why.length) throw new Error(`the editor refused to open the cell: ${why.join(' | ')}`); // waitFor reports it if it lasts
       await cell.click();
       return tab.waitFor({ timeout: 10_000 }).then(() => true, () => false);
     }, 'the notebook opened at the cell', 60_000);

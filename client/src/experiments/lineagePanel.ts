@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LineageGraphRequest, type LineageFromWebview, type LineageGraph, type LineageToWebview } from '../../../server/src/protocol';
 import { errorMessage, type StoreAccess } from './storeAccess';
@@ -67,14 +66,17 @@ export class LineagePanel implements vscode.Disposable {
   private async open(id: string): Promise<void> {
     const node = this.graph?.nodes.find((n) => n.id === id);
     if (!node) return;
-    const root = this.stores.root(this.folder);
+    const file = (relative: string) => {
+      const uri = this.stores.fileUri(this.folder, relative);
+      if (!uri) throw new Error(`${relative} is outside the workspace`);
+      return uri;
+    };
     if (node.kind === 'cell-hash' && node.location) {
-      const uri = vscode.Uri.file(path.resolve(root, node.location.file));
-      const notebook = await vscode.workspace.openNotebookDocument(uri);
+      const notebook = await vscode.workspace.openNotebookDocument(file(node.location.file));
       const cell = node.location.cell ?? 0;
       await vscode.window.showNotebookDocument(notebook, { selections: [new vscode.NotebookRange(cell, cell + 1)] });
     } else if (node.kind === 'step-version' && node.location) {
-      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(path.resolve(root, node.location.file)));
+      const doc = await vscode.workspace.openTextDocument(file(node.location.file));
       const line = node.location.line ?? 0;
       await vscode.window.showTextDocument(doc, { selection: new vscode.Range(line, 0, line, 0) });
     } else if (node.kind === 'run') {

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { StoreChangedNotification, type NotificationSpec, type RequestSpec } from '../../../server/src/protocol';
+import { StoreChangedNotification, type NotificationSpec, type RequestSpec, type StoreState } from '../../../server/src/protocol';
 
 /** The views re-read a store at most this often while it is being written. */
 const THROTTLE_MS = 500;
@@ -72,8 +72,10 @@ export class StoreAccess implements vscode.Disposable {
   async request<P, R>(spec: RequestSpec<P, R>, params: P, token?: vscode.CancellationToken): Promise<R> {
     const result = await (await this.server).request(spec, params, token);
     const folder = (params as { folder?: unknown }).folder;
-    const root = (result as { root?: unknown } | null)?.root;
-    if (typeof folder === 'string' && typeof root === 'string') this.roots.set(folder, root);
+    // Only a StoreState says where the store's root is: other results have a `root` of their own
+    // (a lineage graph's is its root node's id).
+    const state = result as Partial<StoreState> | null;
+    if (typeof folder === 'string' && typeof state?.storePath === 'string' && typeof state.root === 'string') this.roots.set(folder, state.root);
     return result;
   }
 
