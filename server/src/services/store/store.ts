@@ -107,6 +107,9 @@ export class Store {
   /**
    * Changes when anything was committed since the last call, by this connection or any other: a
    * checkpoint or a connection closing touches the files without changing what the views show.
+   * A RESTART or TRUNCATE checkpoint by another connection rewrites the WAL's header, which SQLite
+   * cannot tell from a commit, so it counts as a change; Cellflow makes none (auto-checkpoints are
+   * PASSIVE), and the cost of one is a refresh.
    */
   changeStamp(): string {
     const other = this.db.pragma('data_version', { simple: true }) as number;
