@@ -29,15 +29,18 @@ describe('cellflow bench: ONNX inference benchmarks on the CPU provider', functi
     return JSON.parse(r.stdout) as Json;
   };
 
-  it('measures an MLP at batch 1 and 8 until stable: percentiles in order, throughput per inference and per sample, session and first inference timed', () => {
+  it('measures an MLP at batch 1 and 8 until stable or the limit: percentiles in order, throughput per inference and per sample, session and first inference timed', () => {
     const r = json('models/mlp.onnx', '--batch', '1,8');
     assert.deepEqual(r.model.inputs, [{ name: 'x', type: 'float32', dims: ['batch', 4] }]);
     assert.deepEqual(r.model.outputs, [{ name: 'y', type: 'float32', dims: ['batch', 2] }]);
     assert.match(r.model.sha256, /^sha256:[0-9a-f]{64}$/);
     assert.deepEqual(r.results.map((x) => [x.ep, x.batch]), [['cpu', 1], ['cpu', 8]]);
     for (const x of r.results) {
-      assert.equal(x.stable, true, `${x.batch}: stable within 30 s`);
-      assert.ok(x.windows >= 3 && x.iterations >= 60, `${x.windows} windows, ${x.iterations} inferences`);
+      // Whether a microsecond model's windows settle within 30 s depends on the machine's noise (a
+      // shared 2-core VM sometimes does not): stable on the last 3 windows, or measured to the limit
+      // and said so. The rule itself is benchCore's unit test.
+      if (x.stable) assert.ok(x.windows >= 3 && x.iterations >= 60, `${x.batch}: ${x.windows} windows, ${x.iterations} inferences`);
+      else assert.ok(x.windows >= 20, `${x.batch}: unstable after only ${x.windows} windows: it stopped before the 30-s limit`);
       assert.ok(x.p50Ms > 0 && x.p50Ms <= x.p90Ms && x.p90Ms <= x.p95Ms && x.p95Ms <= x.p99Ms && x.p99Ms <= x.p999Ms, JSON.stringify(x));
       assert.ok(x.stdMs >= 0 && x.meanMs > 0);
       assert.ok(Math.abs(x.samplesPerSec - x.throughputPerSec * x.batch) < 1e-6 * x.samplesPerSec);
