@@ -51,6 +51,12 @@ elif [ -f node_modules/.package-lock.json ] && [ node_modules/.package-lock.json
   echo "$want" > "$stamp"
 else
   echo "cellflow: installing npm dependencies (npm ci)"
+  # node-gyp builds the native modules (better-sqlite3, argon2) against this Node's own headers, not
+  # ones downloaded from nodejs.org, which this network refuses (a user npmrc may already say so).
+  node_prefix="$(dirname "$(dirname "$(command -v node)")")"
+  if [ -z "${npm_config_nodedir:-}" ] && [ -f "$node_prefix/include/node/node_api.h" ]; then
+    export npm_config_nodedir="$node_prefix"
+  fi
   # code-server's postinstall refuses root without unsafe-perm; node-pty's runs npx non-interactively.
   # onnxruntime-node's install script would download CUDA files from outside: .npmrc skips it.
   ONNXRUNTIME_NODE_INSTALL=skip npm_config_unsafe_perm=true npm_config_yes=true npm ci --no-audit --no-fund
