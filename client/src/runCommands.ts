@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { RUN_COMMANDS, RunEventNotification, RunPipelineRequest, WorkspaceTrustedNotification, type DaskSettings, type RunCommand, type RunEvent, type RunPipelineParams, type RunPipelineResult, type RunSelection } from '../../server/src/protocol';
+import { RUN_COMMANDS, RunEventNotification, RunPipelineRequest, WorkspaceTrustedNotification, type DaskSettings, type ExecutorKind, type RunCommand, type RunEvent, type RunPipelineParams, type RunPipelineResult, type RunSelection } from '../../server/src/protocol';
 import type { LanguageServerController } from './languageServer';
 
 /** Where the token of the user's Jupyter server is kept: SecretStorage, never settings. */
@@ -176,7 +176,7 @@ export class RunCommands implements vscode.Disposable {
 
   private async params(doc: vscode.TextDocument, selection: RunSelection): Promise<RunPipelineParams> {
     const config = vscode.workspace.getConfiguration('cellflow', doc.uri);
-    const executor = config.get<'python' | 'jupyter' | 'dask'>('run.executor') ?? 'python';
+    const executor = config.get<ExecutorKind>('run.executor') ?? 'python';
     const python = config.get<string>('python.path') || undefined;
     const jupyterUrl = config.get<string>('jupyter.url') || undefined;
     const jupyterToken = jupyterUrl ? await this.context.secrets.get(JUPYTER_TOKEN_KEY) : undefined;

@@ -6,8 +6,11 @@
  */
 
 import type { RunEvent } from './core/runner/events';
+import { EXECUTORS, type ExecutorKind } from './core/runner/executors';
 import type { Selection as RunSelection } from './core/runner/selection';
 import type { ExperimentSummary, LineageEdge, ModelSummary, ModelVersion, RunDetail, RunOutputs, RunSummary } from './core/store/types';
+
+export type { ExecutorKind };
 
 /** A custom request: the method, with the types of its params and result. */
 export interface RequestSpec<P, R> {
@@ -66,7 +69,7 @@ export const SETTINGS = {
   'cellflow.server.nodePath': { type: 'string', default: '', scope: 'machine-overridable' },
   'cellflow.trace.server': { type: 'string', default: 'off', scope: 'window', enum: ['off', 'messages', 'verbose'] },
   'cellflow.promote.inPlaceFunctions': { type: 'array', default: [], scope: 'resource' },
-  'cellflow.run.executor': { type: 'string', default: 'python', scope: 'resource', enum: ['python', 'jupyter', 'dask'] },
+  'cellflow.run.executor': { type: 'string', default: 'python', scope: 'resource', enum: EXECUTORS },
   'cellflow.python.path': { type: 'string', default: '', scope: 'machine-overridable' },
   'cellflow.jupyter.url': { type: 'string', default: '', scope: 'machine-overridable' },
   'cellflow.dask.scheduler': { type: 'string', default: '', scope: 'machine-overridable' },
@@ -271,7 +274,7 @@ export interface RunPipelineParams {
   selection: RunSelection;
   force?: boolean;
   /** `cellflow.run.executor`, `cellflow.python.path`, `cellflow.jupyter.url` as the client read them. */
-  executor?: 'python' | 'jupyter' | 'dask';
+  executor?: ExecutorKind;
   python?: string;
   jupyterUrl?: string;
   /** The `cellflow.dask.*` settings, paths absolute: unset, the workspace's own `cellflow cluster start` cluster. */

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { InvalidInput } from '../core/errors';
 import { lintDocument } from '../core/pipeline/lint';
 import type { RunEvent } from '../core/runner/events';
+import { EXECUTORS, isExecutorKind } from '../core/runner/executors';
 import type { Selection } from '../core/runner/selection';
 import { decodeUtf8 } from '../core/text/decode';
 import { terminalSafe as safe } from '../core/text/terminalSafe';
@@ -130,7 +131,7 @@ export async function openPipelineSession(args: RunArgs, pythonPackages: string)
 /** Flags that contradict each other or the executor, refused before anything is read or started. */
 function refuseMismatchedFlags(args: RunArgs): void {
   if (args.step && args.from) throw new InvalidInput('--step and --from cannot be used together');
-  if (!['python', 'jupyter', 'dask'].includes(args.executor)) throw new InvalidInput(`--executor takes python, jupyter or dask, not ${JSON.stringify(args.executor)}`);
+  if (!isExecutorKind(args.executor)) throw new InvalidInput(`--executor takes ${EXECUTORS.slice(0, -1).join(', ')} or ${EXECUTORS.at(-1)}, not ${JSON.stringify(args.executor)}`);
   if ((args.scheduler || args.schedulerFile || args.tlsCa || args.tlsCert || args.tlsKey) && args.executor !== 'dask') throw new InvalidInput('--scheduler, --scheduler-file and --tls-* go with --executor dask');
   if (args.jupyterUrl && args.executor !== 'jupyter') throw new InvalidInput('--jupyter-url goes with --executor jupyter');
   if (args.jupyterUrl && !/^https?:\/\/[^/]/.test(args.jupyterUrl)) throw new InvalidInput(`--jupyter-url takes an http(s) URL, not ${JSON.stringify(args.jupyterUrl)}`);

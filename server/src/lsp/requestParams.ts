@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EXECUTORS } from '../core/runner/executors';
 import { MAX_RUNS_PER_PAGE } from '../core/store/search';
 import * as P from '../protocol';
 
@@ -61,7 +62,7 @@ spec(
     uri: text,
     selection,
     force: z.boolean().optional(),
-    executor: z.enum(['python', 'jupyter', 'dask']).optional(),
+    executor: z.enum(EXECUTORS).optional(),
     python: text.optional(),
     jupyterUrl: text.optional(),
     jupyterToken: text.optional(),
