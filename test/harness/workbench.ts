@@ -132,6 +132,18 @@ export async function expandRow(row: Locator, child: Locator, timeoutMs = 30_000
 }
 
 /**
+ * The title of the quick input once it matches `pattern`: for a command that may ask one of two
+ * questions first (a click during a tree refresh reaches it without its row; see expandRow).
+ */
+export async function quickInputTitle(page: Page, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+  const title = page.locator('.quick-input-widget .quick-input-title');
+  return waitFor(async () => {
+    const t = (await title.isVisible()) ? await title.innerText() : '';
+    return pattern.test(t) && t;
+  }, `a quick input titled ${String(pattern)}`, timeoutMs);
+}
+
+/**
  * The hooks every UI suite ends with: a screenshot of a failed test into `results`, then the
  * workbench closed, code-server stopped and the scratch workspace removed (whatever `state` holds then).
  */

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startCodeServer, type CodeServer } from '../harness/codeServer';
 import { copyExamples } from '../harness/runSuite';
-import { expandRow, openWorkbench, runCommand, treeRow, webviewShowing, type Workbench } from '../harness/workbench';
+import { expandRow, openWorkbench, quickInputTitle, runCommand, treeRow, webviewShowing, type Workbench } from '../harness/workbench';
 import { DIST, ROOT } from '../support/paths';
 import { waitFor } from '../support/waitFor';
 import { RESULTS } from './editor.test';
@@ -90,11 +90,7 @@ with cellflow.start_run(experiment="churn", run_name="exported"):
     // As with the Runs view's inline actions (below): a click during a refresh reaches the command
     // without its row, which then asks which version, as from the palette.
     const title = page.locator('.quick-input-widget .quick-input-title');
-    const first = await waitFor(async () => {
-      const t = (await title.isVisible()) ? await title.innerText() : '';
-      return /Set Alias for churn v1|which version of churn\?/.test(t) && t;
-    }, 'the alias or the version picker', 30_000);
-    if (first.includes('which version')) {
+    if ((await quickInputTitle(page, /Set Alias for churn v1|which version of churn\?/)).includes('which version')) {
       await page.locator('.quick-input-list .monaco-list-row', { hasText: 'v1' }).first().click();
       await title.filter({ hasText: 'Set Alias for churn v1' }).waitFor({ timeout: 20_000 });
     }
@@ -163,11 +159,7 @@ with cellflow.start_run(experiment="churn", run_name="exported"):
     // (VS Code drops the rows' handles until they are read again): the command then takes the selected
     // run and asks which of its artifacts, as from the palette. Either way leads on.
     const title = page.locator('.quick-input-widget .quick-input-title');
-    const first = await waitFor(async () => {
-      const t = (await title.isVisible()) ? await title.innerText() : '';
-      return /which (model|artifact)\?/.test(t) && t;
-    }, 'the model or the artifact picker', 30_000);
-    if (first.includes('which artifact?')) {
+    if ((await quickInputTitle(page, /which (model|artifact)\?/)).includes('which artifact?')) {
       await page.locator('.quick-input-list .monaco-list-row', { hasText: 'models/churn.onnx' }).first().click();
       await title.filter({ hasText: 'which model?' }).waitFor({ timeout: 20_000 });
     }
