@@ -359,3 +359,33 @@ describe('cellflow run --executor dask: a scheduler that retries lost tasks (Das
     assert.deepEqual(fs.readdirSync(path.join(dir, '.cellflow', 'dask', 'attempts')), [], "the run's attempt marks are removed as it ends");
   });
 });
+
+describe('cellflow cluster stop: a saved cluster whose pids are no longer its own', () => {
+  let dir: string;
+  let other: ChildProcess | undefined;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cellflow-cluster-state-'));
+    fs.mkdirSync(path.join(dir, '.cellflow', 'dask'), { recursive: true });
+  });
+  afterEach(() => {
+    other?.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const save = (state: Record<string, unknown>) =>
+    fs.writeFileSync(path.join(dir, '.cellflow', 'dask', 'cluster.json'), JSON.stringify({ scheduler: 'tcp://127.0.0.1:1', schedulerFile: path.join(dir, '.cellflow', 'dask', 'scheduler.json'), workers: 1, ...state }));
+
+  it('leaves alone a live process that is not a Dask scheduler or worker (a pid reused after a reboot)', () => {
+    other = spawn(PYTHON, ['-c', 'import time; time.sleep(600)'], { detached: true, stdio: 'ignore' });
+    save({ pids: [other.pid, other.pid], host: os.hostname() });
+    const r = cellflow(['cluster', 'stop', '--json'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(fs.existsSync(`/proc/${other.pid}`) && !/^\d+ \([^)]*\) Z/.test(fs.readFileSync(`/proc/${other.pid}/stat`, 'utf8')), 'the other process still runs');
+  });
+
+  it('refuses to stop a cluster another machine started, naming it', () => {
+    save({ pids: [process.pid], host: 'elsewhere.example' });
+    const r = cellflow(['cluster', 'stop'], dir);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /the cluster of this workspace was started on elsewhere\.example: stop it there/);
+  });
+});

@@ -1,7 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { InvalidInput } from '../../core/errors';
+import { processAlive } from '../processAlive';
 
 /**
  * `cellflow cluster start|stop`: a Dask scheduler and workers on this machine, for trying the dask
@@ -23,6 +25,8 @@ export interface ClusterState {
   scheduler: string;
   schedulerFile: string;
   pids: number[];
+  /** The machine the pids are on: the workspace may be a folder several machines mount. */
+  host: string;
   workers: number;
   tls?: { ca: string; cert: string; key: string };
 }
@@ -34,20 +38,26 @@ export function clusterSchedulerFile(root: string): string {
   return path.join(dirOf(root), 'scheduler.json');
 }
 
-/** The cluster `cellflow cluster start` left running for this workspace, if its scheduler still is. */
-export function clusterState(root: string): ClusterState | undefined {
-  let state: ClusterState;
+function savedState(root: string): ClusterState | undefined {
   try {
-    state = JSON.parse(fs.readFileSync(stateFile(root), 'utf8')) as ClusterState;
+    return JSON.parse(fs.readFileSync(stateFile(root), 'utf8')) as ClusterState;
   } catch {
     return undefined;
   }
-  return alive(state.pids[0]) ? state : undefined;
+}
+
+/** The cluster `cellflow cluster start` left running for this workspace, if its scheduler still is. */
+export function clusterState(root: string): ClusterState | undefined {
+  const state = savedState(root);
+  return state && state.host === os.hostname() && ours(state.pids[0]) ? state : undefined;
 }
 
 export async function startCluster(root: string, o: ClusterOptions): Promise<ClusterState> {
   const running = clusterState(root);
   if (running) throw new InvalidInput(`a cluster is already running for this workspace at ${running.scheduler} (cellflow cluster stop first)`);
+  // Workers of a cluster whose scheduler died would wait for it forever, out of any command's reach.
+  const left = savedState(root);
+  if (left?.host === os.hostname()) await stopPids(left.pids.slice(1).filter(ours));
   const dir = dirOf(root);
   fs.mkdirSync(dir, { recursive: true });
   const schedulerFile = clusterSchedulerFile(root);
@@ -82,7 +92,7 @@ export async function startCluster(root: string, o: ClusterOptions): Promise<Clu
       launch(['-m', 'distributed.cli.dask_worker', scheduler, '--name', `cellflow-${i + 1}`, '--nthreads', String(o.threads), '--nworkers', '1', '--host', o.host, '--dashboard-address', `${o.host}:0`, '--local-directory', path.join(dir, `worker-${i + 1}`), ...tlsArgs], `worker-${i + 1}.log`);
     }
     waitForWorkers(o, schedulerFile, o.workers, dir);
-    const state: ClusterState = { scheduler, schedulerFile, pids, workers: o.workers, ...(o.tls ? { tls: o.tls } : {}) };
+    const state: ClusterState = { scheduler, schedulerFile, pids, host: os.hostname(), workers: o.workers, ...(o.tls ? { tls: o.tls } : {}) };
     fs.writeFileSync(stateFile(root), `${JSON.stringify(state, null, 2)}\n`);
     return state;
   } catch (err) {
@@ -99,14 +109,12 @@ function waitForWorkers(o: ClusterOptions, schedulerFile: string, n: number, dir
 }
 
 export async function stopCluster(root: string): Promise<ClusterState | undefined> {
-  let state: ClusterState | undefined;
-  try {
-    state = JSON.parse(fs.readFileSync(stateFile(root), 'utf8')) as ClusterState;
-  } catch {
-    return undefined;
-  }
+  const state = savedState(root);
+  if (!state) return undefined;
+  if (state.host !== os.hostname()) throw new InvalidInput(`the cluster of this workspace was started on ${state.host}: stop it there`);
   // Workers first, so that none is left waiting for a scheduler that is gone.
-  await stopPids([...state.pids.slice(1), state.pids[0]]);
+  // Only pids that are still our scheduler and workers: one saved before a reboot may be anybody's now.
+  await stopPids([...state.pids.slice(1), state.pids[0]].filter(ours));
   fs.rmSync(stateFile(root), { force: true });
   fs.rmSync(state.schedulerFile, { force: true });
   return state;
@@ -117,6 +125,16 @@ async function stopPids(pids: number[]): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   for (const pid of pids) if (alive(pid)) signal(pid, 'SIGKILL');
+}
+
+/** A running Dask scheduler or worker this command started (where /proc cannot say, any live process). */
+function ours(pid: number | undefined): boolean {
+  if (!alive(pid)) return false;
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('distributed.cli.dask_');
+  } catch {
+    return true;
+  }
 }
 
 /** A whole process group (the worker's nanny and the worker under it), else the process. */
@@ -133,12 +151,7 @@ function signal(pid: number, sig: NodeJS.Signals): void {
 }
 
 function alive(pid: number | undefined): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
+  if (!pid || !processAlive(pid)) return false;
   // A zombie (exited, not yet reaped) is not running.
   try {
     return !/^\d+ \([^)]*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
