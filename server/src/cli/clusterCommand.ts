@@ -1,7 +1,7 @@
-import * as path from 'node:path';
 import { InvalidInput } from '../core/errors';
 import { findWorkspaceRoot } from '../io/storeLocation';
 import { startCluster, stopCluster } from '../services/runner/cluster';
+import { tlsFlags } from './tlsFlags';
 
 export interface ClusterStartArgs {
   workers?: string;
@@ -16,13 +16,12 @@ export interface ClusterStartArgs {
 
 /** `cellflow cluster start --workers N`: a scheduler and N workers on 127.0.0.1 for this workspace. */
 export async function runClusterStart(args: ClusterStartArgs): Promise<number> {
-  const workers = Number(args.workers ?? 2);
-  const threads = Number(args.threads ?? 1);
+  const whole = (text: string) => (/^\d+$/.test(text) ? Number(text) : NaN);
+  const workers = whole(args.workers ?? '2');
+  const threads = whole(args.threads ?? '1');
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new InvalidInput(`--workers takes a whole number from 1 to 64, not ${JSON.stringify(args.workers)}`);
   if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new InvalidInput(`--threads takes a whole number from 1 to 64, not ${JSON.stringify(args.threads)}`);
-  const tlsGiven = [args.tlsCa, args.tlsCert, args.tlsKey].filter(Boolean).length;
-  if (tlsGiven && tlsGiven < 3) throw new InvalidInput('TLS needs all three of --tls-ca, --tls-cert and --tls-key');
-  const tls = tlsGiven ? { ca: path.resolve(args.tlsCa!), cert: path.resolve(args.tlsCert!), key: path.resolve(args.tlsKey!) } : undefined;
+  const tls = tlsFlags(args);
   const root = findWorkspaceRoot(process.cwd());
   const state = await startCluster(root, { workers, threads, python: args.python ?? process.env.CELLFLOW_PYTHON ?? 'python3', host: args.host ?? '127.0.0.1', tls });
   if (args.json) process.stdout.write(`${JSON.stringify(state)}\n`);

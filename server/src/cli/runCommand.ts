@@ -10,6 +10,7 @@ import type { Selection } from '../core/runner/selection';
 import { decodeUtf8 } from '../core/text/decode';
 import { terminalSafe as safe } from '../core/text/terminalSafe';
 import { diskContext } from '../io/diskContext';
+import { tlsFlags } from './tlsFlags';
 import { findWorkspaceRoot, storePath } from '../io/storeLocation';
 import { collectGarbage } from '../services/runner/gc';
 import { importedModules } from '../services/runner/localModules';
@@ -153,10 +154,7 @@ async function makeExecutor(args: RunArgs, python: string, pythonPackages: strin
 function daskTarget(args: RunArgs, root: string): DaskTarget {
   if (args.scheduler && args.schedulerFile) throw new InvalidInput('--scheduler and --scheduler-file cannot be used together');
   if (args.scheduler && !/^(tcp|tls):\/\/[^/]+$/.test(args.scheduler)) throw new InvalidInput(`--scheduler takes tcp://HOST:PORT or tls://HOST:PORT, not ${JSON.stringify(args.scheduler)}`);
-  const tlsGiven = [args.tlsCa, args.tlsCert, args.tlsKey].filter(Boolean).length;
-  if (tlsGiven && tlsGiven < 3) throw new InvalidInput('TLS needs all three of --tls-ca, --tls-cert and --tls-key');
-  const tls = tlsGiven ? { ca: path.resolve(args.tlsCa!), cert: path.resolve(args.tlsCert!), key: path.resolve(args.tlsKey!) } : undefined;
-  for (const f of tls ? [tls.ca, tls.cert, tls.key] : []) if (!fs.existsSync(f)) throw new InvalidInput(`${f}: no such file`);
+  const tls = tlsFlags(args);
   if (args.scheduler) {
     if (args.scheduler.startsWith('tls://') !== Boolean(tls)) throw new InvalidInput(tls ? 'the certificates are for a tls:// scheduler' : `${args.scheduler} needs --tls-ca, --tls-cert and --tls-key`);
     return { scheduler: args.scheduler, tls };

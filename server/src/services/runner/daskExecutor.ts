@@ -36,7 +36,6 @@ export class DaskExecutor implements StepExecutor {
   readonly concurrency: number;
   private readonly running = new Map<string, Running>();
   private ended: string | undefined;
-  private stderr = '';
 
   private constructor(
     private readonly driver: ChildProcessWithoutNullStreams,
@@ -45,6 +44,8 @@ export class DaskExecutor implements StepExecutor {
     readonly scheduler: string,
     /** The workers' interpreter, for the cache key. */
     readonly python: { path: string; version: string },
+    /** Adds to the driver's stderr tail: a line the driver wrote that is not a protocol line. */
+    private readonly keepStderr: (text: string) => void,
   ) {
     this.concurrency = workers.reduce((n, w) => n + w.nthreads, 0);
   }
@@ -52,8 +53,10 @@ export class DaskExecutor implements StepExecutor {
   /** Starts the driver and connects; refuses with the driver's own words when it cannot. */
   static async connect(o: { python: string; pythonPackages: string; target: DaskTarget; store: Store; timeoutS?: number }): Promise<DaskExecutor> {
     const driver = spawn(o.python, [path.join(o.pythonPackages, 'cellflow', '_dask_driver.py')], { stdio: 'pipe', env: { ...process.env, PYTHONUNBUFFERED: '1' } });
-    let stderr = '';
-    driver.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString('utf8')).slice(-4000)));
+    // The driver's last words, for the messages of a connect or a run that fails: one buffer, bounded.
+    const tail = { text: '' };
+    const keep = (text: string) => (tail.text = (tail.text + text).slice(-4000));
+    driver.stderr.on('data', (c: Buffer) => keep(c.toString('utf8')));
     const lines = readline.createInterface({ input: driver.stdout });
     const where = o.target.scheduler ?? o.target.schedulerFile ?? '';
     const first = await new Promise<DriverEvent>((resolve, reject) => {
@@ -65,7 +68,7 @@ export class DaskExecutor implements StepExecutor {
       lines.once('line', () => clearTimeout(timer));
       driver.once('exit', () => clearTimeout(timer));
       driver.on('error', (err) => fail(`${o.python} cannot be started (${err.message})`));
-      driver.on('exit', () => setImmediate(() => fail(`the driver exited${stderr.trim() ? `: ${lastLines(stderr)}` : ''}`)));
+      driver.on('exit', () => setImmediate(() => fail(`the driver exited${tail.text.trim() ? `: ${lastLines(tail.text)}` : ''}`)));
       lines.once('line', (line) => {
         const parsed = parseDriverLine(line);
         if (!parsed.ok) fail(parsed.error);
@@ -90,13 +93,11 @@ export class DaskExecutor implements StepExecutor {
       driver.kill('SIGKILL');
       throw new InvalidInput(python.error);
     }
-    const executor = new DaskExecutor(driver, o.store, first.workers, first.scheduler, python);
-    executor.stderr = stderr;
-    driver.stderr.on('data', (c: Buffer) => (executor.stderr = (executor.stderr + c.toString('utf8')).slice(-4000)));
+    const executor = new DaskExecutor(driver, o.store, first.workers, first.scheduler, python, keep);
     lines.on('line', (line) => executor.takeLine(line));
     driver.removeAllListeners('exit');
     // 'close', not 'exit': the driver's last lines (a step's done) are read before its steps are failed.
-    driver.on('close', (code, signal) => executor.driverEnded(`the Dask driver exited (${signal ?? `code ${code}`})${executor.stderr.trim() ? `: ${lastLines(executor.stderr)}` : ''}`));
+    driver.on('close', (code, signal) => executor.driverEnded(`the Dask driver exited (${signal ?? `code ${code}`})${tail.text.trim() ? `: ${lastLines(tail.text)}` : ''}`));
     return executor;
   }
 
@@ -142,7 +143,7 @@ export class DaskExecutor implements StepExecutor {
   private takeLine(line: string): void {
     const parsed = parseDriverLine(line);
     if (!parsed.ok) {
-      this.stderr += `\n${parsed.error}`;
+      this.keepStderr(`\n${parsed.error}`);
       return;
     }
     const e = parsed.event;
