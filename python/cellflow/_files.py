@@ -60,6 +60,14 @@ def hash_file(f):
     return h.hexdigest(), size
 
 
+def workspace_path(store, path):
+    """The root-relative path of a workspace file, refused as open_workspace_file refuses it, unread:
+    on a Dask worker, where Cellflow's store hashes the file itself."""
+    f, rel = open_workspace_file(store, path)
+    f.close()
+    return rel
+
+
 def artifact(store, path):
     """(root-relative path, sha256, size) of a workspace file."""
     f, rel = open_workspace_file(store, path)

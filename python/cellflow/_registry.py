@@ -3,7 +3,7 @@
 from . import _relay
 from ._connection import get_store, now
 from ._errors import CellflowError
-from ._files import artifact
+from ._files import artifact, workspace_path
 from ._runs import active_run
 from ._schema import ALIAS_UPSERT, MODEL_INSERT, MODEL_VERSION_EXISTS, MODEL_VERSION_INSERT, MODEL_VERSION_LINEAGE_INSERT, RUN_RID
 
@@ -14,7 +14,7 @@ def register_model(artifact_path, name, run_id=None):
         # On a Dask worker: the file is checked here, then registered by Cellflow's store (it reads it
         # from the shared workspace) as the version of the step's run.
         run = active_run()
-        rel, _digest, _size = artifact(_relay.where(), artifact_path)
+        rel = workspace_path(_relay.where(), artifact_path)
         return _relay.request("register_model", name=name, path=rel, runId=run_id or (run.id if run else None))
     store = get_store()
     run = active_run()

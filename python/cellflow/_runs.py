@@ -12,7 +12,7 @@ from ._connection import get_store, now
 from . import _relay
 from ._datasets import describe_dataset, log_input as _log_input
 from ._errors import CellflowError, describe, text
-from ._files import artifact
+from ._files import artifact, workspace_path
 from ._git import git_commit
 from ._metrics import MetricBatch
 from ._schema import (
@@ -178,7 +178,7 @@ class RelayedStepRun(StepRun):
         _relay.request("tags", runId=self.id, values={text("a tag key", str(k)): str(v) for k, v in tags.items()})
 
     def log_artifact(self, path):
-        rel, _digest, _size = artifact(self._store, path)
+        rel = workspace_path(self._store, path)
         return _relay.request("artifact", runId=self.id, path=rel)
 
     def log_input(self, data, name=None, context="training"):
