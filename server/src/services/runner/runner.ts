@@ -260,6 +260,12 @@ class PipelineRun {
     // What the step read, as lineage: each upstream output (by digest) -> this run, so the chain runs
     // from a model version back through every step that made its data, to their cells.
     for (const [name, input] of Object.entries(inputs)) store.link('artifact', input.digest, 'run', runId, `input:${name}`);
+    // And the files it reads (`files:`), as datasets of its run with their digests: where the chain
+    // starts. Context `file`, not `training`: a drift reference is still what a step logged or read.
+    for (const [file, digest] of Object.entries(parts.files)) {
+      const rel = path.relative(this.o.workspaceRoot, path.resolve(path.dirname(this.o.pipelinePath), file)).split(path.sep).join('/');
+      store.logInput(runId, { digest, name: rel, source: rel, context: 'file' });
+    }
     store.logParams(runId, Object.fromEntries(Object.entries(parts.params).map(([k, v]) => [k, (typeof v === 'string' ? v : JSON.stringify(v)).slice(0, PARAM_VALUE_MAX)])));
     const logs = path.join(this.o.workspaceRoot, '.cellflow', 'logs');
     fs.mkdirSync(logs, { recursive: true });
