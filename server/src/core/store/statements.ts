@@ -118,8 +118,10 @@ export const FILE_DIGEST_UPSERT = `INSERT INTO file_digests (path, size, mtime_n
 ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, ino = excluded.ino, sha256 = excluded.sha256`;
 
 /**
- * The lineage one way from a node (kind, id), each edge once with its nearest distance, 16 hops at
+ * The lineage one way from a node (kind, id), each edge once with its nearest distance, 64 hops at
  * most: up follows edges into the node (what it came from), down the edges out of it (what it led to).
+ * Each step of a pipeline is two hops (its run, the output the next step reads), so 64 reaches the
+ * cells of a 30-step pipeline from its model version; 16 stopped 8 steps up.
  */
 function lineageWalk(direction: 'up' | 'down'): string {
   const [near, far] = direction === 'up' ? ['to', 'from'] : ['from', 'to'];
@@ -127,7 +129,7 @@ function lineageWalk(direction: 'up' | 'down'): string {
   SELECT from_kind, from_id, to_kind, to_id, relation, 1 FROM lineage WHERE ${near}_kind = ? AND ${near}_id = ?
   UNION
   SELECT l.from_kind, l.from_id, l.to_kind, l.to_id, l.relation, walk.depth + 1
-  FROM lineage l JOIN walk ON l.${near}_kind = walk.${far}_kind AND l.${near}_id = walk.${far}_id WHERE walk.depth < 16
+  FROM lineage l JOIN walk ON l.${near}_kind = walk.${far}_kind AND l.${near}_id = walk.${far}_id WHERE walk.depth < 64
 )
 SELECT from_kind AS fromKind, from_id AS fromId, to_kind AS toKind, to_id AS toId, relation, min(depth) AS depth
 FROM walk GROUP BY fromKind, fromId, toKind, toId, relation ORDER BY depth, ${far}Kind, ${far}Id`;
