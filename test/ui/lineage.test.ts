@@ -60,6 +60,7 @@ describe('the Lineage page through the UI (code-server + chromium)', () => {
     // The first notebook a fresh editor opens can take a while (its serializer's extension starts
     // then); a click again while waiting opens the same one, and gets past a click the page lost.
     const cell = frame.locator('svg#graph g.node[data-kind="cell-hash"]').first();
+    const cellSource = expectedCellLine(workspace, (await cell.getAttribute('data-id'))!);
     const tab = page.locator('.tab.active', { hasText: 'churn.ipynb' });
     const refused = page.locator('.notifications-toasts .notification-list-item', { hasText: 'cannot open that node' });
     await waitFor(async () => {
@@ -68,6 +69,19 @@ describe('the Lineage page through the UI (code-server + chromium)', () => {
       if (why.length) throw new Error(`the editor refused to open the cell: ${why.join(' | ')}`); // waitFor reports it if it lasts
       await cell.click();
       return tab.waitFor({ timeout: 10_000 }).then(() => true, () => false);
-    }, 'the notebook opened at the cell', 60_000);
+    }, 'the notebook opened', 60_000);
+    // The cell the node stands for is the one selected (not the notebook's first, the fallback).
+    const selected = page.locator('.notebook-editor .cell-list-container .monaco-list-row.selected .view-lines');
+    await waitFor(async () => (await selected.allInnerTexts()).some((t) => t.replace(/\u00a0/g, ' ').includes(cellSource)), `the cell showing "${cellSource}" selected`, 30_000);
   });
 });
+
+/** The first line of code of the notebook cell a lineage node stands for, as the CLI's graph places it. */
+function expectedCellLine(workspace: string, nodeId: string): string {
+  const graph = JSON.parse(cp.execFileSync(process.execPath, [path.join(DIST, 'cli', 'cellflow.js'), 'lineage', 'churn-model@1', '--json'], { cwd: workspace, encoding: 'utf8' })) as { nodes: Array<{ id: string; location?: { file: string; cell?: number } }> };
+  const at = graph.nodes.find((n) => n.id === nodeId)?.location;
+  assert.ok(at?.cell !== undefined && at.cell > 0, `${nodeId} is placed at a cell after the first: ${JSON.stringify(at)}`);
+  const nb = JSON.parse(fs.readFileSync(path.join(workspace, at.file), 'utf8')) as { cells: Array<{ source: string | string[] }> };
+  const source = nb.cells[at.cell].source;
+  return (Array.isArray(source) ? source.join('') : source).split('\n').map((l) => l.trim()).find((l) => l && !l.startsWith('#'))!;
+}
