@@ -47,8 +47,9 @@ function cpuTicks(): { total: number; steal: number } {
  * executor with --jobs 2 on the same machine (the wall-clock figure), and with --jobs 4: the same four
  * steps at a time, so that each step's process start meets the same contention for this machine's
  * cores. The scheduling overhead per step is a step's time as the runner sees it (submit to outcome)
- * beyond the same step's time run locally at that concurrency (which holds the process start and the
- * harness): what is left is Dask's, the task's trip and the events' way back.
+ * beyond the same step's time run locally (which holds the process start and the harness): against
+ * --jobs 2, as the issue sets it, and against --jobs 4, where what is left is Dask's alone (the task's
+ * trip and the events' way back). Both must be under the target.
  */
 export async function benchDask(): Promise<Record<string, unknown>> {
   console.log(`\nDask executor: ${STEPS} independent ${STEP_S}-s steps, 4 local workers (1 thread each), on ${os.availableParallelism()} cores, median of ${RUNS}`);
@@ -79,12 +80,16 @@ export async function benchDask(): Promise<Record<string, unknown>> {
     const overhead2 = median(dask.map((d, i) => mean(d.stepMs) - mean(jobs2[i].stepMs)));
     const ticks1 = cpuTicks();
     const steal = ticks1.total > ticks0.total ? (ticks1.steal - ticks0.steal) / (ticks1.total - ticks0.total) : 0;
-    const ok = overhead < TARGET_MS;
+    // The issue's baseline is --jobs 2; --jobs 4 takes out what four processes starting at once on two
+    // cores cost either executor. Both are held to the target.
+    const ok = overhead2 < TARGET_MS && overhead < TARGET_MS;
+    const verdict = (ms: number) => (ms < TARGET_MS ? 'PASS' : 'FAIL');
     const row = (label: string, ms: number, rest: string) => console.log(`  ${label.padEnd(42)} ${ms.toFixed(0).padStart(7)} ms   ${rest}`);
     row('python executor, --jobs 2', wall(jobs2), `a step ${step2.toFixed(0)} ms (its own ${STEP_S * 1000} ms, a process and the harness; baseline)`);
     row('python executor, --jobs 4', wall(jobs4), `a step ${step4.toFixed(0)} ms (four processes starting at once)`);
     row('dask executor, 4 workers', wall(dask), `a step ${stepDask.toFixed(0)} ms; ${(wall(jobs2) / wall(dask)).toFixed(2)}x --jobs 2; ${fixedDask.toFixed(0)} ms start-up (connect, as --dry-run)`);
-    row('scheduling overhead per step', overhead, `target < ${TARGET_MS} ms ${ok ? 'PASS' : 'FAIL'}   (against --jobs 4, the median of the rounds' differences; ${overhead2.toFixed(0)} ms against --jobs 2, the four-at-once process starts included)`);
+    row('scheduling overhead per step, vs --jobs 2', overhead2, `target < ${TARGET_MS} ms ${verdict(overhead2)}   (the median of the rounds' paired differences; four step processes starting at once on ${os.availableParallelism()} cores included)`);
+    row('scheduling overhead per step, vs --jobs 4', overhead, `target < ${TARGET_MS} ms ${verdict(overhead)}   (at the same concurrency: what is left is Dask's)`);
     console.log(`  (the VM's host took ${(steal * 100).toFixed(0)}% of the CPU time during the run: figures from a run above 10% are noisy)`);
     return {
       steps: STEPS, stepSeconds: STEP_S, cores: os.availableParallelism(),
