@@ -46,7 +46,7 @@ describe('cellflow lineage: the chain from a cell to the reports on what it trai
     assert.equal(labels('cell-hash').length, 4, 'one cell behind each step');
     assert.deepEqual(labels('run').map((l) => l.split(' ')[1]), ['clean', 'load', 'split', 'train']);
     assert.ok(g.nodes.some((n) => n.kind === 'artifact' && n.label.startsWith('X_train ')), 'the data the train step read');
-    assert.ok(g.nodes.some((n) => n.kind === 'dataset' && /customers\.csv/.test(n.label)), `the file the load step read: ${labels('dataset').join(', ')}`);
+    assert.ok(g.nodes.some((n) => n.kind === 'dataset' && n.label === 'data/customers.csv'), `the file the load step read: ${labels('dataset').join(', ')}`);
     const report = g.nodes.find((n) => n.kind === 'drift-report')!;
     assert.deepEqual([report.depth, report.marks], [1, ['drifted']]);
     const benchmark = g.nodes.filter((n) => n.kind === 'benchmark');

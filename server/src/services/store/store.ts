@@ -382,7 +382,8 @@ export class Store {
         return this.benchmarkNode(id);
       case 'dataset': {
         const d = this.stmt('SELECT name, row_count FROM datasets WHERE digest = ?').get(id) as { name: string | null; row_count: number | null } | undefined;
-        return d?.name ? { label: `data ${d.name}`, detail: `${id.slice(0, 19)}${d.row_count !== null ? `, ${d.row_count} rows` : ''}` } : {};
+        // A file the step read is shown by its path; a logged dataset's name gets the kind before it.
+        return d?.name ? { label: /[/.]/.test(d.name) ? d.name : `data ${d.name}`, detail: `${id.slice(0, 19)}${d.row_count !== null ? `, ${d.row_count} rows` : ''}` } : {};
       }
       default:
         return {};
