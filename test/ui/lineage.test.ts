@@ -6,6 +6,7 @@ import { startCodeServer, type CodeServer } from '../harness/codeServer';
 import { copyExamples } from '../harness/runSuite';
 import { openWorkbench, treeRow, webviewShowing, uiTeardown, type Workbench } from '../harness/workbench';
 import { DIST, ROOT } from '../support/paths';
+import { parseNotebook } from '../../server/src/core/notebook/notebook';
 import { Store } from '../../server/src/services/store/store';
 import { waitFor } from '../support/waitFor';
 import { RESULTS } from './editor.test';
@@ -81,7 +82,7 @@ function expectedCellLine(workspace: string, nodeId: string): string {
   const graph = JSON.parse(cp.execFileSync(process.execPath, [path.join(DIST, 'cli', 'cellflow.js'), 'lineage', 'churn-model@1', '--json'], { cwd: workspace, encoding: 'utf8' })) as { nodes: Array<{ id: string; location?: { file: string; cell?: number } }> };
   const at = graph.nodes.find((n) => n.id === nodeId)?.location;
   assert.ok(at?.cell !== undefined && at.cell > 0, `${nodeId} is placed at a cell after the first: ${JSON.stringify(at)}`);
-  const nb = JSON.parse(fs.readFileSync(path.join(workspace, at.file), 'utf8')) as { cells: Array<{ source: string | string[] }> };
-  const source = nb.cells[at.cell].source;
-  return (Array.isArray(source) ? source.join('') : source).split('\n').map((l) => l.trim()).find((l) => l && !l.startsWith('#'))!;
+  const file = path.join(workspace, at.file);
+  const nb = parseNotebook(fs.readFileSync(file, 'utf8'), file);
+  return nb.cells[at.cell].source.split('\n').map((l) => l.trim()).find((l) => l && !l.startsWith('#'))!;
 }
