@@ -93,7 +93,7 @@ class PipelineFacts {
     const text = fs.readFileSync(path.join(this.root, s.pipeline), 'utf8');
     const line = text.split('\n').findIndex((l) => new RegExp(`^\\s*-\\s*id:\\s*${s.stepId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`).test(l));
     const marks: NodeDetails['marks'] = step.version === s.version && step.stale ? ['stale'] : [];
-    const detail = step.version > s.version ? `superseded by v${step.version}` : step.stale ? `stale: ${step.staleReason ?? 'its cells changed'}` : `current${step.source ? `, from ${step.source.notebook} cells ${step.source.cells.join(', ')}` : ''}`;
+    const detail = step.version > s.version ? `superseded by v${step.version}` : step.stale ? `stale: ${step.staleReason ?? 'its cells changed'}` : `current${step.source ? `, from ${step.source.notebook} cells ${step.source.cells.map((c) => c.index).join(', ')}` : ''}`;
     return { marks, detail, location: { file: s.pipeline, ...(line >= 0 ? { line } : {}) } };
   }
 
